@@ -1,0 +1,1 @@
+"""Reporters: pure functions from the report dict (FORMATS.md §5) to text."""

@@ -17,7 +17,7 @@ anomalies:
 
 `create_baseline` writes every current anomaly with `justification: "TODO: justify"` (keeping
 the justification of ids already in a previous baseline). `load_baseline` refuses an entry
-without a justification, or whose justification still says TODO, with file:line. 
+without a justification, or whose justification still says TODO, with file:line.
 `apply_baseline` splits a report's anomalies into new and accepted and lists stale entries
 (in a dataset of this run, but no longer found); entries of datasets not validated in this
 run are left alone.

@@ -35,7 +35,8 @@ COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 _TEXT = {
     "fr": {"suspect": "chiffre suspect", "suggested": "valeur suggérée", "stale_title":
            "drsmcheck baseline : entrée obsolète",
-           "stale": "l'anomalie {id} ({what}) n'apparaît plus : retirez cette entrée de la baseline",
+           "stale": "l'anomalie {id} ({what}) n'apparaît plus : "
+                    "retirez cette entrée de la baseline",
            "summary": "drsmcheck : {n} anomalie(s) — {e} erreur(s), {w} avertissement(s), "
                       "{i} information(s)",
            "baseline": "; baseline {file} : {a} acceptée(s), {s} obsolète(s)"},

@@ -27,7 +27,6 @@ from markupsafe import Markup, escape
 from ._common import (
     CATEGORIES,
     SEVERITIES,
-    Anomaly,
     Report,
     accepted_ids,
     baseline_info,
@@ -63,7 +62,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "theme": "Thème",
         "total": "Total",
         "suspects": "Chiffres les plus probablement faux",
-        "suspects_intro": "Pour chaque anomalie, le chiffre dont la correction rétablit la cohérence "
+        "suspects_intro": "Pour chaque anomalie, le chiffre dont la correction rétablit la "
+                          "cohérence "
                           "avec le moins de changements.",
         "no_suspect": "Aucun chiffre suspect désigné.",
         "printed": "Imprimé",
@@ -72,7 +72,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "why": "Pourquoi",
         "indicator": "Indicateur",
         "objectives": "Objectifs et résultats du CPG",
-        "objectives_intro": "Barre : résultat ; trait vertical : objectif. Chaque ligne a sa propre "
+        "objectives_intro": "Barre : résultat ; trait vertical : objectif. Chaque ligne a "
+                            "sa propre "
                             "échelle (les unités diffèrent).",
         "met": "atteint",
         "missed": "non atteint",
@@ -80,7 +81,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "result": "résultat",
         "rules": "Bilan par règle",
         "rules_intro": "Pour chaque règle : éléments contrôlés, conformes, en échec et non "
-                       "évaluables (un chiffre manquant ou non numérique ; jamais compté conforme).",
+                       "évaluables (un chiffre manquant ou non numérique ; jamais compté "
+                       "conforme). Règles en échec en premier.",
         "rule": "Règle",
         "kind": "Type",
         "severity": "Sévérité",
@@ -134,6 +136,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "footer": "Fichier autonome : aucune ressource externe n'est chargée. Produit par",
         "sort_hint": "Cliquer pour trier",
         "none": "—",
+        "more": "… et {n} autres",
         "text": "texte",
         "box": "encadré",
         "kind_table": "tableau",
@@ -171,7 +174,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "result": "result",
         "rules": "Per-rule summary",
         "rules_intro": "For each rule: items checked, passes, fails and not evaluable (a figure "
-                       "is missing or not a number; never counted as a pass).",
+                       "is missing or not a number; never counted as a pass). Failing rules "
+                       "first.",
         "rule": "Rule",
         "kind": "Kind",
         "severity": "Severity",
@@ -225,6 +229,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "footer": "Self-contained file: no external resource is loaded. Produced by",
         "sort_hint": "Click to sort",
         "none": "—",
+        "more": "… and {n} more",
         "text": "text",
         "box": "box",
         "kind_table": "table",
@@ -258,6 +263,37 @@ _OBJECTIVE_RE = re.compile(r"^(cpg\..+)\.(objective|result)$")
 _LABEL_SUFFIX_RE = re.compile(
     r"\s*(?:[—–:-]\s*|\()\s*(?:résultats?|results?|objectifs?|objectives?)\)?\s*$", re.IGNORECASE,
 )
+
+
+_LABEL_PREFIX_RE = re.compile(
+    r"^\s*(?:cpg\s*[—–:-]\s*)?(?:résultats?|results?|objectifs?|objectives?)\s*[—–:-]\s*",
+    re.IGNORECASE,
+)
+_SEPARATORS = " \t—–-:;,·|("
+
+
+def objective_label(objective: str, result: str) -> str:
+    """The name of an objective/result pair from the two figures' labels.
+
+    `CPG — objectif : taux X` + `CPG — résultat : taux X` → `taux X`;
+    `Taux X — objectif` + `Taux X — résultat` → `Taux X`.
+    """
+    a, b = objective.split(), result.split()
+    if a and b and a != b:
+        suffix: list[str] = []
+        while len(suffix) < min(len(a), len(b)) and a[-1 - len(suffix)] == b[-1 - len(suffix)]:
+            suffix.insert(0, a[-1 - len(suffix)])
+        prefix: list[str] = []
+        while len(prefix) < min(len(a), len(b)) and a[len(prefix)] == b[len(prefix)]:
+            prefix.append(a[len(prefix)])
+        tail = " ".join(suffix).lstrip(_SEPARATORS)
+        head = " ".join(prefix).rstrip(_SEPARATORS)
+        best = tail if len(tail) >= len(head) else head
+        if len(best) >= 4:
+            return best[:1].upper() + best[1:]
+    text = _LABEL_PREFIX_RE.sub("", result or objective)
+    text = _LABEL_SUFFIX_RE.sub("", text).strip(_SEPARATORS)
+    return (text[:1].upper() + text[1:]) if text else result
 
 
 def load_entity_labels(path: Path = ENTITIES_FILE) -> dict[str, dict[str, str]]:
@@ -316,6 +352,8 @@ class _View:
         self.t = STRINGS[lang]
         self.entity_labels = entity_labels
         self.accepted = accepted_ids(report)
+        self.rule_descriptions = {str(r.get("rule")): loc(r.get("description"), lang)
+                                  for r in report.get("rules") or ()}
 
     # -- small helpers -------------------------------------------------------------------
     def entity_name(self, code: Any) -> str:
@@ -447,7 +485,9 @@ class _View:
 
     def rules(self) -> list[dict[str, Any]]:
         rows = []
-        for r in self.report.get("rules") or ():
+        ordered = sorted(self.report.get("rules") or (), key=lambda r: (
+            -int(r.get("fails") or 0), -int(r.get("not_evaluable") or 0), str(r.get("rule"))))
+        for r in ordered:
             items = int(r.get("items") or 0)
             passes, fails, ne = (int(r.get(k) or 0) for k in ("passes", "fails", "not_evaluable"))
             rows.append({
@@ -517,6 +557,8 @@ class _View:
                         if str(f.get("indicator") or "").startswith(subject + "."):
                             subject_label = _LABEL_SUFFIX_RE.sub("", loc(f.get("label"), self.lang))
                             break
+            if not subject_label and not subject:
+                subject_label = self.rule_descriptions.get(str(a.get("rule")), "")
             diff = _num(a.get("difference"))
             unit = None
             first = (a.get("figures") or [None])[0]
@@ -544,8 +586,9 @@ class _View:
                 "subject_label": subject_label,
                 "message": loc(a.get("message"), self.lang),
                 "relation": loc(a.get("relation"), self.lang),
-                "difference": fmt_number(diff, self.lang, signed=True) if diff is not None
-                else self.t["none"],
+                "difference": fmt_number(diff, self.lang, signed=True,
+                                         max_decimals=2 if abs(diff) >= 1 else 3)
+                if diff is not None else self.t["none"],
                 "difference_sort": f"{abs(diff):.6f}" if diff is not None else "-1",
                 "lhs": self.interval(lhs.get("lo"), lhs.get("hi"), unit) if lhs else "",
                 "rhs": self.interval(rhs.get("lo"), rhs.get("hi"), unit) if rhs else "",
@@ -613,7 +656,8 @@ class _View:
                     else:
                         direction = "higher"
                         met = result >= objective
-                    label = _LABEL_SUFFIX_RE.sub("", loc(pair["result"].get("label"), self.lang))
+                    label = objective_label(loc(pair["objective"].get("label"), self.lang),
+                                            loc(pair["result"].get("label"), self.lang))
                     key = (str(a.get("dataset") or ""), entity, period, base)
                     items.setdefault(key, {
                         "dataset": key[0], "entity": entity, "indicator": base,
@@ -642,7 +686,7 @@ def _truncate(text: str, limit: int) -> str:
 def _objectives_svg(items: list[dict[str, Any]], view: _View) -> Markup:
     """A bullet chart: one row per objective, result bar vs objective tick, own scale per row."""
     t = view.t
-    width, label_w, bar_w, row_h, head_h = 860, 330, 330, 30, 24
+    width, label_w, bar_w, row_h, head_h = 1040, 380, 300, 28, 26
     bar_x = label_w + 10
     value_x = bar_x + bar_w + 14
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -650,10 +694,9 @@ def _objectives_svg(items: list[dict[str, Any]], view: _View) -> Markup:
         groups[(item["dataset"], item["entity"])].append(item)
     multi_ds = len({k[0] for k in groups}) > 1
     parts: list[str] = []
-    y = 34.0
-    # legend
-    legend = (
-        f'<g class="legend" font-size="12">'
+    y = 30.0
+    parts.append(
+        f'<g class="legend">'
         f'<rect x="{bar_x}" y="8" width="14" height="10" class="ok"/>'
         f'<text x="{bar_x + 20}" y="17">{escape(t["result"])} ({escape(t["met"])})</text>'
         f'<rect x="{bar_x + 130}" y="8" width="14" height="10" class="ko"/>'
@@ -661,20 +704,25 @@ def _objectives_svg(items: list[dict[str, Any]], view: _View) -> Markup:
         f'<line x1="{bar_x + 285}" y1="5" x2="{bar_x + 285}" y2="21" class="target"/>'
         f'<text x="{bar_x + 293}" y="17">{escape(t["objective"])}</text></g>'
     )
-    parts.append(legend)
     for (dataset, entity), rows in sorted(groups.items()):
         name = view.entity_name(entity)
         head = f"{entity} — {name}" if name else entity
         if multi_ds:
-            head = f"{dataset} · {head}"
+            head = f"{head} · {dataset}"
         y += head_h
-        parts.append(f'<text x="0" y="{_f(y - 7)}" class="group">{escape(head)}</text>')
-        parts.append(f'<line x1="0" y1="{_f(y - 2)}" x2="{width}" y2="{_f(y - 2)}" class="rule"/>')
+        parts.append(f'<text x="0" y="{_f(y - 8)}" class="group">{escape(head)}</text>')
+        parts.append(f'<line x1="0" y1="{_f(y - 3)}" x2="{width}" y2="{_f(y - 3)}" '
+                     f'class="rule"/>')
         for item in rows:
             objective, result = item["objective"], item["result"]
-            scale_max = max(objective, result, 0.0) * 1.15 or 1.0
-            res_w = max(0.0, result) / scale_max * bar_w
-            obj_x = bar_x + max(0.0, objective) / scale_max * bar_w
+            lo = min(0.0, objective, result)
+            hi = max(0.0, objective, result)
+            span = (hi - lo) * 1.15 or 1.0
+
+            def x(v: float, lo: float = lo, span: float = span) -> float:
+                return bar_x + (v - lo) / span * bar_w
+
+            x0, xr, xo = x(0.0), x(result), x(objective)
             cls = "ok" if item["met"] else "ko"
             status = t["met"] if item["met"] else t["missed"]
             decimals = item.get("decimals")
@@ -684,13 +732,16 @@ def _objectives_svg(items: list[dict[str, Any]], view: _View) -> Markup:
             title = (f"{item['label']} ({item['indicator']}) — {t['result']} {res_txt}, "
                      f"{t['objective']} {obj_txt} {arrow}, {status}")
             cy = y + row_h / 2
+            zero = (f'<line x1="{_f(x0)}" y1="{_f(cy - 9)}" x2="{_f(x0)}" y2="{_f(cy + 9)}" '
+                    f'class="zero"/>' if lo < 0 else "")
             parts.append(
                 f'<g class="row {cls}"><title>{escape(title)}</title>'
                 f'<text x="0" y="{_f(cy + 4)}" class="label">'
-                f'{escape(_truncate(item["label"], 48))}</text>'
-                f'<rect x="{bar_x}" y="{_f(cy - 8)}" width="{bar_w}" height="16" class="track"/>'
-                f'<rect x="{bar_x}" y="{_f(cy - 8)}" width="{_f(res_w)}" height="16" class="{cls}"/>'
-                f'<line x1="{_f(obj_x)}" y1="{_f(cy - 12)}" x2="{_f(obj_x)}" y2="{_f(cy + 12)}" '
+                f'{escape(_truncate(item["label"], 54))}</text>'
+                f'<rect x="{bar_x}" y="{_f(cy - 7)}" width="{bar_w}" height="14" class="track"/>'
+                f'<rect x="{_f(min(x0, xr))}" y="{_f(cy - 7)}" width="{_f(abs(xr - x0))}" '
+                f'height="14" class="{cls}"/>{zero}'
+                f'<line x1="{_f(xo)}" y1="{_f(cy - 11)}" x2="{_f(xo)}" y2="{_f(cy + 11)}" '
                 f'class="target"/>'
                 f'<text x="{value_x}" y="{_f(cy + 4)}" class="value">'
                 f'<tspan class="{cls}-text">{escape(res_txt)}</tspan>'

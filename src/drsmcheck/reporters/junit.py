@@ -82,7 +82,8 @@ def render_junit(report: Report, lang: str = "fr", *, fail_on: str = "info") -> 
         rules[str(rule.get("rule"))] = dict(rule)
     by_dataset: dict[str, dict[str, list[Anomaly]]] = defaultdict(lambda: defaultdict(list))
     for anomaly in sorted_anomalies(report.get("anomalies") or ()):
-        by_dataset[str(anomaly.get("dataset") or "")][str(anomaly.get("rule") or "")].append(anomaly)
+        ds_key, rule_key = str(anomaly.get("dataset") or ""), str(anomaly.get("rule") or "")
+        by_dataset[ds_key][rule_key].append(anomaly)
         rules.setdefault(str(anomaly.get("rule") or ""), {"rule": anomaly.get("rule"),
                                                           "kind": anomaly.get("kind")})
     dataset_ids = [str(d.get("id")) for d in report.get("datasets") or ()]
@@ -106,14 +107,16 @@ def render_junit(report: Report, lang: str = "fr", *, fail_on: str = "info") -> 
                                                      "name": _x(rule_id)})
             tests += 1
             failing = [a for a in anomalies
-                       if at_or_above(a.get("severity"), fail_on) and str(a.get("id")) not in accepted]
+                       if at_or_above(a.get("severity"), fail_on)
+                       and str(a.get("id")) not in accepted]
             other = [a for a in anomalies if a not in failing]
             if failing:
                 failures += 1
                 worst = min((str(a.get("severity")) for a in failing), key=severity_rank)
                 counts = {s: sum(1 for a in failing if a.get("severity") == s) for s in SEVERITIES}
                 detail = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-                first = loc(failing[0].get("relation"), lang) or loc(failing[0].get("message"), lang)
+                first = (loc(failing[0].get("relation"), lang)
+                         or loc(failing[0].get("message"), lang))
                 failure = ET.SubElement(case, "failure", {
                     "type": worst,
                     "message": _x(f"{len(failing)} {text['anomalies']} ({detail}): {first}"),

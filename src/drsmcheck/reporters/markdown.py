@@ -44,7 +44,8 @@ _T = {
         "datasets": "Jeu de données", "figures": "Chiffres",
         "severity": "Sévérité", "rule": "Règle", "entity": "Entité", "period": "Période",
         "subject": "Sujet", "relation": "Relation", "difference": "Écart", "where": "Où",
-        "suspect": "Suspect", "anomalies": "Anomalies", "accepted": "Anomalies acceptées (baseline)",
+        "suspect": "Suspect", "anomalies": "Anomalies",
+        "accepted": "Anomalies acceptées (baseline)",
         "details": "Détails des anomalies", "indicator": "Indicateur", "printed": "Imprimé",
         "file": "Fichier", "report": "Rapport source", "place": "Emplacement", "quote": "Citation",
         "rules": "Bilan par règle", "items": "Éléments", "passes": "Conformes", "fails": "Échecs",
@@ -165,7 +166,8 @@ def _details(anomaly: Anomaly, lang: str, justification: str | None) -> list[str
                                            source.get("row"), source.get("column")) if x)
         printed = cell(figure.get("text"))
         if sref and figure.get("ref") == sref:
-            printed = f"**{printed}** ⚠️ → {cell(fmt_value(suspect.get('suggested'), figure.get('unit'), lang))}"
+            suggested = fmt_value(suspect.get("suggested"), figure.get("unit"), lang)
+            printed = f"**{printed}** ⚠️ → {cell(suggested)}"
         file = source.get("file")
         lines.append("| " + " | ".join([
             f"{cell(loc(figure.get('label'), lang))} {code(figure.get('indicator'))}",
@@ -217,7 +219,8 @@ def render_markdown(report: Report, lang: str = "fr") -> str:
         for d in datasets:
             c = by_ds.get(str(d.get("id")), dict.fromkeys(SEVERITIES, 0))
             title = f" — {cell(d.get('title'))}" if d.get("title") else ""
-            out.append(f"| {code(d.get('id'))}{title} | {cell(fmt_number(d.get('figures'), lang))} | "
+            figures = cell(fmt_number(d.get("figures"), lang))
+            out.append(f"| {code(d.get('id'))}{title} | {figures} | "
                        + " | ".join(str(c.get(s, 0)) for s in SEVERITIES) + " |")
         out.append("")
 
@@ -234,7 +237,8 @@ def render_markdown(report: Report, lang: str = "fr") -> str:
             where = f"{info.get('file')}:{e.get('line')}" if info and e.get("line") else ""
             what = " ".join(str(e.get(k)) for k in ("rule", "dataset", "entity", "period",
                                                     "subject") if e.get(k))
-            out.append(f"- {code(e.get('id'))} {cell(what)} {code(where) if where else ''}".rstrip())
+            line = f"- {code(e.get('id'))} {cell(what)} {code(where) if where else ''}"
+            out.append(line.rstrip())
         out.append("")
 
     rules = list(report.get("rules") or ())

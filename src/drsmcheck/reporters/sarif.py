@@ -38,7 +38,9 @@ def _uri(path: str) -> str:
     return quote(path.replace("\\", "/"), safe="/-_.~")
 
 
-def _location(figure: Figure | None, lang: str, with_message: bool = False) -> dict[str, Any] | None:
+def _location(
+    figure: Figure | None, lang: str, with_message: bool = False,
+) -> dict[str, Any] | None:
     if figure is None:
         return None
     source = figure.get("source") or {}

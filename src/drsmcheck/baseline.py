@@ -226,3 +226,23 @@ def apply_baseline(report: Mapping[str, Any], baseline: Baseline) -> dict[str, A
         "not_checked": len(result.not_checked),
     }
     return out
+
+
+def write_baseline(report: Mapping[str, Any], path: Path, lang: str = "fr") -> tuple[int, int]:
+    """Write (or rewrite) a baseline file for the report; (entries, justifications kept).
+
+    When `path` already holds a baseline, the justifications of anomalies still present are
+    kept, so re-creating a baseline never loses a reviewer's work.
+    """
+    previous = None
+    if path.is_file():
+        previous = load_baseline(path, require_justification=False)
+    text = create_baseline(report, lang, previous=previous)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    ids = {str(a.get("id")) for a in report.get("anomalies") or ()}
+    kept = sum(1 for i in ids if previous and i in previous.entries
+               and previous.entries[i].justification
+               and not _is_todo(previous.entries[i].justification))
+    return len(ids), kept

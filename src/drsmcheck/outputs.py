@@ -13,9 +13,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from .baseline import Baseline, apply_baseline, load_baseline
 from .reporters._common import at_or_above, new_anomalies
 
 FORMATS: tuple[str, ...] = ("console", "json", "html", "junit", "sarif", "github", "markdown")
@@ -156,3 +158,60 @@ def exit_code(report: Mapping[str, Any], fail_on: str) -> int:
     if fail_on == "never":
         return 0
     return 1 if any(at_or_above(a.get("severity"), fail_on) for a in new_anomalies(report)) else 0
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The output side of `validate`, checked before the (slow) validation runs."""
+
+    formats: list[str]
+    output: Path | None
+    output_dir: Path | None
+    baseline: Baseline | None
+
+
+def prepare(
+    format: str | list[str], output: Path | None, output_dir: Path | None,
+    baseline: Path | None,
+) -> Gate:
+    """Parse --format, check --output/--output-dir, load --baseline.
+
+    Raises UsageError (bad options) or InputError / InputErrors (bad baseline file, with
+    file:line): the CLI prints them and exits 2.
+    """
+    formats = parse_formats(format)
+    plan_outputs(formats, output, output_dir)
+    loaded = load_baseline(baseline) if baseline is not None else None
+    return Gate(formats, output, output_dir, loaded)
+
+
+def finish(
+    report: Mapping[str, Any], gate: Gate, lang: str, fail_on: str, *,
+    stdout: TextIO | None = None, stderr: TextIO | None = None,
+) -> int:
+    """Apply the baseline, write every output, say what the baseline did; the exit code."""
+    if gate.baseline is not None:
+        report = apply_baseline(report, gate.baseline)
+    write_outputs(report, gate.formats, gate.output, gate.output_dir, lang, fail_on=fail_on,
+                  stdout=stdout)
+    err = stderr if stderr is not None else sys.stderr
+    info = report.get("baseline")
+    if isinstance(info, Mapping):
+        accepted = len(info.get("accepted") or ())
+        new = len(new_anomalies(report))
+        if lang == "fr":
+            err.write(f"baseline {info['file']} : {accepted} anomalie(s) acceptée(s), "
+                      f"{new} nouvelle(s)\n")
+        else:
+            err.write(f"baseline {info['file']}: {accepted} anomaly(ies) accepted, {new} new\n")
+        for entry in info.get("stale") or ():
+            where = f"{info['file']}:{entry['line']}" if entry.get("line") else str(info["file"])
+            what = " ".join(str(entry.get(k)) for k in ("rule", "dataset", "entity", "period",
+                                                        "subject") if entry.get(k))
+            if lang == "fr":
+                err.write(f"{where}: entrée de baseline obsolète {entry['id']} ({what}) : "
+                          "l'anomalie n'apparaît plus, retirez l'entrée\n")
+            else:
+                err.write(f"{where}: stale baseline entry {entry['id']} ({what}): the anomaly "
+                          "no longer occurs, remove the entry\n")
+    return exit_code(report, fail_on)

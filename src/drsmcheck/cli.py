@@ -1,0 +1,138 @@
+"""The `drsmcheck` command: validate datasets, lint rule packs. Exit 0 / 1 / 2 (DESIGN §7)."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .errors import InputError, InputErrors
+from .rules import SEVERITY_RANK, default_rules_dir, load_rules
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Consistency checks for the figures of DRSM / ELSM activity reports.")
+rules_app = typer.Typer(no_args_is_help=True, help="Work with rule packs.")
+app.add_typer(rules_app, name="rules")
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+class Lang(str, Enum):
+    fr = "fr"
+    en = "en"
+
+
+def _fail(exc: InputError | InputErrors) -> None:
+    errors = exc.errors if isinstance(exc, InputErrors) else [exc]
+    for e in errors:
+        typer.echo(str(e), err=True)
+    raise typer.Exit(2)
+
+
+def exit_code(report: dict, fail_on: str) -> int:
+    """1 when an anomaly is at or above the --fail-on severity, else 0."""
+    if fail_on == "never":
+        return 0
+    limit = SEVERITY_RANK[fail_on]
+    return 1 if any(SEVERITY_RANK[a["severity"]] <= limit for a in report["anomalies"]) else 0
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Dataset folders or files (a folder of "
+                                                     "datasets is searched for dataset.yaml).")],
+    rules: Annotated[Path | None, typer.Option("--rules", help="Rule pack folder "
+                                               "(default: the shipped one).")] = None,
+    format: Annotated[str, typer.Option("--format", help="Comma list of console, json, html, "
+                                        "junit, sarif, github, markdown.")] = "console",
+    output: Annotated[Path | None, typer.Option("--output", help="Write the (one) format to "
+                                                "this file.")] = None,
+    output_dir: Annotated[Path | None, typer.Option("--output-dir", help="Write each format "
+                                                    "to DIR/report.<ext>.")] = None,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="Accepted anomalies "
+                                                  "(YAML): fail only on new ones.")] = None,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that makes "
+                                            "the exit code 1.")] = FailOn.error,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of messages.")] = Lang.fr,
+    backend: Annotated[str, typer.Option("--backend", help="duckdb (default) or pyspark")] =
+    "duckdb",
+) -> None:
+    """Check datasets against the rule pack and report every anomaly."""
+    from .outputs import UsageError, finish, prepare
+    from .report import validate as run_validation
+
+    try:
+        gate = prepare(format, output, output_dir, baseline)
+        report = run_validation(paths, rules or default_rules_dir(), backend)
+    except UsageError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    except (InputError, InputErrors) as exc:
+        _fail(exc)
+        return
+    raise typer.Exit(finish(report, gate, lang.value, fail_on.value))
+
+
+baseline_app = typer.Typer(no_args_is_help=True, help="Accepted anomalies for a CI gate.")
+app.add_typer(baseline_app, name="baseline")
+
+
+@baseline_app.command("create")
+def baseline_create(
+    paths: Annotated[list[Path], typer.Argument(help="Dataset folders or files.")],
+    output: Annotated[Path, typer.Option("--output", help="Baseline file to write.")] = Path(
+        "drsmcheck-baseline.yaml"),
+    rules: Annotated[Path | None, typer.Option("--rules", help="Rule pack folder.")] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of messages.")] = Lang.fr,
+    backend: Annotated[str, typer.Option("--backend", help="duckdb or pyspark")] = "duckdb",
+) -> None:
+    """Record current anomalies; each entry needs a justification before the gate accepts it."""
+    from .baseline import write_baseline
+    from .report import validate as run_validation
+
+    try:
+        report = run_validation(paths, rules or default_rules_dir(), backend)
+        count, kept = write_baseline(report, output, lang.value)
+    except (InputError, InputErrors) as exc:
+        _fail(exc)
+        return
+    typer.echo(f"{output}: {count} anomalies recorded, {kept} justifications kept; replace "
+               "each 'TODO: justify' with the reason the anomaly is accepted", err=True)
+
+
+@rules_app.command("check")
+def rules_check(
+    path: Annotated[Path | None, typer.Argument(help="Rule pack folder (default: shipped).")]
+    = None,
+) -> None:
+    """Lint a rule pack: syntax, unknown keys and indicators, with file:line and did-you-mean."""
+    try:
+        pack = load_rules(path or default_rules_dir())
+    except (InputError, InputErrors) as exc:
+        _fail(exc)
+        return
+    typer.echo(f"{len(pack.rules)} rules, {len(pack.reference.indicators)} indicators, "
+               f"{len(pack.reference.entities)} entities: OK")
+
+
+def main() -> None:
+    """Console entry point: no traceback ever reaches the user."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - last line of defence, reported and exit 3
+        typer.echo(f"drsmcheck: internal error: {type(exc).__name__}: {exc}\n"
+                   "  hint: this is a bug in drsmcheck; please report it with the input",
+                   err=True)
+        sys.exit(3)

@@ -1,0 +1,378 @@
+"""The rule expression language: a whitelist tokenizer and recursive-descent parser.
+
+Rules are data. Nothing here calls `eval`, imports, or touches attributes: an expression
+can only name indicators, numbers, the operators below and five functions.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+
+FUNCTIONS = {"sum": (1, None), "abs": (1, 1), "min": (1, None), "max": (1, None),
+             "prev": (1, 1)}
+KEYWORDS = {"and", "or", "not", "if", "then"}
+CMP_OPS = ("==", "!=", "<=", ">=", "<", ">")
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<ident>[a-z][a-z0-9_]*(?:\.(?:[a-z0-9][a-z0-9_]*|\*)|\*)*)"
+    r"|(?P<op>==|!=|<=|>=|[-+*/()<>,]))"
+)
+
+
+class ExprError(ValueError):
+    """A syntax or type error in a rule expression, with the column it happened at."""
+
+    def __init__(self, message: str, column: int):
+        super().__init__(f"{message} (column {column})")
+        self.message = message
+        self.column = column
+
+
+# --- AST -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Num:
+    value: float
+
+
+@dataclass(frozen=True)
+class Ind:
+    id: str
+
+
+@dataclass(frozen=True)
+class Glob:
+    pattern: str
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: tuple
+
+
+@dataclass(frozen=True)
+class Bin:
+    op: str
+    left: object
+    right: object
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: object
+
+
+@dataclass(frozen=True)
+class Cmp:
+    op: str
+    left: object
+    right: object
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str  # 'and' | 'or'
+    left: object
+    right: object
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: object
+
+
+@dataclass(frozen=True)
+class If:
+    cond: object
+    then: object
+
+
+NUMERIC = (Num, Ind, Glob, Call, Bin, Neg)
+BOOLEAN = (Cmp, BoolOp, Not, If)
+
+
+# --- tokenizer / parser ----------------------------------------------------------------------
+
+@dataclass
+class _Tok:
+    kind: str  # num | ident | kw | op | end
+    text: str
+    col: int
+
+
+def tokenize(source: str) -> list[_Tok]:
+    if len(source) > 2000:
+        raise ExprError("expression is longer than 2000 characters", 1)
+    tokens: list[_Tok] = []
+    pos = 0
+    while pos < len(source):
+        if source[pos:].strip() == "":
+            break
+        m = _TOKEN.match(source, pos)
+        if not m or m.end() == pos:
+            col = pos + len(source[pos:]) - len(source[pos:].lstrip()) + 1
+            ch = source[col - 1]
+            raise ExprError(f"unexpected character {ch!r}", col)
+        col = m.start(m.lastgroup) + 1  # type: ignore[arg-type]
+        kind = m.lastgroup or "op"
+        text = m.group(kind)
+        if kind == "ident" and text in KEYWORDS:
+            kind = "kw"
+        tokens.append(_Tok(kind, text, col))
+        pos = m.end()
+    tokens.append(_Tok("end", "", len(source) + 1))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, source: str):
+        self.toks = tokenize(source)
+        self.i = 0
+        self.depth = 0
+
+    def peek(self) -> _Tok:
+        return self.toks[self.i]
+
+    def take(self) -> _Tok:
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def expect(self, text: str) -> _Tok:
+        tok = self.take()
+        if tok.text != text:
+            found = tok.text or "end of expression"
+            raise ExprError(f"expected {text!r}, found {found!r}", tok.col)
+        return tok
+
+    def parse(self) -> object:
+        node = self.if_expr()
+        tok = self.peek()
+        if tok.kind != "end":
+            raise ExprError(f"unexpected {tok.text!r}", tok.col)
+        return node
+
+    def _nest(self) -> None:
+        self.depth += 1
+        if self.depth > 100:
+            raise ExprError("expression is nested too deeply", self.peek().col)
+
+    def if_expr(self) -> object:
+        if self.peek().text == "if":
+            self.take()
+            cond = self.or_expr()
+            self.expect("then")
+            return If(cond, self.or_expr())
+        return self.or_expr()
+
+    def or_expr(self) -> object:
+        node = self.and_expr()
+        while self.peek().text == "or":
+            self.take()
+            node = BoolOp("or", node, self.and_expr())
+        return node
+
+    def and_expr(self) -> object:
+        node = self.not_expr()
+        while self.peek().text == "and":
+            self.take()
+            node = BoolOp("and", node, self.not_expr())
+        return node
+
+    def not_expr(self) -> object:
+        if self.peek().text == "not":
+            self.take()
+            self._nest()
+            node = Not(self.not_expr())
+            self.depth -= 1
+            return node
+        return self.comparison()
+
+    def comparison(self) -> object:
+        left = self.arith()
+        if self.peek().text in CMP_OPS:
+            op = self.take().text
+            right = self.arith()
+            if self.peek().text in CMP_OPS:
+                raise ExprError("comparisons cannot be chained; join them with 'and'",
+                                self.peek().col)
+            return Cmp(op, left, right)
+        return left
+
+    def arith(self) -> object:
+        node = self.term()
+        while self.peek().text in ("+", "-"):
+            op = self.take().text
+            node = Bin(op, node, self.term())
+        return node
+
+    def term(self) -> object:
+        node = self.unary()
+        while self.peek().text in ("*", "/"):
+            op = self.take().text
+            node = Bin(op, node, self.unary())
+        return node
+
+    def unary(self) -> object:
+        if self.peek().text == "-":
+            self.take()
+            self._nest()
+            node = Neg(self.unary())
+            self.depth -= 1
+            return node
+        return self.primary()
+
+    def primary(self) -> object:
+        tok = self.take()
+        if tok.kind == "num":
+            return Num(float(tok.text))
+        if tok.text == "(":
+            self._nest()
+            node = self.if_expr()
+            self.depth -= 1
+            self.expect(")")
+            return node
+        if tok.kind == "ident":
+            if self.peek().text == "(":
+                return self.call(tok)
+            if "*" in tok.text:
+                return Glob(tok.text)
+            return Ind(tok.text)
+        found = tok.text or "end of expression"
+        raise ExprError(f"expected a number, an indicator or '(', found {found!r}", tok.col)
+
+    def call(self, name: _Tok) -> object:
+        if name.text not in FUNCTIONS:
+            raise ExprError(f"unknown function {name.text!r}; functions are "
+                            + ", ".join(sorted(FUNCTIONS)), name.col)
+        self.expect("(")
+        self._nest()
+        args = [self.if_expr()]
+        while self.peek().text == ",":
+            self.take()
+            args.append(self.if_expr())
+        self.expect(")")
+        self.depth -= 1
+        lo, hi = FUNCTIONS[name.text]
+        if len(args) < lo or (hi is not None and len(args) > hi):
+            raise ExprError(f"{name.text}() takes {lo if lo == hi else f'{lo} or more'} "
+                            f"argument(s), got {len(args)}", name.col)
+        if name.text == "prev" and not isinstance(args[0], Ind):
+            raise ExprError("prev() takes one indicator id", name.col)
+        for a in args:
+            if isinstance(a, Glob) and name.text != "sum":
+                raise ExprError("globs (*) are only allowed inside sum()", name.col)
+        return Call(name.text, tuple(args))
+
+
+def parse(source: str) -> object:
+    """Parse a rule expression into an AST; raise ExprError with a column on any problem."""
+    if not isinstance(source, str):
+        raise ExprError("expression must be a string", 1)
+    node = _Parser(source).parse()
+    _check_types(node, want_bool=True)
+    return node
+
+
+def _check_types(node: object, want_bool: bool) -> None:
+    is_bool = isinstance(node, BOOLEAN)
+    if want_bool and not is_bool:
+        raise ExprError("the rule must be a comparison (==, <=, …), possibly joined by "
+                        "and/or/not/if-then", 1)
+    if not want_bool and is_bool:
+        raise ExprError("a comparison cannot be used as a number", 1)
+    if isinstance(node, Cmp):
+        _check_types(node.left, False)
+        _check_types(node.right, False)
+    elif isinstance(node, BoolOp):
+        _check_types(node.left, True)
+        _check_types(node.right, True)
+    elif isinstance(node, Not):
+        _check_types(node.operand, True)
+    elif isinstance(node, If):
+        _check_types(node.cond, True)
+        _check_types(node.then, True)
+    elif isinstance(node, Bin):
+        _check_types(node.left, False)
+        _check_types(node.right, False)
+    elif isinstance(node, Neg):
+        _check_types(node.operand, False)
+    elif isinstance(node, Call):
+        for a in node.args:
+            _check_types(a, False)
+
+
+def walk(node: object):  # type: ignore[no-untyped-def]
+    """Yield every node of an AST, depth first."""
+    yield node
+    for attr in ("left", "right", "operand", "cond", "then"):
+        child = getattr(node, attr, None)
+        if child is not None:
+            yield from walk(child)
+    if isinstance(node, Call):
+        for a in node.args:
+            yield from walk(a)
+
+
+def indicators(node: object) -> tuple[set[str], set[str], set[str]]:
+    """(plain indicator ids, glob patterns, ids used with prev()) of an expression."""
+    plain: set[str] = set()
+    globs: set[str] = set()
+    prev: set[str] = set()
+    for n in walk(node):
+        if isinstance(n, Call) and n.name == "prev":
+            prev.add(n.args[0].id)
+        elif isinstance(n, Ind):
+            plain.add(n.id)
+        elif isinstance(n, Glob):
+            globs.add(n.pattern)
+    # ids that appear only inside prev() are not needed for the current period
+    inside_prev = {n.args[0].id for n in walk(node) if isinstance(n, Call) and n.name == "prev"}
+    direct = {n.id for n in _walk_outside_prev(node) if isinstance(n, Ind)}
+    plain = direct | (plain - inside_prev)
+    return plain, globs, prev
+
+
+def _walk_outside_prev(node: object):  # type: ignore[no-untyped-def]
+    if isinstance(node, Call) and node.name == "prev":
+        return
+    yield node
+    for attr in ("left", "right", "operand", "cond", "then"):
+        child = getattr(node, attr, None)
+        if child is not None:
+            yield from _walk_outside_prev(child)
+    if isinstance(node, Call):
+        for a in node.args:
+            yield from _walk_outside_prev(a)
+
+
+def expand_glob(pattern: str, known: list[str] | set[str]) -> list[str]:
+    """Indicator ids a glob matches (`*` matches one or more dotted segments)."""
+    return sorted(i for i in known if fnmatch.fnmatchcase(i, pattern))
+
+
+def to_text(node: object) -> str:
+    """Canonical text of an expression (for messages)."""
+    if isinstance(node, Num):
+        v = node.value
+        return str(int(v)) if v == int(v) else repr(v)
+    if isinstance(node, Ind):
+        return node.id
+    if isinstance(node, Glob):
+        return node.pattern
+    if isinstance(node, Call):
+        return f"{node.name}({', '.join(to_text(a) for a in node.args)})"
+    if isinstance(node, Neg):
+        return f"-{to_text(node.operand)}"
+    if isinstance(node, Bin | Cmp):
+        return f"({to_text(node.left)} {node.op} {to_text(node.right)})"
+    if isinstance(node, BoolOp):
+        return f"({to_text(node.left)} {node.op} {to_text(node.right)})"
+    if isinstance(node, Not):
+        return f"not {to_text(node.operand)}"
+    if isinstance(node, If):
+        return f"if {to_text(node.cond)} then {to_text(node.then)}"
+    raise TypeError(node)

@@ -1,0 +1,167 @@
+"""Reference data of a rule pack: the entity tree and the indicator catalog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError
+from .yamlfile import LDict, LList, check_keys, did_you_mean, load_yaml
+
+UNITS = ("count", "percent", "eur", "keur", "meur", "days", "points", "number")
+DIRECTIONS = ("higher", "lower")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """What a figure measures: labels, unit, whether it sums across entities, which way is better."""
+
+    id: str
+    fr: str
+    en: str
+    unit: str
+    additive: bool
+    direction: str | None
+    theme: str
+    file: str
+    line: int
+
+
+@dataclass
+class Reference:
+    """Entities, named hierarchies (parent → children) and indicators of a rule pack."""
+
+    entities: dict[str, dict[str, str]] = field(default_factory=dict)
+    hierarchies: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    indicators: dict[str, Indicator] = field(default_factory=dict)
+
+    def edges(self) -> list[tuple[str, str, str]]:
+        """(hierarchy, parent, child) rows, sorted, for the rollup queries."""
+        return sorted(
+            (h, parent, child)
+            for h, tree in self.hierarchies.items()
+            for parent, children in tree.items()
+            for child in children
+        )
+
+    def entity_label(self, code: str, lang: str = "fr") -> str:
+        return self.entities.get(code, {}).get(lang, code)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def load_entities(path: Path, ref: Reference, display: str) -> None:
+    data = check_keys(load_yaml(path, display), display, "entities file",
+                      {"entities", "hierarchies"}, {"entities"})
+    entities = data["entities"]
+    if not isinstance(entities, dict):
+        raise InputError(display, data.line_of("entities"), "'entities' must be a mapping")
+    for code, labels in entities.items():
+        line = entities.line_of(code) if isinstance(entities, LDict) else None
+        if not isinstance(code, str):
+            raise InputError(display, line, f"entity code {code!r} must be a string",
+                             'quote département codes: "09"')
+        check_keys(labels, display, f"entity {code!r}", {"fr", "en"}, {"fr", "en"})
+        ref.entities[code] = {"fr": str(labels["fr"]), "en": str(labels["en"])}
+    hierarchies = data.get("hierarchies") or {}
+    for name, tree in hierarchies.items():
+        if not isinstance(tree, dict):
+            raise InputError(display, hierarchies.line_of(name),
+                             f"hierarchy {name!r} must map parents to lists of children")
+        ref.hierarchies[name] = {}
+        for parent, children in tree.items():
+            line = tree.line_of(parent)
+            if not isinstance(children, list):
+                raise InputError(display, line, f"children of {parent!r} must be a list")
+            for code in [parent, *children]:
+                if code not in ref.entities:
+                    raise InputError(display, line, f"unknown entity {code!r} in hierarchy {name!r}",
+                                     did_you_mean(str(code), ref.entities) or
+                                     "declare it under 'entities' first")
+            if len(set(children)) != len(children):
+                raise InputError(display, line, f"{parent!r} lists a child twice in {name!r}")
+            ref.hierarchies[name][parent] = [str(c) for c in children]
+        _check_acyclic(name, ref.hierarchies[name], display, hierarchies.line_of(name))
+
+
+def _check_acyclic(name: str, tree: dict[str, list[str]], file: str, line: int) -> None:
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        if state.get(node) == 1:
+            cycle = " → ".join([*path[path.index(node):], node])
+            raise InputError(file, line, f"hierarchy {name!r} has a cycle: {cycle}",
+                             "an entity cannot be its own ancestor")
+        if state.get(node) == 2:
+            return
+        state[node] = 1
+        for child in tree.get(node, []):
+            visit(child, [*path, node])
+        state[node] = 2
+
+    for root in sorted(tree):
+        visit(root, [])
+
+
+def load_indicators(path: Path, ref: Reference, display: str) -> None:
+    data = check_keys(load_yaml(path, display), display, "indicator catalog", {"indicators"},
+                      {"indicators"})
+    items = data["indicators"]
+    if not isinstance(items, dict):
+        raise InputError(display, data.line_of("indicators"), "'indicators' must be a mapping")
+    for ident, spec in items.items():
+        line = items.key_lines.get(ident, items.line) if isinstance(items, LDict) else 0
+        if not isinstance(ident, str) or not _valid_id(ident):
+            raise InputError(display, line, f"invalid indicator id {ident!r}",
+                             "use dotted lowercase ids like ald.admission.total")
+        check_keys(spec, display, f"indicator {ident!r}",
+                   {"fr", "en", "unit", "additive", "direction", "theme"},
+                   {"fr", "en", "unit", "additive"})
+        unit = spec["unit"]
+        if unit not in UNITS:
+            raise InputError(display, spec.line_of("unit"), f"unknown unit {unit!r}",
+                             did_you_mean(str(unit), UNITS) or f"units: {', '.join(UNITS)}")
+        if not isinstance(spec["additive"], bool):
+            raise InputError(display, spec.line_of("additive"), "'additive' must be true or false")
+        direction = spec.get("direction")
+        if direction is not None and direction not in DIRECTIONS:
+            raise InputError(display, spec.line_of("direction"),
+                             f"direction must be 'higher' or 'lower', got {direction!r}")
+        ind = Indicator(ident, str(spec["fr"]), str(spec["en"]), unit, spec["additive"],
+                        direction, str(spec.get("theme") or ident.split(".")[0]), display, line)
+        old = ref.indicators.get(ident)
+        if old and (old.unit, old.additive, old.direction) != (ind.unit, ind.additive,
+                                                                 ind.direction):
+            raise InputError(display, line,
+                             f"indicator {ident!r} is also declared in {old.file}:{old.line} "
+                             "with another unit, additivity or direction",
+                             "declare it once, or make both declarations identical")
+        ref.indicators.setdefault(ident, ind)
+
+
+def _valid_id(ident: str) -> bool:
+    import re
+
+    return re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*", ident) is not None
+
+
+def load_reference(rules_dir: Path) -> Reference:
+    """Load `reference/entities.yaml` and every `reference/indicators/*.yaml` of a rule pack."""
+    ref = Reference()
+    ref_dir = rules_dir / "reference"
+    entities = ref_dir / "entities.yaml"
+    if not entities.is_file():
+        raise InputError(str(rules_dir), None, "rule pack has no reference/entities.yaml",
+                         "point --rules at a rule pack folder (like the shipped rules/)")
+    load_entities(entities, ref, _rel(entities, rules_dir))
+    for path in sorted((ref_dir / "indicators").glob("*.y*ml")):
+        load_indicators(path, ref, _rel(path, rules_dir))
+    return ref
+
+
+__all__ = ["Indicator", "Reference", "load_reference", "UNITS", "LList"]

@@ -1,0 +1,250 @@
+"""Load and lint the rules of a rule pack: declarative YAML, parsed, never executed as code."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import expr as E
+from .errors import InputError, InputErrors
+from .reference import UNITS, Reference, load_reference
+from .yamlfile import LDict, check_keys, did_you_mean, load_yaml
+
+KINDS = ("equation", "rollup", "bounds", "agreement", "objective")
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+ROLLUP_MODES = ("non_null", "partial_null", "always_zero")
+COMMON_KEYS = {"id", "kind", "severity", "description", "entities", "periods", "tolerance",
+               "exclude"}
+KIND_KEYS = {
+    "equation": ({"expr"}, {"expr"}),
+    "rollup": ({"indicators", "hierarchies", "method", "weight", "mode"}, set()),
+    "bounds": ({"indicators", "units", "min", "max"}, set()),
+    "agreement": ({"indicators"}, set()),
+    "objective": ({"indicators"}, set()),
+}
+
+
+@dataclass
+class Rule:
+    """One declarative check, validated against the reference data."""
+
+    id: str
+    kind: str
+    severity: str
+    description: dict[str, str]
+    file: str
+    line: int
+    expr_text: str | None = None
+    ast: object = None
+    entities: list[str] = field(default_factory=lambda: ["*"])
+    periods: list[str] = field(default_factory=lambda: ["*"])
+    indicators: list[str] = field(default_factory=lambda: ["*"])
+    exclude: list[str] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)
+    tolerance: dict[str, float] | None = None
+    hierarchies: list[str] = field(default_factory=list)
+    method: str = "sum"
+    weight: str | None = None
+    mode: str = "non_null"
+    min: float | None = None
+    max: float | None = None
+    needed: list[str] = field(default_factory=list)      # indicators of the current period
+    needed_prev: list[str] = field(default_factory=list)  # indicators used with prev()
+
+    def matches_indicator(self, ident: str) -> bool:
+        return any(fnmatch.fnmatchcase(ident, g) for g in self.indicators) and not any(
+            fnmatch.fnmatchcase(ident, g) for g in self.exclude)
+
+
+@dataclass
+class RulePack:
+    path: Path
+    reference: Reference
+    rules: list[Rule]
+
+
+def _list_of_str(spec: LDict, key: str, file: str, default: list[str]) -> list[str]:
+    value = spec.get(key)
+    if value is None:
+        return default
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        raise InputError(file, spec.line_of(key), f"'{key}' must be a list of strings")
+    return [str(v) for v in value]
+
+
+def _number(spec: LDict, key: str, file: str) -> float | None:
+    value = spec.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(file, spec.line_of(key), f"'{key}' must be a number")
+    return float(value)
+
+
+def parse_rule(spec: Any, file: str, ref: Reference) -> Rule:
+    """Validate one rule mapping; raise InputError with file:line and a hint."""
+    line = getattr(spec, "line", 0)
+    if not isinstance(spec, dict):
+        raise InputError(file, line, "each rule must be a mapping")
+    kind = spec.get("kind")
+    if kind not in KINDS:
+        kline = spec.line_of("kind") if "kind" in spec else line
+        raise InputError(file, kline, f"unknown rule kind {kind!r}",
+                         did_you_mean(str(kind), KINDS) or f"kinds: {', '.join(KINDS)}")
+    extra, required = KIND_KEYS[kind]
+    check_keys(spec, file, f"{kind} rule", COMMON_KEYS | extra,
+               {"id", "kind", "severity", "description"} | required)
+    rid = spec["id"]
+    if not isinstance(rid, str) or not rid:
+        raise InputError(file, spec.line_of("id"), "rule id must be a non-empty string")
+    severity = spec["severity"]
+    if severity not in SEVERITIES:
+        raise InputError(file, spec.line_of("severity"), f"unknown severity {severity!r}",
+                         did_you_mean(str(severity), SEVERITIES) or "error, warning or info")
+    desc = check_keys(spec["description"], file, f"description of {rid}", {"fr", "en"},
+                      {"fr", "en"})
+    rule = Rule(id=rid, kind=kind, severity=severity,
+                description={"fr": str(desc["fr"]), "en": str(desc["en"])}, file=file, line=line)
+    rule.entities = _list_of_str(spec, "entities", file, ["*"])
+    rule.periods = _list_of_str(spec, "periods", file, ["*"])
+    rule.indicators = _list_of_str(spec, "indicators", file, ["*"])
+    rule.exclude = _list_of_str(spec, "exclude", file, [])
+    if "tolerance" in spec:
+        tol = check_keys(spec["tolerance"], file, "tolerance", {"absolute", "relative"})
+        if len(tol) != 1:
+            raise InputError(file, spec.line_of("tolerance"),
+                             "tolerance takes exactly one of 'absolute' or 'relative'")
+        (tkey, tval), = tol.items()
+        if isinstance(tval, bool) or not isinstance(tval, int | float) or tval < 0:
+            raise InputError(file, tol.line_of(tkey), "tolerance must be a number ≥ 0")
+        rule.tolerance = {tkey: float(tval)}
+    known = sorted(ref.indicators)
+    for pattern in rule.indicators:
+        if pattern != "*" and not E.expand_glob(pattern, known):
+            raise InputError(file, spec.line_of("indicators"),
+                             f"'{pattern}' matches no indicator of the catalog",
+                             did_you_mean(pattern, known) or "check the indicator ids")
+    if kind == "equation":
+        _parse_equation(rule, spec, file, ref)
+    elif kind == "rollup":
+        rule.hierarchies = _list_of_str(spec, "hierarchies", file, sorted(ref.hierarchies))
+        for h in rule.hierarchies:
+            if h not in ref.hierarchies:
+                raise InputError(file, spec.line_of("hierarchies"), f"unknown hierarchy {h!r}",
+                                 did_you_mean(h, ref.hierarchies) or
+                                 "hierarchies are declared in reference/entities.yaml")
+        rule.method = spec.get("method", "sum")
+        if rule.method not in ("sum", "weighted_mean"):
+            raise InputError(file, spec.line_of("method"), f"unknown method {rule.method!r}",
+                             "method is 'sum' or 'weighted_mean'")
+        rule.mode = spec.get("mode", "non_null")
+        if rule.mode not in ROLLUP_MODES:
+            raise InputError(file, spec.line_of("mode"), f"unknown mode {rule.mode!r}",
+                             did_you_mean(str(rule.mode), ROLLUP_MODES) or
+                             f"modes: {', '.join(ROLLUP_MODES)}")
+        rule.weight = spec.get("weight")
+        if rule.method == "weighted_mean":
+            if not rule.weight:
+                raise InputError(file, line, "a weighted_mean rollup needs 'weight: <indicator>'")
+            if rule.weight not in ref.indicators:
+                raise InputError(file, spec.line_of("weight"),
+                                 f"unknown indicator {rule.weight!r}",
+                                 did_you_mean(rule.weight, known))
+    elif kind == "bounds":
+        rule.units = _list_of_str(spec, "units", file, [])
+        for u in rule.units:
+            if u not in UNITS:
+                raise InputError(file, spec.line_of("units"), f"unknown unit {u!r}",
+                                 did_you_mean(u, UNITS) or f"units: {', '.join(UNITS)}")
+        rule.min = _number(spec, "min", file)
+        rule.max = _number(spec, "max", file)
+        if rule.min is None and rule.max is None:
+            raise InputError(file, line, "a bounds rule needs 'min', 'max' or both")
+    return rule
+
+
+def _parse_equation(rule: Rule, spec: LDict, file: str, ref: Reference) -> None:
+    text = spec["expr"]
+    eline = spec.line_of("expr")
+    if not isinstance(text, str):
+        raise InputError(file, eline, "'expr' must be a string")
+    try:
+        rule.ast = E.parse(text)
+    except E.ExprError as exc:
+        raise InputError(file, eline, f"rule {rule.id}: {exc.message} at column {exc.column} "
+                         f"of {text!r}", "operators: + - * / == != < <= > >= and or not "
+                         "if…then; functions: sum abs min max prev") from None
+    rule.expr_text = text
+    plain, globs, prev = E.indicators(rule.ast)
+    known = sorted(ref.indicators)
+    for ident in sorted(plain | prev):
+        if ident not in ref.indicators:
+            raise InputError(file, eline, f"rule {rule.id}: unknown indicator {ident!r}",
+                             did_you_mean(ident, known) or
+                             "declare it in reference/indicators/")
+    expanded: set[str] = set()
+    for g in sorted(globs):
+        ids = E.expand_glob(g, known)
+        if not ids:
+            raise InputError(file, eline, f"rule {rule.id}: '{g}' matches no indicator")
+        expanded.update(ids)
+    rule.needed = sorted(plain | expanded)
+    rule.needed_prev = sorted(prev)
+
+
+def load_rules(rules_dir: Path) -> RulePack:
+    """Load a rule pack: reference data + every `checks/*.yaml`; all errors reported at once."""
+    if not rules_dir.is_dir():
+        raise InputError(str(rules_dir), None, "rule pack folder not found",
+                         "--rules takes a folder holding reference/ and checks/")
+    ref = load_reference(rules_dir)
+    errors: list[InputError] = []
+    rules: list[Rule] = []
+    seen: dict[str, Rule] = {}
+    files = sorted((rules_dir / "checks").glob("*.y*ml"))
+    if not files:
+        raise InputError(str(rules_dir / "checks"), None, "rule pack has no checks/*.yaml")
+    for path in files:
+        file = _display(path, rules_dir)
+        try:
+            data = check_keys(load_yaml(path, file), file, "rule file", {"rules"}, {"rules"})
+            items = data["rules"]
+            if not isinstance(items, list):
+                raise InputError(file, data.line_of("rules"), "'rules' must be a list")
+        except InputError as exc:
+            errors.append(exc)
+            continue
+        for spec in items:
+            try:
+                rule = parse_rule(spec, file, ref)
+            except InputError as exc:
+                errors.append(exc)
+                continue
+            if rule.id in seen:
+                first = seen[rule.id]
+                errors.append(InputError(file, rule.line, f"rule id {rule.id!r} is already used "
+                                         f"at {first.file}:{first.line}", "rule ids are unique"))
+                continue
+            seen[rule.id] = rule
+            rules.append(rule)
+    if errors:
+        if len(errors) == 1:
+            raise errors[0]
+        raise InputErrors(errors)
+    return RulePack(path=rules_dir, reference=ref, rules=rules)
+
+
+def _display(path: Path, rules_dir: Path) -> str:
+    from .loader import display_path
+
+    return display_path(path)
+
+
+def default_rules_dir() -> Path:
+    """The rule pack shipped with the package (the repository's top-level rules/)."""
+    return (Path(__file__).resolve().parent / "rules").resolve()

@@ -246,7 +246,7 @@ class Builder:
         relation = {}
         for lang in LANGS:
             parts = []
-            for text, grp in groups.items():
+            for _text, grp in groups.items():
                 where = " ; ".join(f"{KIND_LABEL[lang][r['kind']]}"
                                    f"{' ' + r['table'] if r['table'] else ''}"
                                    f", l. {r['report_line']}" for r in grp)

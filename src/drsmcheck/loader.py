@@ -207,7 +207,7 @@ def _load_tables(tables: Any, file: str, b: _Builder) -> None:
                         continue
                     raw = "0"
 
-                def pick(key: str, col: LDict = col, row: LDict = row) -> Any:
+                def pick(key: str, col: LDict = col, row: LDict = row, table: LDict = table) -> Any:
                     for scope in (row, col, table):
                         if key in scope:
                             return scope[key]

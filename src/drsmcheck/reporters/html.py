@@ -254,9 +254,11 @@ CATEGORY_LABELS = {
 }
 KIND_LABELS = {
     "fr": {"equation": "équation", "rollup": "agrégation", "bounds": "bornes",
-           "agreement": "concordance", "objective": "objectif"},
+           "agreement": "concordance", "objective": "objectif",
+           "non_numeric": "non numérique"},
     "en": {"equation": "equation", "rollup": "roll-up", "bounds": "bounds",
-           "agreement": "agreement", "objective": "objective"},
+           "agreement": "agreement", "objective": "objective",
+           "non_numeric": "non-numeric"},
 }
 
 _OBJECTIVE_RE = re.compile(r"^(cpg\..+)\.(objective|result)$")

@@ -1,0 +1,164 @@
+"""The HTML report in a real browser: Debian's chromium driven by Playwright, headless.
+
+Opens the report from disk, filters, sorts, expands, prints, checks that no script from data
+ran and that nothing was fetched, and saves screenshots under test-output/. This test FAILS
+(never skips) when chromium or Playwright is missing: `.ci/run` installs them
+(`apt-get install -y chromium`; Playwright's own browser download is not used).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drsmcheck.reporters.html import render_html
+
+CHROMIUM = os.environ.get("DRSMCHECK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"chromium not found at {CHROMIUM}: install it with "
+                    "`apt-get install -y chromium` (or set DRSMCHECK_CHROMIUM)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - environment problem, must be loud
+        pytest.fail("playwright is not installed: pip install playwright")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class Watch:
+    """What the page did behind our back: dialogs, requests, errors."""
+
+    def __init__(self, page: Any) -> None:
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+
+
+def _open(browser: Any, tmp_path: Path, report: dict[str, Any], lang: str) -> tuple[Any, Watch]:
+    path = tmp_path / f"report-{lang}.html"
+    path.write_text(render_html(report, lang), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    watch = Watch(page)
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, watch
+
+
+def _visible_ids(page: Any) -> list[str]:
+    return page.eval_on_selector_all(
+        "#anomaly-table > tbody.anomaly", "els => els.filter(e => !e.hidden).map(e => e.id)")
+
+
+def test_filter_sort_expand_print(browser: Any, tmp_path: Path, report: dict[str, Any]) -> None:
+    page, watch = _open(browser, tmp_path, report, "fr")
+    assert page.locator("#filters").is_visible()
+    assert len(_visible_ids(page)) == 9
+    assert page.locator("#shown-n").inner_text() == "9"
+    # details start collapsed once JS runs
+    assert page.locator("tr.detail:visible").count() == 0
+
+    page.select_option("#f-severity", "error")
+    ids = _visible_ids(page)
+    assert len(ids) == 4 and page.locator("#shown-n").inner_text() == "4"
+    assert all(page.locator(f"#{i}").get_attribute("data-severity") == "error" for i in ids)
+
+    page.fill("#f-text", "162 062")
+    assert _visible_ids(page) == ["a-ed536e1427baf7d5"]
+    page.fill("#f-text", "zzz-nothing")
+    assert _visible_ids(page) == [] and page.locator("#no-match").is_visible()
+    page.fill("#f-text", "")
+    page.select_option("#f-severity", "")
+    page.select_option("#f-category", "objective_missed")
+    page.select_option("#f-entity", "LR")
+    assert len(_visible_ids(page)) == 3
+    page.select_option("#f-category", "")
+    page.select_option("#f-entity", "")
+    page.fill("#f-text", "Occitanie")  # accents and case folded: matches "OCC — Occitanie"
+    assert "a-ed536e1427baf7d5" in _visible_ids(page)
+    page.fill("#f-text", "")
+    assert len(_visible_ids(page)) == 9
+
+    # sort by difference: largest gap first, then ascending on a second click
+    page.click("th[data-sort=diff] button")
+    order = _visible_ids(page)
+    assert order[:3] == ["a-fd8d494d113de869", "a-93d33a8d3c05a3be", "a-ed536e1427baf7d5"]
+    assert page.get_attribute("th[data-sort=diff]", "aria-sort") == "descending"
+    page.click("th[data-sort=diff] button")
+    assert _visible_ids(page)[-1] == "a-fd8d494d113de869"
+    page.click("th[data-sort=entity] button")
+    entities = [page.get_attribute(f"#{i}", "data-entity") for i in _visible_ids(page)]
+    assert entities == sorted(entities)
+    assert page.get_attribute("th[data-sort=diff]", "aria-sort") is None
+
+    # expand one anomaly: provenance of every figure, suspect highlighted
+    page.click("#a-ed536e1427baf7d5 button.toggle")
+    detail = page.locator("#d-ed536e1427baf7d5")
+    assert detail.is_visible()
+    text = detail.inner_text()
+    assert "samples/drsm-occitanie-2019/dataset.yaml:41" in text and "l.871" in text
+    assert page.locator("#d-ed536e1427baf7d5 tr.suspect").count() == 1
+    assert "162\u202f051" in page.locator("#d-ed536e1427baf7d5 tr.suspect").inner_text()
+
+    # the suspects table links to the anomaly and opens it
+    page.click("#expand-all")
+    assert page.locator("tr.detail:visible").count() == 9
+    page.click("#collapse-all")
+    assert page.locator("tr.detail:visible").count() == 0
+
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "report-fr.png"), full_page=True)
+
+    # print: no filter bar, every detail shown, even for filtered-out rows
+    page.select_option("#f-severity", "info")
+    page.emulate_media(media="print")
+    assert not page.locator("#filters").is_visible()
+    assert page.locator("tr.detail:visible").count() == 9
+    page.emulate_media(media="screen")
+
+    assert watch.dialogs == [] and watch.errors == []
+    assert all(url.startswith("file://") for url in watch.requests), watch.requests
+    page.close()
+
+
+def test_hostile_strings_do_not_run(browser: Any, tmp_path: Path,
+                                    hostile_report: dict[str, Any],
+                                    payloads: dict[str, str]) -> None:
+    page, watch = _open(browser, tmp_path, hostile_report, "en")
+    page.click("#expand-all")
+    assert page.locator("img").count() == 0
+    assert page.locator("script").count() == 1
+    assert page.evaluate("document.querySelectorAll('[onerror]').length") == 0
+    # the payloads are shown as text, exactly
+    relation = page.locator("#anomaly-table tbody.anomaly .rel").first.inner_text()
+    assert payloads["script"] in relation and payloads["img"] in relation
+    quote = page.locator("table.figures q").first.inner_text()
+    assert payloads["script"] in quote
+    assert payloads["script"] in page.locator("header .datasets").inner_text()
+    assert "Sophia <script>" in (page.locator("svg.chart").text_content() or "")
+    # filtering on the payload text works like any text
+    page.fill("#f-text", "<script>alert(1)</script>")
+    assert len(_visible_ids(page)) == 9
+    page.wait_for_timeout(200)
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "report-en-hostile.png"), full_page=True)
+    assert watch.dialogs == [], "a script from the data ran"
+    assert watch.errors == []
+    assert all(url.startswith("file://") for url in watch.requests), watch.requests
+    page.close()

@@ -129,3 +129,21 @@ def test_gate(repo: Path) -> None:
     assert all(a[1]["file"] == "drsmcheck-baseline.yaml" for a in stale)
     for i, n in id_lines.items():
         assert f"drsmcheck-baseline.yaml:{n}: entrée de baseline obsolète {i}" in fixed.stderr
+
+
+def test_every_output_is_byte_identical_across_runs(tmp_path: Path) -> None:
+    """Two runs of the CLI on the same data write the same bytes in every format."""
+    sample = SAMPLE.parent / "drsm-occitanie-2019"
+    root = Path(__file__).resolve().parents[1]
+    outputs = []
+    for run in ("a", "b"):
+        out = tmp_path / run
+        done = drsmcheck(root, "validate", str(sample.relative_to(root)), "--format",
+                         "json,html,junit,sarif,markdown,github", "--output-dir", str(out),
+                         "--fail-on", "never")
+        assert done.returncode == 0, done.stderr
+        outputs.append((done.stdout, {p.name: p.read_bytes() for p in sorted(out.iterdir())}))
+    assert outputs[0] == outputs[1]
+    assert sorted(outputs[0][1]) == ["report.html", "report.json", "report.junit.xml",
+                                     "report.md", "report.sarif"]
+    assert "::error file=samples/drsm-occitanie-2019/" in outputs[0][0]

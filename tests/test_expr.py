@@ -1,0 +1,63 @@
+"""The whitelist expression parser: what parses, and every way out is a clear ExprError."""
+
+from __future__ import annotations
+
+import pytest
+
+from drsmcheck import expr as E
+
+
+def test_parses_arithmetic_and_logic() -> None:
+    node = E.parse("ald.admission.paper + ald.admission.electronic == ald.admission.total")
+    assert isinstance(node, E.Cmp) and node.op == "=="
+    node = E.parse("if staff >= 1 then staff.costs >= 1")
+    assert isinstance(node, E.If)
+    node = E.parse("not (a <= b) or abs(a - b) < 0.5 and min(a, b, c) > max(d)")
+    assert isinstance(node, E.BoolOp) and node.op == "or"
+
+
+def test_precedence() -> None:
+    node = E.parse("a + b * c == d")
+    assert E.to_text(node.left) == "(a + (b * c))"
+    node = E.parse("-a / b == c")
+    assert E.to_text(node.left) == "(-a / b)"
+
+
+def test_indicators_globs_and_prev() -> None:
+    node = E.parse("sum(ald.admission.*) == ald.total and x.growth == 100 * (x - prev(x)) / prev(x)")
+    plain, globs, prev = E.indicators(node)
+    assert plain == {"ald.total", "x.growth", "x"}
+    assert globs == {"ald.admission.*"}
+    assert prev == {"x"}
+    assert E.expand_glob("ald.admission.*", ["ald.admission.a", "ald.total", "ald.admission.b.c"]
+                         ) == ["ald.admission.a", "ald.admission.b.c"]
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ("__import__('os')", "unexpected character '_'"),
+    ("a.__class__ == 1", "unexpected character '.'"),
+    ("lambda x: x == 1", "unexpected character ':'"),
+    ("open('f') == 1", "unexpected character"),
+    ("eval(a) == 1", "unknown function 'eval'"),
+    ("a == ", "expected a number"),
+    ("a < b < c", "cannot be chained"),
+    ("a + 1", "must be a comparison"),
+    ("(a == b) + 1 == 2", "cannot be used as a number"),
+    ("abs(x.*) == 1", "globs (*) are only allowed inside sum()"),
+    ("prev(1) == 1", "prev() takes one indicator"),
+    ("a == b)", "unexpected ')'"),
+    ("a[0] == 1", "unexpected character '['"),
+    ("a == 1; b == 2", "unexpected character ';'"),
+])
+def test_rejects(source: str, message: str) -> None:
+    with pytest.raises(E.ExprError) as exc:
+        E.parse(source)
+    assert message in str(exc.value)
+    assert "column" in str(exc.value)
+
+
+def test_deep_nesting_is_refused_not_crashing() -> None:
+    with pytest.raises(E.ExprError):
+        E.parse("(" * 500 + "a" + ")" * 500 + " == 1")
+    with pytest.raises(E.ExprError):
+        E.parse("a == " + "1 + " * 1000 + "1")

@@ -160,14 +160,20 @@ class Diagnoser:
 
     def _score(self, key: Key, override: dict[Key, Interval]) -> tuple[int, int]:
         """(holding, failing) relations of a figure with `override` applied."""
-        holds = fails = 0
+        holding, failing = self._judge(key, override)
+        return len(holding), len(failing)
+
+    def _judge(self, key: Key, override: dict[Key, Interval]) -> tuple[list[str], list[str]]:
+        """Rule ids of the relations a figure takes part in that hold / fail with `override`."""
+        holding: list[str] = []
+        failing: list[str] = []
         for rel in self.relations(key):
             res = rel.holds(override)
             if res is True:
-                holds += 1
+                holding.append(rel.rule.id)
             elif res is False:
-                fails += 1
-        return holds, fails
+                failing.append(rel.rule.id)
+        return holding, failing
 
     def _agreement(self, a: Anomaly) -> None:
         key = (a.dataset, a.entity, a.period, a.subject or "")
@@ -190,10 +196,14 @@ class Diagnoser:
         suspect_rows = sorted(variants[worst[3]], key=lambda r: -KIND_SUSPICION[r["kind"]])
         suspect = suspect_rows[0]
         if best[0] > worst[0]:
-            why_fr = (f"{trusted['text']} vérifie {best[4]} relation(s) où il figure "
-                      f"({best[5]} en échec) ; {suspect['text']} en met {worst[5]} en échec")
-            why_en = (f"{trusted['text']} satisfies {best[4]} relation(s) it takes part in "
-                      f"({best[5]} failing); {suspect['text']} breaks {worst[5]}")
+            holding, _ = self._judge(key, {key: row_interval(trusted)})  # type: ignore[dict-item]
+            _, broken = self._judge(key, {key: row_interval(suspect)})  # type: ignore[dict-item]
+            names = ", ".join(sorted(set(holding)))
+            bnames = ", ".join(sorted(set(broken)))
+            why_fr = (f"{trusted['text']} vérifie les {best[4]} autres relations où ce chiffre "
+                      f"figure ({names}) ; {suspect['text']} en met {worst[5]} en échec ({bnames})")
+            why_en = (f"{trusted['text']} satisfies the {best[4]} other relations this figure "
+                      f"takes part in ({names}); {suspect['text']} breaks {worst[5]} ({bnames})")
         elif best[1] > worst[1]:
             why_fr = f"{trusted['text']} est imprimé {best[1]} fois, {suspect['text']} {worst[1]}"
             why_en = f"{trusted['text']} is printed {best[1]} times, {suspect['text']} {worst[1]}"
@@ -205,9 +215,13 @@ class Diagnoser:
 
     def _relation(self, a: Anomaly) -> None:
         candidates = []
+        rounded_only = a.category == "rounding"
         for row in a.figures:
-            if row_interval(row) is None:
+            iv = row_interval(row)
+            if iv is None:
                 continue
+            if rounded_only and iv.exact:
+                continue  # a rounding diagnosis clears the exact counts: the rounded print is off
             key = (row["dataset"], row["entity"], row["period"], row["indicator"])
             value = self.repair_value(a, row)
             if value is None:

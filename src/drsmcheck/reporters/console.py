@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..formatting import fmt_number
+
 SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 T = {
     "fr": {"anomalies": "anomalies", "rules": "Règles", "items": "éléments", "passes": "succès",
@@ -60,8 +62,9 @@ def render(report: dict[str, Any], lang: str = "fr", color: bool = False,
                           f"{qtxt}", overflow="fold")
             if a.get("suspect"):
                 sp = a["suspect"]
+                sugg = fmt_number(sp["suggested"], lang) if sp["suggested"] is not None else "?"
                 con.print(f"    [bold]{t['suspect']}[/]: {escape(sp['reason'][lang])}"
-                          f" ({t['suggested']} {sp['suggested']})", overflow="fold")
+                          f" ({t['suggested']} {sugg})", overflow="fold")
         if not items:
             con.print(f"  {t['none']}")
         con.print()

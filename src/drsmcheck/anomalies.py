@@ -17,6 +17,7 @@ from .reference import Reference
 from .rules import SEVERITY_RANK, Rule
 from .store import FigureStore, Key, row_interval, truncation
 
+_PREC = {"+": 1, "-": 1, "*": 2, "/": 2}
 NEGATED = {"==": "≠", "!=": "=", "<=": ">", "<": "≥", ">=": "<", ">": "≤"}
 LANGS = ("fr", "en")
 
@@ -126,10 +127,17 @@ class Builder:
             return f"{node.name}({inner})"
         if isinstance(node, E.Bin):
             op = {"*": "×", "/": "/", "+": "+", "-": "-"}[node.op]
-            left = self.render(node.left, rows, prev_rows, lang, False)
-            right = self.render(node.right, rows, prev_rows, lang, False)
-            text = f"{left} {op} {right}"
-            return text if top or node.op in "*/" else f"({text})"
+            prec = _PREC[node.op]
+            left = self.render(node.left, rows, prev_rows, lang, True)
+            right = self.render(node.right, rows, prev_rows, lang, True)
+            # parentheses only where precedence or a non-associative right operand needs them
+            if isinstance(node.left, E.Bin) and _PREC[node.left.op] < prec:
+                left = f"({left})"
+            if isinstance(node.right, E.Bin) and (
+                    _PREC[node.right.op] < prec
+                    or (_PREC[node.right.op] == prec and node.op in "-/")):
+                right = f"({right})"
+            return f"{left} {op} {right}"
         raise TypeError(node)
 
     # -- per kind ----------------------------------------------------------------------------
@@ -157,7 +165,7 @@ class Builder:
         if cmp is not None:
             lhs, rhs = eval_num(cmp.left, env), eval_num(cmp.right, env)
             assert lhs is not None and rhs is not None
-            diff = lhs.gap(rhs)
+            diff = lhs.mid - rhs.mid
             for lang in LANGS:
                 ltxt = self.render(cmp.left, by_ind, prev_rows, lang)
                 rtxt = self.render(cmp.right, by_ind, prev_rows, lang)
@@ -186,7 +194,7 @@ class Builder:
         crows = [r for c in children if (r := self.store.resolved((ds, c, per, ind)))]
         lhs = Interval(float(rec["p_lo"]), float(rec["p_hi"]))
         rhs = Interval(float(rec["e_lo"]), float(rec["e_hi"]))
-        diff = lhs.gap(rhs)
+        diff = lhs.mid - rhs.mid  # the imbalance, parent − children (VTL check_hierarchy)
         unit = self.ref.indicators[ind].unit
         relation = {}
         for lang in LANGS:
@@ -255,7 +263,7 @@ class Builder:
         ivs = [row_interval(r) for r in rows]
         lo_iv = min(ivs, key=lambda i: i.hi)  # type: ignore[union-attr]
         hi_iv = max(ivs, key=lambda i: i.lo)  # type: ignore[union-attr]
-        diff = hi_iv.gap(lo_iv)  # type: ignore[union-attr]
+        diff = hi_iv.mid - lo_iv.mid  # type: ignore[union-attr]
         for lang in LANGS:
             word = "écart" if lang == "fr" else "difference"
             relation[lang] += f", {word} {fmt_diff(diff, lang)}"
@@ -292,7 +300,7 @@ class Builder:
             relation[lang] = (f"{res_word[lang]} {_fig_text(r, lang)} {op} "  # type: ignore[arg-type]
                               f"{lo_word[lang]} {_fig_text(o, lang)}")  # type: ignore[arg-type]
         lhs, rhs = row_interval(r), row_interval(o)  # type: ignore[arg-type]
-        diff = lhs.gap(rhs) if lhs and rhs else None
+        diff = lhs.mid - rhs.mid if lhs and rhs else None
         return Anomaly(rule, "objective_missed", rule.severity, ds, ent, per, base, rows,
                        relation, _message(rule, "objective_missed"), lhs, rhs, diff)
 

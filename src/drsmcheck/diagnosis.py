@@ -230,8 +230,9 @@ class Diagnoser:
             holds1, fails1 = self._score(key, {key: Interval.point(value)})
             repaired = fails0 - fails1
             broken = max(0, holds0 - holds1)
-            # print-kind suspicion also covers other printings of the same figure
-            candidates.append(((repaired - broken, -holds0, KIND_SUSPICION[row["kind"]]),
+            # a rounding finding blames the most coarsely rounded print (widest relative interval)
+            coarse = (iv.hi - iv.lo) / max(abs(iv.mid), 1e-12) if rounded_only else 0.0
+            candidates.append(((repaired - broken, coarse, -holds0, KIND_SUSPICION[row["kind"]]),
                                row, value, holds0, fails0))
         if not candidates:
             return

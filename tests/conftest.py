@@ -1,28 +1,12 @@
-"""Shared fixtures: the repository root, and one CLI run over all samples reused by many tests."""
+"""Shared fixtures: one CLI run over all samples, reused by many tests."""
 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples"
-
-
-def drsmcheck_exe() -> str:
-    """The installed console script: tests exercise what a user runs."""
-    exe = shutil.which("drsmcheck")
-    assert exe, "the drsmcheck console script is not installed (pip install -e .)"
-    return exe
-
-
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([drsmcheck_exe(), *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=600)
+from support import ROOT, SAMPLES, drsmcheck_exe, run_cli  # noqa: F401  (re-exported)
 
 
 @pytest.fixture(scope="session")

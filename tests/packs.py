@@ -6,7 +6,7 @@ import shutil
 import textwrap
 from pathlib import Path
 
-from conftest import ROOT
+from support import ROOT
 
 INDICATORS = """
 indicators:

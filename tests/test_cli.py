@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import run_cli
 from packs import make_dataset, make_pack, write
+from support import run_cli
 
 CHECKS = """
 rules:

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 import yaml
 
-from conftest import SAMPLES
+from support import SAMPLES
 
 SAMPLE_DIRS = sorted(p.parent for p in SAMPLES.glob("*/dataset.yaml"))
 

@@ -9,7 +9,7 @@ import pytest
 from drsmcheck.loader import load_figures
 from drsmcheck.rules import load_rules
 
-from conftest import ROOT
+from support import ROOT
 
 SOURCES = ROOT / "samples" / "sources"
 

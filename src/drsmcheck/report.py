@@ -42,7 +42,32 @@ def run(pack: RulePack, datasets: list[Dataset], figures: Any, backend: str = "d
     anomalies.extend(nn)
     nn_result = RuleResult(NON_NUMERIC_RULE, items=len(figures), passes=len(figures) - len(nn),
                            fails=len(nn))
-    return to_dict(pack, datasets, figures, [*results, nn_result], anomalies)
+    out = to_dict(pack, datasets, figures, [*results, nn_result], anomalies)
+    out["objectives"] = objectives(pack, store)
+    return out
+
+
+def objectives(pack: RulePack, store: FigureStore) -> list[dict[str, Any]]:
+    """Every printed objective/result pair (for the HTML chart), met or not, sorted."""
+    ref = pack.reference.indicators
+    bases = sorted(i[: -len(".objective")] for i in ref
+                   if i.endswith(".objective") and i[: -len(".objective")] + ".result" in ref)
+    items = []
+    for (ds, ent, per, ind), _rows in sorted(store.by_key.items()):
+        if not ind.endswith(".objective") or ind[: -len(".objective")] not in bases:
+            continue
+        base = ind[: -len(".objective")]
+        o, r = store.resolved((ds, ent, per, ind)), store.resolved((ds, ent, per, base + ".result"))
+        if o is None or r is None or o["value"] is None or r["value"] is None:
+            continue
+        direction = ref[ind].direction or ref[base + ".result"].direction or "higher"
+        met = r["value"] >= o["value"] if direction == "higher" else r["value"] <= o["value"]
+        res_ind = ref[base + ".result"]
+        items.append({"dataset": ds, "entity": ent, "period": per, "indicator": base,
+                      "label": {"fr": res_ind.fr, "en": res_ind.en}, "unit": res_ind.unit,
+                      "objective": _num(o["value"]), "result": _num(r["value"]),
+                      "direction": direction, "met": bool(met)})
+    return items
 
 
 def _num(x: float | None) -> float | int | None:

@@ -227,7 +227,9 @@ class Diagnoser:
             if value is None:
                 continue
             holds0, fails0 = self._score(key, {})
-            holds1, fails1 = self._score(key, {key: Interval.point(value)})
+            # the repaired figure keeps its printed precision: "7,36 %" stands for [7,355; 7,365]
+            half = (iv.hi - iv.lo) / 2
+            holds1, fails1 = self._score(key, {key: Interval(value - half, value + half)})
             repaired = fails0 - fails1
             broken = max(0, holds0 - holds1)
             # a rounding finding blames the most coarsely rounded print (widest relative interval)

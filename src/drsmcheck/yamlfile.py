@@ -11,6 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.events import AliasEvent
+from yaml.resolver import Resolver
 
 from .errors import InputError
 
@@ -35,15 +39,57 @@ class LList(list):
     item_lines: list[int]
 
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_DEPTH = 64
+
+try:
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _CParser = None
+
+if _CParser is not None:
+    class _Base(Composer, _CParser, SafeConstructor, Resolver):  # type: ignore[misc, valid-type]
+        """libyaml's parser (fast, iterative) under PyYAML's Python composer.
+
+        libyaml's own composer recurses in C without a limit: 50 000 nested `[` overflow the
+        C stack and kill the process. The Python composer can count the depth and refuse.
+        """
+
+        def __init__(self, stream: str):
+            _CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+else:  # pragma: no cover - PyYAML built without libyaml
+    _Base = yaml.SafeLoader  # type: ignore[misc, assignment]
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader (libyaml when present) that refuses aliases: a node reached twice."""
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """Safe loader that refuses aliases (billion laughs) and nesting deeper than MAX_DEPTH."""
 
     def __init__(self, stream: str, filename: str):
         super().__init__(stream)
         self.filename = filename
+        self.depth = 0
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            raise InputError(
+                self.filename,
+                event.start_mark.line + 1,
+                f"YAML aliases (*{event.anchor}) are not allowed",
+                "write the values out; aliases can expand without bound (billion laughs)",
+            )
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                event = self.peek_event()
+                raise InputError(self.filename, event.start_mark.line + 1,
+                                 f"YAML nesting is too deep (more than {MAX_DEPTH} levels)",
+                                 "datasets and rules nest a few levels; check brackets")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
     def construct_object(self, node, deep=False):  # type: ignore[no-untyped-def]
         if node in self.constructed_objects or node in self.recursive_objects:
@@ -53,7 +99,18 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
                 "YAML aliases (*name) are not allowed",
                 "write the values out; aliases can expand without bound (billion laughs)",
             )
-        return super().construct_object(node, deep)
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            # e.g. an unquoted 5 000-digit integer, or a date like 2019-13-45
+            raise InputError(self.filename, node.start_mark.line + 1,
+                             f"invalid YAML value {_short(node)}: {str(exc).split(';')[0]}",
+                             "quote the value to keep it as text") from None
+
+
+def _short(node: yaml.Node) -> str:
+    value = node.value if isinstance(node.value, str) else ""
+    return repr(value if len(value) <= 40 else value[:37] + "...")
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> LDict:
@@ -93,6 +150,20 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 
+def _refuse_tag(loader: _Loader, node: yaml.Node) -> None:
+    raise InputError(loader.filename, node.start_mark.line + 1,
+                     f"YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not supported",
+                     "write plain strings, numbers, lists and mappings")
+
+
+for _tag in ("binary", "set", "omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
+
+
+_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+         (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+
+
 def read_text(path: Path, display: str | None = None) -> str:
     """Read a UTF-8 file (BOM accepted); a clear error for other encodings or huge files."""
     name = display or str(path)
@@ -107,6 +178,13 @@ def read_text(path: Path, display: str | None = None) -> str:
             "split the dataset into several files, or use Parquet/CSV with the Spark backend",
         )
     data = path.read_bytes()
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            raise InputError(name, 1, f"file is encoded as {encoding}, not UTF-8",
+                             "re-save the file as UTF-8")
+    if b"\x00" in data[:4096] and data[:4096].count(b"\x00") * 4 > len(data[:4096]):
+        raise InputError(name, 1, "file is not text (UTF-16 without BOM, or binary)",
+                         "re-save the file as UTF-8 text")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -128,24 +206,42 @@ def load_yaml(path: Path, display: str | None = None) -> Any:
     text = read_text(path, name)
     if not text.strip():
         raise InputError(name, 1, "file is empty", "a dataset or rule file needs content")
-    loader = _Loader(text, name)
+    loader = None
     try:
-        return loader.get_single_data()
+        loader = _Loader(text, name)
+        data = loader.get_single_data()
     except InputError:
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
-        hint = "YAML indentation must use spaces, not tabs" if "\t" in problem or (
-            "found character '\\t'" in str(exc)) else "check quotes, colons and indentation"
+        source = text.splitlines()[line - 1] if line and line <= len(text.splitlines()) else ""
+        tabs = "\t" in source[: len(source) - len(source.lstrip())] or "\t" in problem
+        hint = ("a tab is used for indentation: YAML indentation must use spaces" if tabs
+                else "check quotes, colons and indentation")
         raise InputError(name, line, f"invalid YAML: {problem}", hint) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise InputError(name, line, f"invalid YAML: character {_codepoint(exc.character)} is not "
+                         "allowed in YAML text", "remove control characters (NUL, …)") from None
     except yaml.YAMLError as exc:
-        raise InputError(name, None, f"invalid YAML: {exc}") from None
+        first = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
+        raise InputError(name, None, f"invalid YAML: {first}") from None
     except RecursionError:
         raise InputError(name, None, "YAML nesting is too deep") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
+    if data is None:
+        raise InputError(name, 1, "file has no content (only comments or blank lines)",
+                         "a dataset or rule file needs content")
+    return data
+
+
+def _codepoint(character: int | str) -> str:
+    code = character if isinstance(character, int) else ord(character[:1] or "\0")
+    return f"U+{code:04X}"
 
 
 def did_you_mean(word: str, choices: list[str] | set[str] | tuple[str, ...]) -> str | None:

@@ -33,6 +33,16 @@ _NUMBER = re.compile(r"^(?P<sign>[-+−–]?)\s*(?P<int>\d{1,3}(?:[" + _SEPARATO
                      r"(?:[,.](?P<dec>\d+))?$")
 _QUALIFIER = re.compile(r"^(?P<q><=|>=|≤|≥|<|>)\s*(?P<rest>.+)$")
 
+# No report prints a figure above a million billion (10^15); larger values are typos or
+# attacks, and would overflow the interval arithmetic of the rules (10^300 × 10^300 = inf).
+MAX_ABS = 1e15
+
+
+def _head(text: str) -> str:
+    """A long text cut for a message: '1000000000000000000000…' (401 characters)."""
+    return repr(text) if len(text) <= 30 else repr(text[:24] + "…") + f" ({len(text)} characters)"
+
+
 # Exact units: an integer printed in these units is an exact value, not a rounded one.
 EXACT_UNITS = frozenset({"count", "eur", "days", "points"})
 
@@ -75,15 +85,22 @@ def parse_number(raw: object) -> ParsedNumber:
     if isinstance(raw, bool):
         raise NumberFormatError(f"expected a number as printed, got the boolean {raw!r}")
     if isinstance(raw, int):
+        if abs(raw) > MAX_ABS:
+            digits = int(raw.bit_length() * 0.30103) + 1
+            raise NumberFormatError(f"an integer of {digits} digits is too large to be a figure")
         return ParsedNumber(text=str(raw), value=float(raw), decimals=0)
     if isinstance(raw, float):
         if not math.isfinite(raw):
             raise NumberFormatError(f"{raw!r} is not a finite number")
+        if abs(raw) > MAX_ABS:
+            raise NumberFormatError(f"{raw!r} is too large to be a figure")
         text = repr(raw)
         dec = len(text.split(".")[1]) if "." in text and "e" not in text else None
         return ParsedNumber(text=text, value=raw, decimals=dec)
     if not isinstance(raw, str):
-        raise NumberFormatError(f"expected a number as printed (a string), got {type(raw).__name__}")
+        what = ("a list" if isinstance(raw, list) else "a mapping" if isinstance(raw, dict)
+                else type(raw).__name__)
+        raise NumberFormatError(f"expected a number as printed (a string), got {what}")
     text = raw.strip()
     if not text:
         raise NumberFormatError("empty value")
@@ -118,8 +135,8 @@ def parse_number(raw: object) -> ParsedNumber:
     if m.group("sign") in ("-", "−", "–"):
         value = -value
     value *= scale
-    if not math.isfinite(value):
-        raise NumberFormatError(f"{raw!r} is too large to be a figure")
+    if not math.isfinite(value) or abs(value) > MAX_ABS:
+        raise NumberFormatError(f"{_head(raw)} is too large to be a figure")
     return ParsedNumber(
         text=raw.strip(),
         value=value,

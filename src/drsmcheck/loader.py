@@ -90,7 +90,10 @@ class _Builder:
                              did_you_mean(indicator, self.ref.indicators) or
                              "declare it in the rule pack's reference/indicators/")
         if entity not in self.ref.entities:
+            padded = entity.zfill(2) if entity.isdigit() else None
             raise InputError(file, line, f"unknown entity {entity!r}",
+                             f"did you mean {padded!r}? quote département codes in YAML: "
+                             f"entity: \"{padded}\"" if padded in self.ref.entities else
                              did_you_mean(entity, self.ref.entities) or
                              "declare it in the rule pack's reference/entities.yaml")
         if kind not in KINDS:
@@ -247,12 +250,25 @@ def _load_csv(path: Path, b: _Builder) -> None:
     if not text.strip():
         raise InputError(file, 1, "file is empty")
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        _read_csv_rows(reader, file, b)
+    except csv.Error as exc:
+        # e.g. a field over the csv module's size limit
+        # DictReader.line_num lags on a failing row; the underlying reader's does not
+        raise InputError(file, reader.reader.line_num or 1, f"invalid CSV: {exc}",
+                         "save the file as plain comma-separated UTF-8 text") from None
+
+
+def _read_csv_rows(reader: csv.DictReader, file: str, b: _Builder) -> None:
     header = reader.fieldnames or []
     for name in header:
         if name not in CSV_COLUMNS:
             raise InputError(file, 1, f"unknown CSV column {name!r}",
                              did_you_mean(name, CSV_COLUMNS) or
                              f"columns: {', '.join(CSV_COLUMNS)}")
+    for name in header:
+        if header.count(name) > 1:
+            raise InputError(file, 1, f"CSV column {name!r} appears twice in the header")
     for req in ("indicator", "value", "line"):
         if req not in header:
             raise InputError(file, 1, f"CSV header lacks the {req!r} column")

@@ -69,6 +69,10 @@ def load_entities(path: Path, ref: Reference, display: str) -> None:
         check_keys(labels, display, f"entity {code!r}", {"fr", "en"}, {"fr", "en"})
         ref.entities[code] = {"fr": str(labels["fr"]), "en": str(labels["en"])}
     hierarchies = data.get("hierarchies") or {}
+    if not isinstance(hierarchies, dict):
+        raise InputError(display, data.line_of("hierarchies"),
+                         "'hierarchies' must map hierarchy names to trees",
+                         "hierarchies: {merger_2019: {OCC: [LR, MP]}}")
     for name, tree in hierarchies.items():
         if not isinstance(tree, dict):
             raise InputError(display, hierarchies.line_of(name),
@@ -79,6 +83,9 @@ def load_entities(path: Path, ref: Reference, display: str) -> None:
             if not isinstance(children, list):
                 raise InputError(display, line, f"children of {parent!r} must be a list")
             for code in [parent, *children]:
+                if not isinstance(code, str):
+                    raise InputError(display, line, f"entity code {code!r} in hierarchy {name!r} "
+                                     "must be a string", 'quote département codes: "09"')
                 if code not in ref.entities:
                     raise InputError(display, line, f"unknown entity {code!r} in hierarchy {name!r}",
                                      did_you_mean(str(code), ref.entities) or
@@ -86,26 +93,38 @@ def load_entities(path: Path, ref: Reference, display: str) -> None:
             if len(set(children)) != len(children):
                 raise InputError(display, line, f"{parent!r} lists a child twice in {name!r}")
             ref.hierarchies[name][parent] = [str(c) for c in children]
-        _check_acyclic(name, ref.hierarchies[name], display, hierarchies.line_of(name))
+        _check_acyclic(name, ref.hierarchies[name], display, tree)
 
 
-def _check_acyclic(name: str, tree: dict[str, list[str]], file: str, line: int) -> None:
+def _check_acyclic(name: str, tree: dict[str, list[str]], file: str, lines: LDict) -> None:
+    """Refuse a cycle, naming it and the line of the parent whose list closes it.
+
+    Iterative depth-first search: a pack with a very long chain of entities cannot exhaust
+    the Python stack.
+    """
     state: dict[str, int] = {}
-
-    def visit(node: str, path: list[str]) -> None:
-        if state.get(node) == 1:
-            cycle = " → ".join([*path[path.index(node):], node])
-            raise InputError(file, line, f"hierarchy {name!r} has a cycle: {cycle}",
-                             "an entity cannot be its own ancestor")
-        if state.get(node) == 2:
-            return
-        state[node] = 1
-        for child in tree.get(node, []):
-            visit(child, [*path, node])
-        state[node] = 2
-
     for root in sorted(tree):
-        visit(root, [])
+        if state.get(root):
+            continue
+        path: list[str] = [root]
+        stack = [iter(tree.get(root, []))]
+        state[root] = 1
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                state[path.pop()] = 2
+                stack.pop()
+                continue
+            if state.get(child) == 1:
+                cycle = " → ".join([*path[path.index(child):], child])
+                raise InputError(file, lines.line_of(path[-1]),
+                                 f"hierarchy {name!r} has a cycle: {cycle}",
+                                 "an entity cannot be its own ancestor")
+            if state.get(child) == 2:
+                continue
+            state[child] = 1
+            path.append(child)
+            stack.append(iter(tree.get(child, [])))
 
 
 def load_indicators(path: Path, ref: Reference, display: str) -> None:

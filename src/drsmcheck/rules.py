@@ -151,7 +151,7 @@ def parse_rule(spec: Any, file: str, ref: Reference) -> Rule:
         if rule.method == "weighted_mean":
             if not rule.weight:
                 raise InputError(file, line, "a weighted_mean rollup needs 'weight: <indicator>'")
-            if rule.weight not in ref.indicators:
+            if not isinstance(rule.weight, str) or rule.weight not in ref.indicators:
                 raise InputError(file, spec.line_of("weight"),
                                  f"unknown indicator {rule.weight!r}",
                                  did_you_mean(rule.weight, known))

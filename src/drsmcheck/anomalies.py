@@ -142,15 +142,52 @@ class Builder:
 
     # -- per kind ----------------------------------------------------------------------------
     def build(self, result: RuleResult) -> list[Anomaly]:
-        if result.failing is None or result.failing.empty:
-            return []
-        method = getattr(self, f"_build_{result.rule.kind}")
         out: list[Anomaly] = []
-        for rec in result.failing.to_dict("records"):
-            anomaly = method(result.rule, rec)
-            if anomaly is not None:
-                out.append(anomaly)
+        if result.failing is not None and not result.failing.empty:
+            method = getattr(self, f"_build_{result.rule.kind}")
+            for rec in result.failing.to_dict("records"):
+                anomaly = method(result.rule, rec)
+                if anomaly is not None:
+                    out.append(anomaly)
+        if result.unevaluable is not None and not result.unevaluable.empty:
+            for rec in result.unevaluable.to_dict("records"):
+                anomaly = self._build_unevaluable(result.rule, rec)
+                if anomaly is not None:
+                    out.append(anomaly)
         return out
+
+    def _build_unevaluable(self, rule: Rule, rec: dict[str, Any]) -> Anomaly | None:
+        """A record whose figures are all there but the rule still has no truth value.
+
+        A missing figure leaves the item not evaluable in the per-rule counts (reports do not
+        print every figure), and a word in a cell is reported once as non_numeric; but a
+        division by a figure that is (or may be, once rounded) zero means the check could not
+        be made on figures that are all present. That is reported, never passed over: category
+        `missing`, at most a warning (0/0 may be right), with the record's figures.
+        """
+        ds, ent, per = rec["dataset"], rec["entity"], rec["period"]
+        env = self.env(rule, ds, ent, per)
+        if eval_bool(rule.ast, env, rule.tolerance) is not None:
+            return None
+        division = next((n for n in E.walk(rule.ast) if isinstance(n, E.Bin) and n.op == "/"
+                         and eval_num(n.left, env) is not None
+                         and (d := eval_num(n.right, env)) is not None and d.lo <= 0 <= d.hi),
+                        None)
+        if division is None:
+            return None
+        rows = self.equation_rows(rule, ds, ent, per)
+        by_ind = {r["indicator"]: r for r in rows if r["period"] == per}
+        prev_rows = {r["indicator"]: r for r in rows if r["period"] != per}
+        relation = {}
+        for lang in LANGS:
+            text = self.render(division, by_ind, prev_rows, lang)
+            divisor = E.to_text(division.right).strip("()")
+            relation[lang] = (f"{text} : division par zéro ({divisor} peut valoir 0), relation "
+                              "non évaluable" if lang == "fr" else
+                              f"{text}: division by zero ({divisor} may be 0), the relation "
+                              "cannot be evaluated")
+        return Anomaly(rule, "missing", _cap(rule.severity, "warning"), ds, ent, per, None, rows,
+                       relation, _message(rule, "missing"), extra_key="not_evaluable")
 
     def _build_equation(self, rule: Rule, rec: dict[str, Any]) -> Anomaly | None:
         ds, ent, per = rec["dataset"], rec["entity"], rec["period"]
@@ -337,7 +374,7 @@ _MESSAGES = {
              "Objective and result in different units"),
     "objective_missed": ("Objectif non atteint", "Objective missed"),
     "non_numeric": ("Valeur non numérique", "Non-numeric value"),
-    "missing": ("Chiffre manquant", "Missing figure"),
+    "missing": ("Relation non évaluable", "Relation could not be evaluated"),
 }
 
 

@@ -33,6 +33,9 @@ class RuleResult:
     fails: int = 0
     not_evaluable: int = 0
     failing: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # records (dataset, entity, period) an equation could not evaluate, for the anomaly builder
+    # to tell a missing figure (counted only) from a division by zero (reported)
+    unevaluable: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _null() -> ir.Value:
@@ -357,9 +360,11 @@ class Engine:
             passed = (r == True) & item  # noqa: E712
             failed = (r == False) & item  # noqa: E712
             fails = res.loc[failed, KEY].reset_index(drop=True)
+            unknown = res.loc[item & r.isna(), KEY].reset_index(drop=True)
             out.append(RuleResult(rule, int(item.sum()), int(passed.sum()), int(failed.sum()),
                                   int(item.sum() - passed.sum() - failed.sum()),
-                                  fails if len(fails) else pd.DataFrame()))
+                                  fails if len(fails) else pd.DataFrame(),
+                                  unknown if len(unknown) else pd.DataFrame()))
         return out
 
     def _run_bounds(self, rule: Rule) -> RuleResult:

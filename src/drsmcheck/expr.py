@@ -9,11 +9,14 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 FUNCTIONS = {"sum": (1, None), "abs": (1, 1), "min": (1, None), "max": (1, None),
              "prev": (1, 1)}
 KEYWORDS = {"and", "or", "not", "if", "then"}
 CMP_OPS = ("==", "!=", "<=", ">=", "<", ">")
+MAX_DEPTH = 100  # levels of the syntax tree; the shipped rules use at most 8
+MAX_NUMBER = 1e15  # as for figures (numbers.MAX_ABS): larger constants are typos
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<ident>[a-z][a-z0-9_]*(?:\.(?:[a-z0-9][a-z0-9_]*|\*)|\*)*)"
@@ -228,7 +231,11 @@ class _Parser:
     def primary(self) -> object:
         tok = self.take()
         if tok.kind == "num":
-            return Num(float(tok.text))
+            value = float(tok.text)
+            if value > MAX_NUMBER:
+                raise ExprError(f"number {tok.text[:20]}{'…' if len(tok.text) > 20 else ''} "
+                                "is too large", tok.col)
+            return Num(value)
         if tok.text == "(":
             self._nest()
             node = self.if_expr()
@@ -273,8 +280,29 @@ def parse(source: str) -> object:
     if not isinstance(source, str):
         raise ExprError("expression must be a string", 1)
     node = _Parser(source).parse()
+    _check_depth(node)
     _check_types(node, want_bool=True)
     return node
+
+
+def _check_depth(node: object) -> None:
+    """Refuse trees deeper than MAX_DEPTH, counted without recursion.
+
+    `1 + 1 + … + 1` with 999 terms fits in 2 000 characters but is a left-deep tree 999 levels
+    deep: every recursive walk over it (type check, engine compiler, SQL generator) would hit
+    Python's recursion limit.
+    """
+    stack = [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ExprError(f"expression is nested too deeply (more than {MAX_DEPTH} levels); "
+                            "write long sums as sum(a, b, …)", 1)
+        children = [getattr(current, a) for a in ("left", "right", "operand", "cond", "then")
+                    if getattr(current, a, None) is not None]
+        if isinstance(current, Call):
+            children.extend(current.args)
+        stack.extend((child, depth + 1) for child in children)
 
 
 def _check_types(node: object, want_bool: bool) -> None:
@@ -358,7 +386,8 @@ def to_text(node: object) -> str:
     """Canonical text of an expression (for messages)."""
     if isinstance(node, Num):
         v = node.value
-        return str(int(v)) if v == int(v) else repr(v)
+        # never an exponent: 0.00001, not 1e-05, so that the text parses again
+        return str(int(v)) if v == int(v) else format(Decimal(repr(v)), "f")
     if isinstance(node, Ind):
         return node.id
     if isinstance(node, Glob):

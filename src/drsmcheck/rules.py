@@ -177,8 +177,8 @@ def _parse_equation(rule: Rule, spec: LDict, file: str, ref: Reference) -> None:
         rule.ast = E.parse(text)
     except E.ExprError as exc:
         raise InputError(file, eline, f"rule {rule.id}: {exc.message} at column {exc.column} "
-                         f"of {text!r}", "operators: + - * / == != < <= > >= and or not "
-                         "if…then; functions: sum abs min max prev") from None
+                         f"of {_excerpt(text, exc.column)!r}", "operators: + - * / == != < <= "
+                         "> >= and or not if…then; functions: sum abs min max prev") from None
     rule.expr_text = text
     plain, globs, prev = E.indicators(rule.ast)
     known = sorted(ref.indicators)
@@ -195,6 +195,16 @@ def _parse_equation(rule: Rule, spec: LDict, file: str, ref: Reference) -> None:
         expanded.update(ids)
     rule.needed = sorted(plain | expanded)
     rule.needed_prev = sorted(prev)
+
+
+def _excerpt(text: str, column: int, width: int = 60) -> str:
+    """The expression, or for a long one the part around the column (one readable line)."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    start = max(0, min(column - 1 - width // 2, len(text) - width))
+    return ("…" if start else "") + text[start:start + width] + (
+        "…" if start + width < len(text) else "")
 
 
 def load_rules(rules_dir: Path) -> RulePack:

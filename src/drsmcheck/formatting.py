@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import math
 
 from babel.numbers import format_decimal
@@ -17,7 +18,11 @@ def fmt_number(value: float, lang: str = "fr", decimals: int | None = None) -> s
     if decimals is None:
         decimals = 0 if float(value).is_integer() else 2
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    text = format_decimal(round(value, decimals) + 0.0, format=pattern, locale=LOCALES[lang])
+    # Babel quantizes in the current decimal context; 28 digits are too few above 10^28
+    with decimal.localcontext() as ctx:
+        ctx.prec = 400
+        text = format_decimal(decimal.Decimal(repr(round(value, decimals) + 0.0)),
+                              format=pattern, locale=LOCALES[lang])
     return text.replace("\u202f", "\u00a0") if lang == "fr" else text
 
 

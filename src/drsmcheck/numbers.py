@@ -129,8 +129,14 @@ def parse_number(raw: object) -> ParsedNumber:
         return ParsedNumber(text=raw.strip(), value=None, non_numeric=True, unit_hint=unit)
     integer = re.sub("[" + _SEPARATORS + "]", "", m.group("int"))
     dec = m.group("dec")
-    # "1.234" with a dot and exactly 3 digits is ambiguous in French text; reports use the
-    # comma for decimals, so a dot is read as a decimal point only when it is not 3 digits.
+    # "1.234" with a dot and exactly 3 digits is ambiguous: 1 234 with a dot as thousands
+    # separator (as in German or Spanish prints), or 1,234. Reports use the comma for decimals,
+    # so a dot is read as a decimal point only when it cannot be a thousands separator.
+    if (dec is not None and len(dec) == 3 and "." in body and m.group("int").isdigit()
+            and m.group("int") != "0"):
+        raise NumberFormatError(f"{raw!r} is ambiguous: a dot before three digits may be a "
+                                "thousands separator; write it the French way, \"1 234\" "
+                                "or \"1,234\"")
     value = float(integer + ("." + dec if dec else ""))
     if m.group("sign") in ("-", "−", "–"):
         value = -value

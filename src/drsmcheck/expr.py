@@ -403,5 +403,5 @@ def to_text(node: object) -> str:
     if isinstance(node, Not):
         return f"not {to_text(node.operand)}"
     if isinstance(node, If):
-        return f"if {to_text(node.cond)} then {to_text(node.then)}"
+        return f"(if {to_text(node.cond)} then {to_text(node.then)})"
     raise TypeError(node)

@@ -73,11 +73,13 @@ class Builder:
         values: dict[str, Interval | None] = {}
         for ind in rule.needed:
             key = (dataset, entity, period, ind)
-            row = self.store.resolved(key)
             if key in override:
                 values[ind] = override[key]
-            elif row is not None:
-                values[ind] = truncation(row) if widen else row_interval(row)
+            elif not widen:
+                if self.store.resolved(key) is not None:
+                    values[ind] = self.store.interval(key)
+            elif (row := self.store.resolved(key)) is not None:
+                values[ind] = truncation(row)
         prev: dict[str, Interval | None] = {}
         pper = _prev_period(period)
         for ind in rule.needed_prev:
@@ -266,7 +268,7 @@ class Builder:
         return a
 
     def _build_bounds(self, rule: Rule, rec: dict[str, Any]) -> Anomaly | None:
-        row = self.store.by_ref[rec["ref"]]
+        row = self.store.by_ref(rec["ref"])
         iv = row_interval(row)
         assert iv is not None
         relation = {}
@@ -284,7 +286,7 @@ class Builder:
 
     def _build_agreement(self, rule: Rule, rec: dict[str, Any]) -> Anomaly | None:
         key = (rec["dataset"], rec["entity"], rec["period"], rec["indicator"])
-        rows = [r for r in self.store.by_key[key] if row_interval(r) is not None]
+        rows = [r for r in self.store.rows(key) if row_interval(r) is not None]
         groups: dict[str, list[dict[str, Any]]] = {}
         for r in sorted(rows, key=lambda r: (r["prio"], r["seq"])):
             groups.setdefault(r["text"], []).append(r)
@@ -345,16 +347,13 @@ class Builder:
 def non_numeric_anomalies(store: FigureStore, rule: Rule) -> list[Anomaly]:
     """Each figure printed as a word or a dash, reported once with its position."""
     out = []
-    for rows in store.by_key.values():
-        for row in rows:
-            if row["non_numeric"]:
-                rel = {"fr": f"« {row['text']} » n'est pas un nombre",
-                       "en": f"“{row['text']}” is not a number"}
-                out.append(Anomaly(rule, "non_numeric", rule.severity, row["dataset"],
-                                   row["entity"], row["period"], row["indicator"], [row], rel,
-                                   _message(rule, "non_numeric"),
-                                   extra_key=f"{row['kind']}|{row['table'] or ''}|"
-                                             f"{row['report_line']}"))
+    for row in store.where(store.frame["non_numeric"].astype(bool).to_numpy()):
+        rel = {"fr": f"« {row['text']} » n'est pas un nombre",
+               "en": f"“{row['text']}” is not a number"}
+        out.append(Anomaly(rule, "non_numeric", rule.severity, row["dataset"], row["entity"],
+                           row["period"], row["indicator"], [row], rel,
+                           _message(rule, "non_numeric"),
+                           extra_key=f"{row['kind']}|{row['table'] or ''}|{row['report_line']}"))
     return out
 
 

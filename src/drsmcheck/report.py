@@ -53,9 +53,12 @@ def objectives(pack: RulePack, store: FigureStore) -> list[dict[str, Any]]:
     bases = sorted(i[: -len(".objective")] for i in ref
                    if i.endswith(".objective") and i[: -len(".objective")] + ".result" in ref)
     items = []
-    for (ds, ent, per, ind), _rows in sorted(store.by_key.items()):
-        if not ind.endswith(".objective") or ind[: -len(".objective")] not in bases:
-            continue
+    if not bases:
+        return items
+    wanted = {b + ".objective" for b in bases}
+    candidates = store.where(store.frame["indicator"].isin(wanted).to_numpy())
+    keys = sorted({(r["dataset"], r["entity"], r["period"], r["indicator"]) for r in candidates})
+    for ds, ent, per, ind in keys:
         base = ind[: -len(".objective")]
         o, r = store.resolved((ds, ent, per, ind)), store.resolved((ds, ent, per, base + ".result"))
         if o is None or r is None or o["value"] is None or r["value"] is None:

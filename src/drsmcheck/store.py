@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 import pandas as pd
@@ -34,24 +33,72 @@ def truncation(row: dict[str, Any]) -> Interval | None:
 
 
 class FigureStore:
-    """All figures, grouped by key; the first of each group (table > box > text) is resolved."""
+    """All figures, looked up by key; the first of each key (table > box > text) is resolved.
+
+    Built once per run over the whole table, so it stays vectorized: rows become Python dicts
+    only when a failing relation asks for them (the diagnosis touches a few thousand at most).
+    """
+
+    KEY_COLUMNS = ["dataset", "entity", "period", "indicator"]
 
     def __init__(self, figures: pd.DataFrame):
-        records = figures.sort_values(["prio", "seq"], kind="stable").to_dict("records")
-        for r in records:
-            for k, v in list(r.items()):
-                if not isinstance(v, str | bool) and v is not None and pd.isna(v):
-                    r[k] = None
-        self.by_key: dict[Key, list[dict[str, Any]]] = defaultdict(list)
-        self.by_ref: dict[str, dict[str, Any]] = {}
-        for r in records:
-            self.by_key[(r["dataset"], r["entity"], r["period"], r["indicator"])].append(r)
-            self.by_ref[r["ref"]] = r
+        frame = figures.sort_values(["prio", "seq"], kind="stable").reset_index(drop=True)
+        self._frame = frame
+        self._columns = list(frame.columns)
+        self._arrays = [frame[c].to_numpy(dtype=object) for c in self._columns]
+        keys = list(zip(*(frame[c].to_numpy(dtype=object) for c in self.KEY_COLUMNS),
+                        strict=True))
+        first: dict[Key, int] = {}
+        extra: dict[Key, list[int]] = {}
+        for pos, key in enumerate(keys):
+            if key in first:
+                extra.setdefault(key, [first[key]]).append(pos)
+            else:
+                first[key] = pos
+        self._first = first
+        self._many = extra
+        self._rows: dict[int, dict[str, Any]] = {}
+        self._intervals: dict[Key, Interval | None] = {}
+        self._refs: pd.Index | None = None
+
+    def _row(self, pos: int) -> dict[str, Any]:
+        row = self._rows.get(pos)
+        if row is None:
+            row = {}
+            for col, arr in zip(self._columns, self._arrays, strict=True):
+                v = arr[pos]
+                if v is not None and not isinstance(v, str | bool) and pd.isna(v):
+                    v = None
+                row[col] = v
+            self._rows[pos] = row
+        return row
+
+    def rows(self, key: Key) -> list[dict[str, Any]]:
+        """Every print of a figure, table first."""
+        if key in self._many:
+            return [self._row(p) for p in self._many[key]]
+        pos = self._first.get(key)
+        return [] if pos is None else [self._row(pos)]
 
     def resolved(self, key: Key) -> dict[str, Any] | None:
-        rows = self.by_key.get(key)
-        return rows[0] if rows else None
+        pos = self._first.get(key)
+        return None if pos is None else self._row(pos)
 
     def interval(self, key: Key) -> Interval | None:
-        row = self.resolved(key)
-        return row_interval(row) if row else None
+        if key not in self._intervals:
+            row = self.resolved(key)
+            self._intervals[key] = row_interval(row) if row else None
+        return self._intervals[key]
+
+    def by_ref(self, ref: str) -> dict[str, Any]:
+        if self._refs is None:
+            self._refs = pd.Index(self._frame["ref"])
+        return self._row(int(self._refs.get_loc(ref)))
+
+    def where(self, mask: Any) -> list[dict[str, Any]]:
+        """Rows selected by a boolean mask over the table (vectorized filter first)."""
+        return [self._row(int(p)) for p in self._frame.index[mask]]
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self._frame

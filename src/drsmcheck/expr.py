@@ -18,8 +18,9 @@ CMP_OPS = ("==", "!=", "<=", ">=", "<", ">")
 MAX_DEPTH = 100  # levels of the syntax tree; the shipped rules use at most 8
 MAX_NUMBER = 1e15  # as for figures (numbers.MAX_ABS): larger constants are typos
 
+# A glob is whole `*` segments (`ald.admission.*`): `t.a*100` is a product, not a glob.
 _TOKEN = re.compile(
-    r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<ident>[a-z][a-z0-9_]*(?:\.(?:[a-z0-9][a-z0-9_]*|\*)|\*)*)"
+    r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<ident>[a-z][a-z0-9_]*(?:\.(?:[a-z0-9][a-z0-9_]*|\*))*)"
     r"|(?P<op>==|!=|<=|>=|[-+*/()<>,]))"
 )
 
@@ -282,7 +283,21 @@ def parse(source: str) -> object:
     node = _Parser(source).parse()
     _check_depth(node)
     _check_types(node, want_bool=True)
+    _check_globs(node)
     return node
+
+
+def _check_globs(node: object) -> None:
+    """A glob stands for several indicators: only `sum(x.*)` gives it one value.
+
+    `t.* >= 0` or `sum(t.* + 1)` used to pass the linter and crash the evaluator.
+    """
+    allowed = {id(a) for n in walk(node) if isinstance(n, Call) and n.name == "sum"
+               for a in n.args if isinstance(a, Glob)}
+    for n in walk(node):
+        if isinstance(n, Glob) and id(n) not in allowed:
+            raise ExprError(f"the glob {n.pattern!r} stands for several indicators: "
+                            f"write sum({n.pattern})", 1)
 
 
 def _check_depth(node: object) -> None:

@@ -163,9 +163,12 @@ def interval(parsed: ParsedNumber, unit: str, rounded: bool | None = None) -> tu
     half = 0.5 * 10 ** (-d) * parsed.scale if rounded else 0.0
     lo, hi = v - half, v + half
     if parsed.qualifier in ("<", "<="):
-        lo, hi = (0.0 if v >= 0 else -math.inf), v
+        # "< 1 %" is a share in [0, 1]; "< 0" and "< -5" have no lower bound
+        lo, hi = (0.0 if v > 0 else -math.inf), v
     elif parsed.qualifier in (">", ">="):
-        lo, hi = v, (100.0 if unit == "percent" else math.inf)
+        # "> 95 %" is at most 100 %; "> 120 %" (an attainment rate) has no upper bound,
+        # rather than the inverted interval [120, 100]
+        lo, hi = v, (100.0 if unit == "percent" and v < 100 else math.inf)
     return lo, hi
 
 

@@ -42,6 +42,14 @@ def _null() -> ir.Value:
     return ibis.null().cast("float64")
 
 
+def _mag(x: Any) -> Any:
+    """|x| for the float-noise tolerance, 0 for an unbounded side (`> 120 %` is [120, +inf)).
+
+    An infinite bound in the scale made the tolerance infinite: every relation then held.
+    """
+    return ibis.ifelse(x.isinf(), 0.0, x.abs())
+
+
 def _guard(cond: ir.BooleanValue, value: ir.Value) -> ir.Value:
     return ibis.ifelse(cond, _null(), value)
 
@@ -163,7 +171,7 @@ class _Compiler:
     def boolean(self, node: object) -> ir.BooleanValue:
         if isinstance(node, E.Cmp):
             (alo, ahi), (blo, bhi) = self.num(node.left), self.num(node.right)
-            scale = ibis.greatest(alo.abs(), ahi.abs(), blo.abs(), bhi.abs())
+            scale = ibis.greatest(_mag(alo), _mag(ahi), _mag(blo), _mag(bhi))
             tol: Any = EPS * (1.0 + scale)
             if self.tol and "absolute" in self.tol:
                 tol = tol + self.tol["absolute"]
@@ -388,7 +396,7 @@ class Engine:
         f = f.filter(f.indicator.isin(inds) & ~f.non_numeric)
         keys = [*KEY, "indicator"]
         g = f.group_by(keys).aggregate(n=f.count(), max_lo=f.lo.max(), min_hi=f.hi.min(),
-                                       scale=f.hi.abs().max())
+                                       scale=ibis.greatest(_mag(f.lo), _mag(f.hi)).max())
         g = g.filter(g.n > 1)
         tol = EPS * (1.0 + g.scale)
         if rule.tolerance and "absolute" in rule.tolerance:
@@ -439,7 +447,7 @@ class Engine:
             e_lo, e_hi = j.s_lo / j.s_w, j.s_hi / j.s_w
         else:
             e_lo, e_hi = j.s_lo, j.s_hi
-        scale = ibis.greatest(j.p_hi.abs(), e_hi.abs())
+        scale = ibis.greatest(_mag(j.p_lo), _mag(j.p_hi), _mag(e_lo), _mag(e_hi))
         tol: Any = EPS * (1.0 + scale)
         if rule.tolerance and "absolute" in rule.tolerance:
             tol = tol + rule.tolerance["absolute"]

@@ -72,7 +72,9 @@ def tolerance(tol: dict | None, left: Interval, right: Interval) -> float:
         return 0.0
     if "absolute" in tol:
         return float(tol["absolute"])
-    scale = max(abs(left.lo), abs(left.hi), abs(right.lo), abs(right.hi))
+    # an unbounded side (`> 120 %`) must not make the tolerance infinite
+    scale = max((abs(x) for x in (left.lo, left.hi, right.lo, right.hi) if math.isfinite(x)),
+                default=0.0)
     return float(tol["relative"]) * scale
 
 

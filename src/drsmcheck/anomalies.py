@@ -55,7 +55,7 @@ def _fig_text(row: dict[str, Any], lang: str) -> str:
         return row["text"]
     d = row["decimals"] if row["decimals"] >= 0 else None
     text = fmt_with_unit(row["value"], row["unit_printed"], "en", d)
-    return ("< " if row["qualifier"] == "<" else "") + text
+    return {"<": "< ", "<=": "≤ ", ">": "> ", ">=": "≥ "}.get(row["qualifier"] or "", "") + text
 
 
 class Builder:

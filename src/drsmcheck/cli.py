@@ -30,6 +30,14 @@ class Lang(StrEnum):
     en = "en"
 
 
+def _check_backend(backend: str) -> None:
+    """Only DuckDB runs today: the engine compiles rules to Ibis, but the Spark path has not
+    been made to pass the golden tests yet, so it is refused rather than half-working."""
+    if backend != "duckdb":
+        raise InputError("--backend", None, f"backend {backend!r} is not available",
+                         "use --backend duckdb (the default)")
+
+
 def _fail(exc: InputError | InputErrors) -> None:
     errors = exc.errors if isinstance(exc, InputErrors) else [exc]
     for e in errors:
@@ -62,7 +70,7 @@ def validate(
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that makes "
                                             "the exit code 1.")] = FailOn.error,
     lang: Annotated[Lang, typer.Option("--lang", help="Language of messages.")] = Lang.fr,
-    backend: Annotated[str, typer.Option("--backend", help="duckdb (default) or pyspark")] =
+    backend: Annotated[str, typer.Option("--backend", help="duckdb (the only backend so far)")] =
     "duckdb",
 ) -> None:
     """Check datasets against the rule pack and report every anomaly."""
@@ -71,6 +79,7 @@ def validate(
 
     try:
         gate = prepare(format, output, output_dir, baseline)
+        _check_backend(backend)
         report = run_validation(paths, rules or default_rules_dir(), backend)
     except UsageError as exc:
         typer.echo(str(exc), err=True)
@@ -92,13 +101,14 @@ def baseline_create(
         "drsmcheck-baseline.yaml"),
     rules: Annotated[Path | None, typer.Option("--rules", help="Rule pack folder.")] = None,
     lang: Annotated[Lang, typer.Option("--lang", help="Language of messages.")] = Lang.fr,
-    backend: Annotated[str, typer.Option("--backend", help="duckdb or pyspark")] = "duckdb",
+    backend: Annotated[str, typer.Option("--backend", help="duckdb (the only backend so far)")] = "duckdb",
 ) -> None:
     """Record current anomalies; each entry needs a justification before the gate accepts it."""
     from .baseline import write_baseline
     from .report import validate as run_validation
 
     try:
+        _check_backend(backend)
         report = run_validation(paths, rules or default_rules_dir(), backend)
         count, kept = write_baseline(report, output, lang.value)
     except (InputError, InputErrors) as exc:

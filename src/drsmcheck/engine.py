@@ -223,13 +223,20 @@ class Engine:
                         order_by=["prio", "seq"])
         ranked = self.figures.mutate(_rank=ibis.row_number().over(w))
         # materialized once: every rule reads it, and a small plan compiles fast
-        self.resolved = self.con.create_table(
-            "resolved", ranked.filter(ranked._rank == 0).drop("_rank"), overwrite=True)
+        self.resolved = self._materialize(
+            "resolved", ranked.filter(ranked._rank == 0).drop("_rank"))
         lows = frame.groupby("indicator")["lo"].min()
         self.nonneg = frozenset(str(i) for i, v in lows.items() if pd.isna(v) or v >= 0)
         edges = pd.DataFrame(pack.reference.edges(), columns=["hierarchy", "parent", "child"],
                              dtype="string")
         self.edges = self.con.create_table("edges", edges, overwrite=True)
+
+    def _materialize(self, name: str, expr: ir.Table) -> ir.Table:
+        """A table on DuckDB (small plans compile fast); a cached temp view on Spark."""
+        if self.backend == "duckdb":
+            return self.con.create_table(name, expr, overwrite=True)
+        view = self.con.create_view(name, expr, overwrite=True)
+        return view.cache() if hasattr(view, "cache") else view
 
     # -- selectors -----------------------------------------------------------------------------
     def _select(self, table: ir.Table, rule: Rule) -> ir.Table:
@@ -342,7 +349,7 @@ class Engine:
         needed = sorted({i for r in rules for i in r.needed})
         needed_prev = sorted({i for r in rules for i in r.needed_prev})
         expr, cols, prev_cols = self._wide(needed, needed_prev)
-        wide = self.con.create_table("wide", expr, overwrite=True)
+        wide = self._materialize("wide", expr)
         ents = sorted(self.pack.reference.entities)
         results: dict[str, Any] = {}
         for k, rule in enumerate(rules):

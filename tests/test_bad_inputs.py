@@ -37,8 +37,7 @@ CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 CASES = sorted(p for p in CORPUS.iterdir() if (p / "case.yaml").is_file())
 DEFAULT_ARGS = ["validate", "data", "--rules", "pack", "--format", "json"]
 CASE_KEYS = {"what", "args", "exit", "stderr", "stdout", "stdout_absent", "anomalies",
-             "anomalies_exact", "rules", "runner", "generate", "max_seconds", "max_rss_mb",
-             "xfail"}
+             "anomalies_exact", "rules", "runner", "generate", "max_seconds", "max_rss_mb"}
 MESSAGE_LINE = re.compile(r"^(?P<file>[^\s:][^:]*?)(?::(?P<line>\d+))?: (?P<message>\S.*)$")
 HINT_LINE = re.compile(r"^  hint: \S.*$")
 
@@ -215,8 +214,6 @@ def load_case(case: Path) -> dict[str, Any]:
 def test_bad_input(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                    request: pytest.FixtureRequest) -> None:
     spec = load_case(case)
-    if spec.get("xfail"):  # a known bug outside this corpus's reach: must flip when fixed
-        request.applymarker(pytest.mark.xfail(reason=spec["xfail"], strict=True))
     work = tmp_path / "work"
     work.mkdir()
     make_workdir(case, spec, work)

@@ -165,7 +165,8 @@ class Builder:
         print every figure), and a word in a cell is reported once as non_numeric; but a
         division by a figure that is (or may be, once rounded) zero means the check could not
         be made on figures that are all present. That is reported, never passed over: category
-        `missing`, at most a warning (0/0 may be right), with the record's figures.
+        `missing`, at the rule's own severity — a check that could not be made fails the gate
+        like a failed one (`--fail-on`), with the record's figures.
         """
         ds, ent, per = rec["dataset"], rec["entity"], rec["period"]
         env = self.env(rule, ds, ent, per)
@@ -188,7 +189,7 @@ class Builder:
                               "non évaluable" if lang == "fr" else
                               f"{text}: division by zero ({divisor} may be 0), the relation "
                               "cannot be evaluated")
-        return Anomaly(rule, "missing", _cap(rule.severity, "warning"), ds, ent, per, None, rows,
+        return Anomaly(rule, "missing", rule.severity, ds, ent, per, None, rows,
                        relation, _message(rule, "missing"), extra_key="not_evaluable")
 
     def _build_equation(self, rule: Rule, rec: dict[str, Any]) -> Anomaly | None:

@@ -48,6 +48,8 @@ class Diagnoser:
                     self.eq_by_ind[ind].append(r)
                 for ind in r.needed_prev:
                     self.eq_by_prev[ind].append(r)
+        self._relations: dict[Key, list[Relation]] = {}
+        self._base_scores: dict[Key, tuple[int, int]] = {}
         self.parents_of: dict[tuple[str, str], list[str]] = defaultdict(list)
         for h, tree in ref.hierarchies.items():
             for parent, children in tree.items():
@@ -56,6 +58,13 @@ class Diagnoser:
 
     # -- relations a figure takes part in ------------------------------------------------------
     def relations(self, key: Key) -> list[Relation]:
+        """The relations a figure takes part in (memoized: many anomalies share figures)."""
+        cached = self._relations.get(key)
+        if cached is None:
+            cached = self._relations[key] = self._find_relations(key)
+        return cached
+
+    def _find_relations(self, key: Key) -> list[Relation]:
         ds, ent, per, ind = key
         out = [Relation(r, ("eq", ds, ent, per), self) for r in self.eq_by_ind.get(ind, [])
                if _selected(r, ent, per)]
@@ -160,8 +169,13 @@ class Diagnoser:
 
     def _score(self, key: Key, override: dict[Key, Interval]) -> tuple[int, int]:
         """(holding, failing) relations of a figure with `override` applied."""
+        if not override and key in self._base_scores:
+            return self._base_scores[key]
         holding, failing = self._judge(key, override)
-        return len(holding), len(failing)
+        score = len(holding), len(failing)
+        if not override:
+            self._base_scores[key] = score
+        return score
 
     def _judge(self, key: Key, override: dict[Key, Interval]) -> tuple[list[str], list[str]]:
         """Rule ids of the relations a figure takes part in that hold / fail with `override`."""

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from .errors import InputError, InputErrors
-from .rules import SEVERITY_RANK, default_rules_dir, load_rules
+from .rules import default_rules_dir, load_rules
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Consistency checks for the figures of DRSM / ELSM activity reports.")
@@ -43,14 +43,6 @@ def _fail(exc: InputError | InputErrors) -> None:
     for e in errors:
         typer.echo(str(e), err=True)
     raise typer.Exit(2)
-
-
-def exit_code(report: dict, fail_on: str) -> int:
-    """1 when an anomaly is at or above the --fail-on severity, else 0."""
-    if fail_on == "never":
-        return 0
-    limit = SEVERITY_RANK[fail_on]
-    return 1 if any(SEVERITY_RANK[a["severity"]] <= limit for a in report["anomalies"]) else 0
 
 
 @app.command()

@@ -172,11 +172,7 @@ class _Compiler:
         if isinstance(node, E.Cmp):
             (alo, ahi), (blo, bhi) = self.num(node.left), self.num(node.right)
             scale = ibis.greatest(_mag(alo), _mag(ahi), _mag(blo), _mag(bhi))
-            tol: Any = EPS * (1.0 + scale)
-            if self.tol and "absolute" in self.tol:
-                tol = tol + self.tol["absolute"]
-            elif self.tol:
-                tol = tol + self.tol["relative"] * scale
+            tol = _tolerance(scale, self.tol)
             op = node.op
             if op == "==":
                 return (alo <= bhi + tol) & (blo <= ahi + tol)
@@ -405,11 +401,7 @@ class Engine:
         g = f.group_by(keys).aggregate(n=f.count(), max_lo=f.lo.max(), min_hi=f.hi.min(),
                                        scale=ibis.greatest(_mag(f.lo), _mag(f.hi)).max())
         g = g.filter(g.n > 1)
-        tol = EPS * (1.0 + g.scale)
-        if rule.tolerance and "absolute" in rule.tolerance:
-            tol = tol + rule.tolerance["absolute"]
-        elif rule.tolerance:
-            tol = tol + rule.tolerance["relative"] * g.scale
+        tol = _tolerance(g.scale, rule.tolerance)
         res = g.mutate(result=g.max_lo <= g.min_hi + tol)
         failing = res.filter(res.result == False).select(*keys)  # noqa: E712
         return self._counts(rule, res, failing)
@@ -455,11 +447,7 @@ class Engine:
         else:
             e_lo, e_hi = j.s_lo, j.s_hi
         scale = ibis.greatest(_mag(j.p_lo), _mag(j.p_hi), _mag(e_lo), _mag(e_hi))
-        tol: Any = EPS * (1.0 + scale)
-        if rule.tolerance and "absolute" in rule.tolerance:
-            tol = tol + rule.tolerance["absolute"]
-        elif rule.tolerance:
-            tol = tol + rule.tolerance["relative"] * scale
+        tol = _tolerance(scale, rule.tolerance)
         equal = (j.p_lo <= e_hi + tol) & (e_lo <= j.p_hi + tol)
         complete = j.n_ok == j.n_expected
         parent_ok = ~j.p_nn & j.p_lo.notnull()
@@ -534,6 +522,16 @@ class Engine:
         out.failing = pd.concat([out.failing, bad_att.assign(attainment_bad=True)],
                                 ignore_index=True) if len(bad_att) else out.failing
         return out
+
+
+def _tolerance(scale: Any, spec: dict[str, float] | None) -> Any:
+    """Float noise (relative to the magnitudes compared) plus the rule's own tolerance."""
+    tol = EPS * (1.0 + scale)
+    if spec and "absolute" in spec:
+        return tol + spec["absolute"]
+    if spec:
+        return tol + spec["relative"] * scale
+    return tol
 
 
 def _expand(patterns: list[str], values: list[str]) -> list[str]:

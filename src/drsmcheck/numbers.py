@@ -175,9 +175,15 @@ def interval(parsed: ParsedNumber, unit: str, rounded: bool | None = None) -> tu
 def truncation_interval(parsed: ParsedNumber, unit: str) -> tuple[float, float]:
     """The wider interval if the printed value was truncated (or rounded the other way)."""
     assert parsed.value is not None
-    d = parsed.decimals or 0
-    if unit in EXACT_UNITS and d == 0:
-        return interval(parsed, unit)
-    step = 10 ** (-d) * parsed.scale
     lo, hi = interval(parsed, unit)
-    return min(lo, parsed.value - step), max(hi, parsed.value + step)
+    exact = unit in EXACT_UNITS and not parsed.decimals and parsed.scale == 1.0
+    return widen_for_truncation(lo, hi, parsed.value, parsed.decimals or 0, exact, parsed.scale)
+
+
+def widen_for_truncation(lo: float, hi: float, value: float, decimals: int, exact: bool,
+                         scale: float = 1.0) -> tuple[float, float]:
+    """One unit of the last printed digit on each side, unless the figure is exact."""
+    if exact:
+        return lo, hi
+    step = 10 ** (-decimals) * scale
+    return min(lo, value - step), max(hi, value + step)

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from .intervals import Interval
-from .numbers import EXACT_UNITS
+from .numbers import EXACT_UNITS, widen_for_truncation
 
 Key = tuple[str, str, str, str]  # dataset, entity, period, indicator
 
@@ -25,11 +25,8 @@ def truncation(row: dict[str, Any]) -> Interval | None:
     if base is None:
         return None
     d = int(row["decimals"]) if row["decimals"] >= 0 else 0
-    if row["unit"] in EXACT_UNITS and d == 0 and not row["rounded"]:
-        return base
-    step = 10.0 ** (-d)
-    v = float(row["value"])
-    return Interval(min(base.lo, v - step), max(base.hi, v + step))
+    exact = row["unit"] in EXACT_UNITS and d == 0 and not row["rounded"]
+    return Interval(*widen_for_truncation(base.lo, base.hi, float(row["value"]), d, exact))
 
 
 class FigureStore:

@@ -17,19 +17,14 @@ from typing import Any
 import pandas as pd
 
 from .errors import InputError
-from .numbers import NumberFormatError, interval, parse_number
+from .figures import KINDS, NAMES, make_figure
+from .figures import frame as figures_frame
+from .numbers import NumberFormatError, parse_number
 from .reference import Reference
 from .yamlfile import LDict, check_keys, did_you_mean, load_yaml, read_text
 
-KINDS = ("text", "box", "table")
-KIND_PRIORITY = {"table": 0, "box": 1, "text": 2}
 EXCLUDED_FILES = {"expected.yaml", "expected.yml"}
-FIGURE_COLUMNS = [
-    "dataset", "ref", "entity", "period", "period_next", "indicator", "unit", "unit_printed",
-    "text", "value", "lo", "hi", "decimals", "qualifier", "non_numeric", "rounded",
-    "kind", "prio", "seq", "file", "line", "report", "report_line", "table", "row", "column",
-    "quote",
-]
+FIGURE_COLUMNS = list(NAMES)
 
 
 @dataclass
@@ -121,25 +116,11 @@ class _Builder:
                              f"(also {other_file}:{other_line}, {same})",
                              "each printed cell is transcribed once; fix the entity/indicator map")
         self.seen[key] = (file, line, parsed.text)
-        if parsed.value is not None:
-            lo, hi = interval(parsed, unit, rounded)
-        else:
-            lo = hi = None
-        seq = len(self.ds.rows)
-        self.ds.rows.append({
-            "dataset": self.ds.id,
-            "ref": f"{entity}|{period}|{indicator}@{file}:{line}",
-            "entity": entity, "period": period, "period_next": next_period(period),
-            "indicator": indicator, "unit": unit, "unit_printed": parsed.unit_hint,
-            "text": parsed.text, "value": parsed.value, "lo": lo, "hi": hi,
-            "decimals": parsed.decimals if parsed.decimals is not None else -1,
-            "qualifier": parsed.qualifier, "non_numeric": parsed.non_numeric,
-            "rounded": bool(rounded) if rounded is not None else (lo != hi if lo is not None
-                                                                   else False),
-            "kind": kind, "prio": KIND_PRIORITY[kind], "seq": seq,
-            "file": file, "line": line, "report": self.ds.report, "report_line": report_line,
-            "table": table, "row": row, "column": column, "quote": quote,
-        })
+        self.ds.rows.append(make_figure(
+            dataset=self.ds.id, entity=entity, period=period, period_next=next_period(period),
+            indicator=indicator, unit=unit, parsed=parsed, rounded=rounded, kind=kind,
+            seq=len(self.ds.rows), file=file, line=line, report=self.ds.report,
+            report_line=report_line, table=table, row=row, column=column, quote=quote))
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -362,7 +343,7 @@ def load_figures(paths: list[Path], ref: Reference) -> tuple[list[Dataset], pd.D
                              "give each dataset its own id")
         ids[ds.id] = ds.path
     rows = [r for ds in datasets for r in ds.rows]
-    frame = pd.DataFrame(rows, columns=FIGURE_COLUMNS)
+    frame = figures_frame(rows)
     for ds in datasets:
         ds.rows = []  # the frame holds them now; a dict per figure is ~1 KB we no longer need
     return datasets, frame

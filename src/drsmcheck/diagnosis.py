@@ -5,6 +5,10 @@ relation, the value that would repair it, how many violated relations that repai
 holding relations it would break. The figure whose repair explains the most with the least damage
 is the suspect; a tie that the kind of print (text before box before table) cannot break leaves
 the suspect unnamed rather than guessed.
+
+Every what-if question ("does this relation hold if that figure were x?") is asked of the
+engine's own kinds (`equation.what_if`, `rollup.judge`), in batches — never re-implemented here.
+The relations a figure takes part in are read off the verdict table.
 """
 
 from __future__ import annotations
@@ -12,208 +16,203 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from .anomalies import Anomaly, Builder
+import numpy as np
+
+from .anomalies import Anomaly
+from .engine import Run
 from .formatting import fmt_number
-from .intervals import Interval, eval_bool, eval_num, failing_comparison
-from .reference import Reference
-from .rules import Rule
-from .store import FigureStore, Key, row_interval
+from .kinds import equation, rollup
+from .rows import Rows
+from .verdicts import FAIL, PASS
 
 KIND_SUSPICION = {"text": 2, "box": 1, "table": 0}
-
-
-class Relation:
-    """One (rule, record) a figure takes part in, re-evaluable with one figure overridden."""
-
-    def __init__(self, rule: Rule, record: tuple, diag: Diagnoser):
-        self.rule = rule
-        self.record = record
-        self.diag = diag
-
-    def holds(self, override: dict[Key, Interval]) -> bool | None:
-        return self.diag.holds(self, override)
+RELATION_KINDS = ("equation", "rollup")
 
 
 class Diagnoser:
-    def __init__(self, store: FigureStore, ref: Reference, rules: list[Rule], builder: Builder):
-        self.store = store
-        self.ref = ref
-        self.builder = builder
-        self.eq_by_ind: dict[str, list[Rule]] = defaultdict(list)
-        self.eq_by_prev: dict[str, list[Rule]] = defaultdict(list)
-        self.rollups = [r for r in rules if r.kind == "rollup"]
-        for r in rules:
-            if r.kind == "equation":
-                for ind in r.needed:
-                    self.eq_by_ind[ind].append(r)
-                for ind in r.needed_prev:
-                    self.eq_by_prev[ind].append(r)
-        self._relations: dict[Key, list[Relation]] = {}
-        self._base_scores: dict[Key, tuple[int, int]] = {}
-        self.parents_of: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for h, tree in ref.hierarchies.items():
-            for parent, children in tree.items():
-                for c in children:
-                    self.parents_of[(h, c)].append(parent)
+    def __init__(self, run: Run, rows: Rows):
+        self.run = run
+        self.rows = rows
+        self.store = run.store
+        self.ctx = run.context
+        v = run.verdicts
+        kinds = np.array([r.kind for r in run.rules])
+        self.kind_of_row = kinds[v["rule"]] if len(v) else np.zeros(0, dtype=str)
+        vrows, frows = v.links()
+        keep = np.isin(self.kind_of_row[vrows], RELATION_KINDS) if len(vrows) else vrows > 0
+        vrows, frows = vrows[keep], frows[keep]
+        order = np.argsort(frows, kind="stable")
+        self._link_f, self._link_v = frows[order], vrows[order]
+        # where each rule's block starts in the verdict table (rollup items are in block order)
+        codes = v["rule"]
+        self._block_start = {int(k): int(np.argmax(codes == k)) for k in np.unique(codes)}
+        self._items: dict[int, Any] = {}
+        self._rec = self.store.record_of(self.store.record_key(
+            v["dataset"].astype(np.int64), v["entity"].astype(np.int64),
+            v["period"].astype(np.int64))) if len(v) else np.zeros(0, dtype=np.int64)
 
-    # -- relations a figure takes part in ------------------------------------------------------
-    def relations(self, key: Key) -> list[Relation]:
-        """The relations a figure takes part in (memoized: many anomalies share figures)."""
-        cached = self._relations.get(key)
-        if cached is None:
-            cached = self._relations[key] = self._find_relations(key)
-        return cached
+    # -- relations a figure takes part in -------------------------------------------------------
+    def resolved(self, fig: int) -> int:
+        s = self.store
+        return int(s.lookup(int(s.f_ind[fig]), np.array([s.f_rec[fig]]))[0])
 
-    def _find_relations(self, key: Key) -> list[Relation]:
-        ds, ent, per, ind = key
-        out = [Relation(r, ("eq", ds, ent, per), self) for r in self.eq_by_ind.get(ind, [])
-               if _selected(r, ent, per)]
-        if per.isdigit():
-            nxt = str(int(per) + 1)
-            out += [Relation(r, ("eq", ds, ent, nxt), self) for r in self.eq_by_prev.get(ind, [])
-                    if _selected(r, ent, nxt)]
-        for r in self.rollups:
-            if not r.matches_indicator(ind) or not _selected(r, ent, per):
+    def relations(self, fig: int) -> np.ndarray:
+        """Verdict rows (equations, roll-ups) that read the resolved print of this figure."""
+        res = self.resolved(fig)
+        lo, hi = np.searchsorted(self._link_f, [res, res + 1])
+        return np.unique(self._link_v[lo:hi])
+
+    # -- batched what-if ----------------------------------------------------------------------
+    def _rollup_items(self, ridx: int) -> Any:
+        if ridx not in self._items:
+            self._items[ridx] = rollup.gather(self.run.rules[ridx], self.ctx)
+        return self._items[ridx]
+
+    def what_if(self, vrows: np.ndarray, figs: np.ndarray, lo: np.ndarray, hi: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Status (and, for equations, the failing comparison's lhs − rhs) of each verdict row
+        `vrows[i]` re-evaluated with figure `figs[i]` read as [lo[i], hi[i]]."""
+        v, s = self.run.verdicts, self.store
+        n = len(vrows)
+        status = np.zeros(n, dtype=np.int32)
+        diff = np.full(n, np.nan)
+        codes = v["rule"][vrows]
+        for ridx in np.unique(codes):
+            m = np.flatnonzero(codes == ridx)
+            rule = self.run.rules[int(ridx)]
+            rows = vrows[m]
+            if rule.kind == "equation":
+                recs = self._rec[rows]
+                o_prev = s.f_rec[figs[m]] != recs
+                cmp = v["cmp"][rows].copy()
+                cmp[cmp < 0] = 0
+                st, d = equation.what_if(rule, self.ctx, recs, s.f_ind[figs[m]], lo[m], hi[m],
+                                         o_prev, cmp)
+                status[m], diff[m] = st, d
+            else:
+                it = self._rollup_items(int(ridx))
+                sub = rollup.items_of(rule, self.ctx, it, rows - self._block_start[int(ridx)])
+                j = rollup.judge(rule, self.ctx, sub, override=(s.f_ent[figs[m]], lo[m], hi[m]))
+                status[m] = j.status
+                diff[m] = (j.p.lo + j.p.hi) / 2 - (j.e.lo + j.e.hi) / 2
+        return status, diff
+
+    def judge_figure(self, requests: list[tuple[int, float | None, float | None]]
+                     ) -> list[tuple[list[str], list[str]]]:
+        """For each (figure, lo, hi): rule ids of its relations that hold / fail when the
+        figure reads [lo, hi] (its own print when lo is None)."""
+        v = self.run.verdicts
+        plan = [(k, self.relations(f)) for k, (f, _, _) in enumerate(requests)]
+        out: list[tuple[list[str], list[str]]] = [([], []) for _ in requests]
+        vr, fg, los, his, owner = [], [], [], [], []
+        for k, rels in plan:
+            f, lo, hi = requests[k]
+            if lo is None:
+                for r in rels:
+                    st = v["status"][r]
+                    rid = self.run.rules[v["rule"][r]].id
+                    if st == PASS:
+                        out[k][0].append(rid)
+                    elif st == FAIL:
+                        out[k][1].append(rid)
                 continue
-            if r.method == "sum" and not self.ref.indicators[ind].additive:
-                continue
-            for h in r.hierarchies:
-                if ent in self.ref.hierarchies[h]:
-                    out.append(Relation(r, ("up", ds, per, ind, h, ent), self))
-                for parent in self.parents_of.get((h, ent), []):
-                    out.append(Relation(r, ("up", ds, per, ind, h, parent), self))
+            res = self.resolved(f)
+            for r in rels:
+                vr.append(r)
+                fg.append(res)
+                los.append(lo)
+                his.append(hi)
+                owner.append(k)
+        if vr:
+            st, _ = self.what_if(np.array(vr, dtype=np.int64), np.array(fg, dtype=np.int64),
+                                 np.array(los, dtype=float), np.array(his, dtype=float))
+            for k, r, s in zip(owner, vr, st, strict=True):
+                rid = self.run.rules[v["rule"][r]].id
+                if s == PASS:
+                    out[k][0].append(rid)
+                elif s == FAIL:
+                    out[k][1].append(rid)
         return out
 
-    def holds(self, rel: Relation, override: dict[Key, Interval]) -> bool | None:
-        rule = rel.rule
-        if rel.record[0] == "eq":
-            _, ds, ent, per = rel.record
-            env = self.builder.env(rule, ds, ent, per, override)
-            return eval_bool(rule.ast, env, rule.tolerance)
-        _, ds, per, ind, h, parent = rel.record
-        return self._rollup_holds(rule, ds, per, ind, h, parent, override)
+    # -- repairs -------------------------------------------------------------------------------
+    def repairs(self, anomalies: list[Anomaly], cands: list[tuple[int, dict[str, Any]]]
+                ) -> list[float | None]:
+        """The value of each candidate figure that makes its anomaly's relation hold."""
+        out: list[float | None] = [None] * len(cands)
+        secant: list[int] = []
+        for k, (ai, row) in enumerate(cands):
+            a = anomalies[ai]
+            if row["lo"] is None:
+                continue
+            mid = (row["lo"] + row["hi"]) / 2
+            if a.rule.kind == "rollup":
+                gap = a.difference or 0.0
+                value = mid - gap if row["entity"] == a.entity else mid + gap
+                out[k] = _round_like(value, row)
+            elif a.rule.kind == "equation":
+                secant.append(k)
+        if not secant:
+            return out
+        # the secant method, all candidates at once: one batched what-if per iteration
+        vrows = np.array([anomalies[cands[k][0]].verdict for k in secant], dtype=np.int64)
+        figs = np.array([self.resolved(cands[k][1]["_pos"]) for k in secant], dtype=np.int64)
+        x0 = np.array([(cands[k][1]["lo"] + cands[k][1]["hi"]) / 2 for k in secant])
+        x1 = x0 + np.maximum(1.0, np.abs(x0) * 0.01)
 
-    def _value(self, key: Key, override: dict[Key, Interval]) -> Interval | None:
-        if key in override:
-            return override[key]
-        return self.store.interval(key)
+        def f(x: np.ndarray) -> np.ndarray:
+            return self.what_if(vrows, figs, x, x)[1]
 
-    def _rollup_holds(self, rule: Rule, ds: str, per: str, ind: str, h: str, parent: str,
-                      override: dict[Key, Interval]) -> bool | None:
-        p = self._value((ds, parent, per, ind), override)
-        children = self.ref.hierarchies[h][parent]
-        vals = [self._value((ds, c, per, ind), override) for c in children]
-        present = [v for v in vals if v is not None]
-        if p is None or not present:
-            return None
-        if rule.method == "weighted_mean":
-            ws = [self.store.interval((ds, c, per, rule.weight or "")) for c in children]
-            pairs = [(v, w.mid) for v, w in zip(vals, ws, strict=True) if v and w]
-            if len(pairs) != len(children):
-                return None
-            tw = sum(w for _, w in pairs)
-            exp = Interval(sum(v.lo * w for v, w in pairs) / tw,
-                           sum(v.hi * w for v, w in pairs) / tw)
-            return p.meets(exp, 1e-9 * (1 + abs(p.hi)))
-        total = Interval(sum(v.lo for v in present), sum(v.hi for v in present))
-        tol = 1e-9 * (1 + abs(total.hi))
-        if len(present) == len(children) or rule.mode == "always_zero":
-            return p.meets(total, tol)
-        if rule.mode == "partial_null":
-            return p.hi + tol >= total.lo
-        return None
-
-    # -- repairs -----------------------------------------------------------------------------
-    def repair_value(self, anomaly: Anomaly, row: dict[str, Any]) -> float | None:
-        """The value of `row` that makes the anomaly's relation hold (None if none found)."""
-        key = (row["dataset"], row["entity"], row["period"], row["indicator"])
-        rule = anomaly.rule
-        cur = row_interval(row)
-        if cur is None:
-            return None
-        if rule.kind == "rollup" and anomaly.lhs is not None and anomaly.rhs is not None:
-            gap = anomaly.difference or 0.0
-            value = cur.mid - gap if row["entity"] == anomaly.entity else cur.mid + gap
-            return _round_like(value, row)
-        if rule.kind != "equation":
-            return None
-
-        def f(x: float) -> float | None:
-            env = self.builder.env(rule, anomaly.dataset, anomaly.entity, anomaly.period,
-                                   {key: Interval.point(x)})
-            cmp = failing_comparison(rule.ast, env, rule.tolerance) or _first_cmp(rule.ast)
-            a, b = eval_num(cmp.left, env), eval_num(cmp.right, env)
-            return None if a is None or b is None else a.mid - b.mid
-
-        x0, x1 = cur.mid, cur.mid + max(1.0, abs(cur.mid) * 0.01)
         f0, f1 = f(x0), f(x1)
+        active = np.ones(len(secant), dtype=bool)
         for _ in range(20):
-            if f0 is None or f1 is None or f1 == f0:
-                return None
-            x2 = x1 - f1 * (x1 - x0) / (f1 - f0)
-            x0, f0, x1 = x1, f1, x2
-            f1 = f(x1)
-            if f1 is not None and abs(f1) < 1e-9:
+            bad = np.isnan(f0) | np.isnan(f1) | (f1 == f0)
+            x1 = np.where(active & bad, np.nan, x1)
+            active &= ~bad
+            if not active.any():
                 break
-        return _round_like(x1, row)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                x2 = np.where(active, x1 - f1 * (x1 - x0) / (f1 - f0), x1)
+            x0, f0 = np.where(active, x1, x0), np.where(active, f1, f0)
+            x1 = x2
+            f1 = np.where(active, f(np.nan_to_num(x1)), f1)
+            active &= ~(np.abs(np.nan_to_num(f1, nan=1.0)) < 1e-9)
+        for j, k in enumerate(secant):
+            if np.isfinite(x1[j]):
+                out[k] = _round_like(float(x1[j]), cands[k][1])
+        return out
 
+    # -- suspects --------------------------------------------------------------------------------
     def diagnose(self, anomalies: list[Anomaly]) -> None:
         """Name the suspect figure and suggested value on equation, rollup, agreement anomalies."""
-        for a in anomalies:
-            if a.category not in ("inconsistent", "rounding"):
-                continue
+        todo = [a for a in anomalies if a.category in ("inconsistent", "rounding")]
+        relational = [a for a in todo if a.rule.kind in RELATION_KINDS]
+        self._relational(relational)
+        for a in todo:
             if a.rule.kind == "agreement":
                 self._agreement(a)
-            elif a.rule.kind in ("equation", "rollup"):
-                self._relation(a)
-
-    def _score(self, key: Key, override: dict[Key, Interval]) -> tuple[int, int]:
-        """(holding, failing) relations of a figure with `override` applied."""
-        if not override and key in self._base_scores:
-            return self._base_scores[key]
-        holding, failing = self._judge(key, override)
-        score = len(holding), len(failing)
-        if not override:
-            self._base_scores[key] = score
-        return score
-
-    def _judge(self, key: Key, override: dict[Key, Interval]) -> tuple[list[str], list[str]]:
-        """Rule ids of the relations a figure takes part in that hold / fail with `override`."""
-        holding: list[str] = []
-        failing: list[str] = []
-        for rel in self.relations(key):
-            res = rel.holds(override)
-            if res is True:
-                holding.append(rel.rule.id)
-            elif res is False:
-                failing.append(rel.rule.id)
-        return holding, failing
 
     def _agreement(self, a: Anomaly) -> None:
-        key = (a.dataset, a.entity, a.period, a.subject or "")
         variants: dict[str, list[dict[str, Any]]] = {}
         for row in a.figures:
             variants.setdefault(row["text"], []).append(row)
+        texts = list(variants)
+        judged = self.judge_figure([(variants[t][0]["_pos"], variants[t][0]["lo"],
+                                     variants[t][0]["hi"]) for t in texts])
         scored = []
-        for text, rows in variants.items():
-            iv = row_interval(rows[0])
-            holds, fails = self._score(key, {key: iv}) if iv else (0, 0)
+        for text, (holding, failing) in zip(texts, judged, strict=True):
+            rows = variants[text]
             suspicion = max(KIND_SUSPICION[r["kind"]] for r in rows)
-            scored.append((holds - fails, len(rows), -suspicion, text, holds, fails))
-        scored.sort(reverse=True)
+            scored.append((len(holding) - len(failing), len(rows), -suspicion, text,
+                           len(holding), len(failing), holding, failing))
+        scored.sort(key=lambda s: s[:4], reverse=True)
         if len(scored) < 2 or scored[0][:3] == scored[1][:3]:
             return
-        best = scored[0]
+        best, worst = scored[0], scored[-1]
         trusted = variants[best[3]][0]
-        wrong = [s for s in scored[1:]]
-        worst = wrong[-1]
-        suspect_rows = sorted(variants[worst[3]], key=lambda r: -KIND_SUSPICION[r["kind"]])
-        suspect = suspect_rows[0]
+        suspect = sorted(variants[worst[3]], key=lambda r: -KIND_SUSPICION[r["kind"]])[0]
         if best[0] > worst[0]:
-            holding, _ = self._judge(key, {key: row_interval(trusted)})  # type: ignore[dict-item]
-            _, broken = self._judge(key, {key: row_interval(suspect)})  # type: ignore[dict-item]
-            names = ", ".join(sorted(set(holding)))
-            bnames = ", ".join(sorted(set(broken)))
+            names = ", ".join(sorted(set(best[6])))
+            bnames = ", ".join(sorted(set(worst[7])))
             why_fr = (f"{trusted['text']} vérifie les {best[4]} autres relations où ce chiffre "
                       f"figure ({names}) ; {suspect['text']} en met {worst[5]} en échec ({bnames})")
             why_en = (f"{trusted['text']} satisfies the {best[4]} other relations this figure "
@@ -227,67 +226,52 @@ class Diagnoser:
         a.suspect = {"ref": suspect["ref"], "suggested": trusted["value"],
                      "reason": {"fr": why_fr, "en": why_en}}
 
-    def _relation(self, a: Anomaly) -> None:
-        candidates = []
-        rounded_only = a.category == "rounding"
-        for row in a.figures:
-            iv = row_interval(row)
-            if iv is None:
-                continue
-            if rounded_only and iv.exact:
-                continue  # a rounding diagnosis clears the exact counts: the rounded print is off
-            key = (row["dataset"], row["entity"], row["period"], row["indicator"])
-            value = self.repair_value(a, row)
-            if value is None:
-                continue
-            holds0, fails0 = self._score(key, {})
-            # the repaired figure keeps its printed precision: "7,36 %" stands for [7,355; 7,365]
-            half = (iv.hi - iv.lo) / 2
-            holds1, fails1 = self._score(key, {key: Interval(value - half, value + half)})
+    def _relational(self, anomalies: list[Anomaly]) -> None:
+        cands: list[tuple[int, dict[str, Any]]] = []
+        for ai, a in enumerate(anomalies):
+            for row in a.figures:
+                if row["lo"] is None:
+                    continue
+                if a.category == "rounding" and row["lo"] == row["hi"]:
+                    continue  # a rounding diagnosis clears the exact counts
+                cands.append((ai, row))
+        values = self.repairs(anomalies, cands)
+        live = [(k, c, val) for k, (c, val) in enumerate(zip(cands, values, strict=True))
+                if val is not None]
+        base = self.judge_figure([(c[1]["_pos"], None, None) for _, c, _ in live])
+        half = [(c[1]["hi"] - c[1]["lo"]) / 2 for _, c, _ in live]
+        moved = self.judge_figure([(c[1]["_pos"], val - h, val + h)
+                                   for (_, c, val), h in zip(live, half, strict=True)])
+        per_anomaly: dict[int, list[tuple[tuple, dict[str, Any], float, int]]] = defaultdict(list)
+        for (_, (ai, row), val), b, m in zip(live, base, moved, strict=True):
+            holds0, fails0 = len(b[0]), len(b[1])
+            holds1, fails1 = len(m[0]), len(m[1])
             repaired = fails0 - fails1
             broken = max(0, holds0 - holds1)
-            # a rounding finding blames the most coarsely rounded print (widest relative interval)
-            coarse = (iv.hi - iv.lo) / max(abs(iv.mid), 1e-12) if rounded_only else 0.0
-            candidates.append(((repaired - broken, coarse, -holds0, KIND_SUSPICION[row["kind"]]),
-                               row, value, holds0, fails0))
-        if not candidates:
-            return
-        candidates.sort(key=lambda c: c[0], reverse=True)
-        best = candidates[0]
-        if len(candidates) > 1 and candidates[1][0] == best[0]:
-            return
-        row, value = best[1], best[2]
-        lang_val = {lang: fmt_number(value, lang, row["decimals"] if row["decimals"] > 0 else None)
-                    for lang in ("fr", "en")}
-        a.suspect = {
-            "ref": row["ref"], "suggested": value,
-            "reason": {
-                "fr": f"avec {lang_val['fr']}, la relation est vérifiée sans en casser d'autre ; "
-                      f"ce chiffre n'est confirmé par aucune autre relation"
-                      if best[3] == 0 else
-                      f"avec {lang_val['fr']}, la relation est vérifiée sans en casser d'autre",
-                "en": f"with {lang_val['en']} the relation holds and breaks no other"
-                      + ("; no other relation confirms this figure" if best[3] == 0 else ""),
-            },
-        }
+            rounded_only = anomalies[ai].category == "rounding"
+            width = row["hi"] - row["lo"]
+            coarse = width / max(abs((row["hi"] + row["lo"]) / 2), 1e-12) if rounded_only else 0.0
+            per_anomaly[ai].append(((repaired - broken, coarse, -holds0,
+                                     KIND_SUSPICION[row["kind"]]), row, val, holds0))
+        for ai, cs in per_anomaly.items():
+            cs.sort(key=lambda c: c[0], reverse=True)
+            if len(cs) > 1 and cs[1][0] == cs[0][0]:
+                continue
+            _, row, value, holds0 = cs[0]
+            d = row["decimals"] if row["decimals"] > 0 else None
+            lang_val = {lang: fmt_number(value, lang, d) for lang in ("fr", "en")}
+            anomalies[ai].suspect = {
+                "ref": row["ref"], "suggested": value,
+                "reason": {
+                    "fr": f"avec {lang_val['fr']}, la relation est vérifiée sans en casser d'autre"
+                          + (" ; ce chiffre n'est confirmé par aucune autre relation"
+                             if holds0 == 0 else ""),
+                    "en": f"with {lang_val['en']} the relation holds and breaks no other"
+                          + ("; no other relation confirms this figure" if holds0 == 0 else ""),
+                },
+            }
 
 
 def _round_like(value: float, row: dict[str, Any]) -> float:
     d = row["decimals"] if row["decimals"] and row["decimals"] > 0 else 0
     return round(value, d) + 0.0
-
-
-def _first_cmp(node: object) -> Any:
-    from . import expr as E
-
-    for n in E.walk(node):
-        if isinstance(n, E.Cmp):
-            return n
-    raise ValueError("no comparison")
-
-
-def _selected(rule: Rule, entity: str, period: str) -> bool:
-    import fnmatch
-
-    return any(fnmatch.fnmatchcase(entity, p) for p in rule.entities) and any(
-        fnmatch.fnmatchcase(period, p) for p in rule.periods)

@@ -125,6 +125,86 @@ def empty() -> Any:
     return frame([])
 
 
-def float_array(values: Any) -> np.ndarray:
-    """A nullable float column as float64 with NaN for null."""
-    return np.asarray(values, dtype="float64")
+# --- the contract's checks: written once, run by NumPy (default) or by pandera ---------------
+
+PERIOD_PATTERN = r"^\d{4}([-/][0-9A-Za-z]+)*$"
+
+
+@dataclass(frozen=True)
+class Check:
+    """A check of the figures table: `ok(frame, ref)` is a boolean mask over the rows."""
+
+    name: str
+    column: str
+    message: str
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("entity_known", "entity", "unknown entity"),
+    Check("indicator_known", "indicator", "unknown indicator"),
+    Check("period_format", "period", "period is not 2019, 2019-S2, 2018-12-31, …"),
+    Check("unit_known", "unit", "unknown unit"),
+    Check("kind_known", "kind", "kind is not text, box or table"),
+    Check("line_positive", "line", "line is not a positive number"),
+    Check("ref_unique", "ref", "the same print is given twice"),
+    Check("interval_ordered", "lo", "interval lower bound above upper bound"),
+    Check("value_or_word", "value", "a figure has a value or is non-numeric, never both"),
+)
+
+
+def check_mask(check: Check, df: Any, ref: Any) -> np.ndarray:
+    """The rows that pass one check (vectorized over the whole table)."""
+    from .reference import UNITS
+
+    if check.name == "entity_known":
+        return df["entity"].isin(list(ref.entities)).to_numpy()
+    if check.name == "indicator_known":
+        return df["indicator"].isin(list(ref.indicators)).to_numpy()
+    if check.name == "period_format":
+        return df["period"].astype(str).str.match(PERIOD_PATTERN).to_numpy(dtype=bool)
+    if check.name == "unit_known":
+        return df["unit"].isin(list(UNITS)).to_numpy()
+    if check.name == "kind_known":
+        return df["kind"].isin(list(KINDS)).to_numpy()
+    if check.name == "line_positive":
+        return (df["line"].astype("int64") >= 1).to_numpy()
+    if check.name == "ref_unique":
+        return (~df["ref"].duplicated(keep=False)).to_numpy()
+    if check.name == "interval_ordered":
+        lo, hi = df["lo"].to_numpy(dtype=float), df["hi"].to_numpy(dtype=float)
+        return np.isnan(lo) | (lo <= hi)
+    if check.name == "value_or_word":
+        return (df["non_numeric"].to_numpy(dtype=bool) == df["value"].isna().to_numpy())
+    raise ValueError(check.name)
+
+
+def failures(df: Any, ref: Any) -> list[tuple[Check, int]]:
+    """(check, first failing row position) of every check the table fails: the fast runner."""
+    out = []
+    if not len(df):
+        return out
+    for check in CHECKS:
+        mask = check_mask(check, df, ref)
+        if not mask.all():
+            out.append((check, int(np.argmin(mask))))
+    return out
+
+
+def pandera_schema(ref: Any) -> Any:
+    """The same contract as a pandera schema (column types + CHECKS), for tools and tests.
+
+    pandera is imported here only: with pyspark installed its import alone costs ~1.5 s.
+    """
+    import pandas as pd
+    import pandera.pandas as pa
+
+    types = {"str": str, "float": float, "int": int, "bool": bool}
+    columns = {}
+    for col in COLUMNS:
+        if col.dtype == "int" and col.nullable:
+            columns[col.name] = pa.Column("Int64", nullable=True)
+        else:
+            columns[col.name] = pa.Column(types[col.dtype], nullable=col.nullable)
+    checks = [pa.Check(lambda df, c=c: pd.Series(check_mask(c, df, ref), index=df.index),
+                       error=c.message) for c in CHECKS]
+    return pa.DataFrameSchema(columns, checks=checks, strict=True, coerce=False)

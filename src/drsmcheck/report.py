@@ -7,20 +7,21 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .anomalies import NON_NUMERIC_RULE, Anomaly, Builder, non_numeric_anomalies
+from .anomalies import Anomaly, Builder
 from .diagnosis import Diagnoser
-from .engine import Engine, RuleResult
+from .engine import Engine, RuleSummary, Run
 from .loader import Dataset, load_figures
+from .rows import Rows
 from .rules import SEVERITY_RANK, RulePack, load_rules
 from .schema import validate_figures
-from .store import FigureStore
+from .verdicts import NA, PASS
 
 SCHEMA_VERSION = "1"
 CATEGORIES = ("inconsistent", "rounding", "bounds", "missing", "unit", "non_numeric",
               "objective_missed")
 
 
-def validate(paths: list[Path], rules_dir: Path, backend: str = "duckdb") -> dict[str, Any]:
+def validate(paths: list[Path], rules_dir: Path, backend: str = "numpy") -> dict[str, Any]:
     """Load rules and datasets, run every rule, diagnose, and return the report dict."""
     pack = load_rules(rules_dir)
     datasets, figures = load_figures(paths, pack.reference)
@@ -28,49 +29,47 @@ def validate(paths: list[Path], rules_dir: Path, backend: str = "duckdb") -> dic
     return run(pack, datasets, figures, backend)
 
 
-def run(pack: RulePack, datasets: list[Dataset], figures: Any, backend: str = "duckdb"
+def declared_records(datasets: list[Dataset]) -> list[tuple[str, str, str]]:
+    """(dataset, entity, period) of the records datasets declare apart from their figures."""
+    return [(ds.id, str(e), str(p)) for ds in datasets
+            for e, p in (getattr(ds, "records", None) or [])]
+
+
+def run(pack: RulePack, datasets: list[Dataset], figures: Any, backend: str = "numpy"
         ) -> dict[str, Any]:
-    results: list[RuleResult] = Engine(figures, pack, backend).run() if len(figures) else [
-        RuleResult(rule) for rule in pack.rules]
-    store = FigureStore(figures)
-    builder = Builder(store, pack.reference)
-    anomalies: list[Anomaly] = []
-    for res in results:
-        anomalies.extend(builder.build(res))
-    Diagnoser(store, pack.reference, pack.rules, builder).diagnose(anomalies)
-    nn = non_numeric_anomalies(store, NON_NUMERIC_RULE)
-    anomalies.extend(nn)
-    nn_result = RuleResult(NON_NUMERIC_RULE, items=len(figures), passes=len(figures) - len(nn),
-                           fails=len(nn))
-    out = to_dict(pack, datasets, figures, [*results, nn_result], anomalies)
-    out["objectives"] = objectives(pack, store)
+    engine = Engine(figures, pack, declared_records(datasets))
+    result = engine.run()
+    rows = Rows(figures)
+    anomalies = Builder(result, rows).build()
+    Diagnoser(result, rows).diagnose(anomalies)
+    out = to_dict(pack, datasets, figures, result.summaries(), anomalies)
+    out["objectives"] = objectives(pack, result, rows)
     return out
 
 
-def objectives(pack: RulePack, store: FigureStore) -> list[dict[str, Any]]:
-    """Every printed objective/result pair (for the HTML chart), met or not, sorted."""
+def objectives(pack: RulePack, result: Run, rows: Rows) -> list[dict[str, Any]]:
+    """Every objective/result pair the objective rules judged (for the HTML chart), sorted;
+    `met` is the engine's verdict (interval model), never re-decided here."""
+    v = result.verdicts
     ref = pack.reference.indicators
-    bases = sorted(i[: -len(".objective")] for i in ref
-                   if i.endswith(".objective") and i[: -len(".objective")] + ".result" in ref)
-    items = []
-    if not bases:
-        return items
-    wanted = {b + ".objective" for b in bases}
-    candidates = store.where(store.frame["indicator"].isin(wanted).to_numpy())
-    keys = sorted({(r["dataset"], r["entity"], r["period"], r["indicator"]) for r in candidates})
-    for ds, ent, per, ind in keys:
-        base = ind[: -len(".objective")]
-        o, r = store.resolved((ds, ent, per, ind)), store.resolved((ds, ent, per, base + ".result"))
-        if o is None or r is None or o["value"] is None or r["value"] is None:
+    kinds = [r.kind for r in result.rules]
+    items: dict[tuple, dict[str, Any]] = {}
+    for i in range(len(v)):
+        if kinds[v["rule"][i]] != "objective" or v["aspect"][i] != 0:
             continue
-        direction = ref[ind].direction or ref[base + ".result"].direction or "higher"
-        met = r["value"] >= o["value"] if direction == "higher" else r["value"] <= o["value"]
+        if v["status"][i] == NA or v["category"][i] == 4:  # not evaluable, or units differ
+            continue
+        o, r = rows.many(v.refs(i)[:2])
+        base = o["indicator"][: -len(".objective")]
         res_ind = ref[base + ".result"]
-        items.append({"dataset": ds, "entity": ent, "period": per, "indicator": base,
-                      "label": {"fr": res_ind.fr, "en": res_ind.en}, "unit": res_ind.unit,
-                      "objective": _num(o["value"]), "result": _num(r["value"]),
-                      "direction": direction, "met": bool(met)})
-    return items
+        key = (o["dataset"], o["entity"], o["period"], o["indicator"])
+        direction = ref[o["indicator"]].direction or res_ind.direction or "higher"
+        items[key] = {"dataset": o["dataset"], "entity": o["entity"], "period": o["period"],
+                      "indicator": base, "label": {"fr": res_ind.fr, "en": res_ind.en},
+                      "unit": res_ind.unit, "objective": _num(o["value"]),
+                      "result": _num(r["value"]), "direction": direction,
+                      "met": bool(v["status"][i] == PASS)}
+    return [items[k] for k in sorted(items)]
 
 
 def _num(x: float | None) -> float | int | None:
@@ -112,7 +111,7 @@ def anomaly_dict(a: Anomaly, pack: RulePack) -> dict[str, Any]:
     }
 
 
-def to_dict(pack: RulePack, datasets: list[Dataset], figures: Any, results: list[RuleResult],
+def to_dict(pack: RulePack, datasets: list[Dataset], figures: Any, results: list[RuleSummary],
             anomalies: list[Anomaly]) -> dict[str, Any]:
     items = [anomaly_dict(a, pack) for a in anomalies]
     items.sort(key=lambda d: (d["dataset"], SEVERITY_RANK[d["severity"]], d["rule"],
@@ -123,9 +122,7 @@ def to_dict(pack: RulePack, datasets: list[Dataset], figures: Any, results: list
     rules = [{
         "rule": r.rule.id, "kind": r.rule.kind, "severity": r.rule.severity,
         "description": r.rule.description, "file": r.rule.file, "line": r.rule.line,
-        "items": r.items, "passes": r.passes,
-        "fails": r.fails if r.rule.kind != "objective" else sum(
-            1 for d in items if d["rule"] == r.rule.id),
+        "items": r.items, "passes": r.passes, "fails": r.fails,
         "not_evaluable": r.not_evaluable,
     } for r in results]
     rules.sort(key=lambda d: d["rule"])

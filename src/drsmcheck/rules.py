@@ -23,7 +23,7 @@ KIND_KEYS = {
     "rollup": ({"indicators", "hierarchies", "method", "weight", "mode"}, set()),
     "bounds": ({"indicators", "units", "min", "max"}, set()),
     "agreement": ({"indicators"}, set()),
-    "objective": ({"indicators"}, set()),
+    "objective": ({"indicators", "consistency_severity"}, set()),
 }
 
 
@@ -51,6 +51,7 @@ class Rule:
     mode: str = "non_null"
     min: float | None = None
     max: float | None = None
+    consistency_severity: str = "error"  # objective: unit mismatch, wrong attainment rate
     needed: list[str] = field(default_factory=list)      # indicators of the current period
     needed_prev: list[str] = field(default_factory=list)  # indicators used with prev()
 
@@ -155,6 +156,12 @@ def parse_rule(spec: Any, file: str, ref: Reference) -> Rule:
                 raise InputError(file, spec.line_of("weight"),
                                  f"unknown indicator {rule.weight!r}",
                                  did_you_mean(rule.weight, known))
+    elif kind == "objective":
+        rule.consistency_severity = spec.get("consistency_severity", "error")
+        if rule.consistency_severity not in SEVERITIES:
+            raise InputError(file, spec.line_of("consistency_severity"),
+                             f"unknown severity {rule.consistency_severity!r}",
+                             "error, warning or info")
     elif kind == "bounds":
         rule.units = _list_of_str(spec, "units", file, [])
         for u in rule.units:

@@ -1,0 +1,54 @@
+"""Rule kinds, one module each, registered here.
+
+Each kind module holds what is specific to it: how its rules are evaluated into verdicts
+(`evaluate`), how a verdict is explained to a reviewer (`explain`), and, for the kinds the
+diagnosis can re-ask, what-if evaluation (`what_if`). The interval semantics they all use is
+`drsmcheck.algebra`; the data access is the backend's Store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from ..verdicts import NA, REASON_CODE
+
+
+@dataclass
+class Context:
+    """What a kind needs to evaluate its rules: the coded figures and the rule pack."""
+
+    store: Any          # backends.numpy.Store
+    pack: Any           # rules.RulePack
+    known: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.known:
+            self.known = sorted(self.pack.reference.indicators)
+
+    def indicators_of(self, rule: Any, additive_only: bool = False) -> list[str]:
+        ref = self.pack.reference.indicators
+        inds = [i for i in self.known if rule.matches_indicator(i)]
+        if additive_only:
+            inds = [i for i in inds if ref[i].additive]
+        return inds
+
+
+def na_reason(status: np.ndarray, miss: np.ndarray, div0: np.ndarray, undef: np.ndarray,
+              nonnum: np.ndarray) -> np.ndarray:
+    """Reason code of each not-evaluable verdict: arithmetic first, then a word, then absence."""
+    na = status == NA
+    return np.select(
+        [na & div0, na & undef, na & nonnum, na & miss, na],
+        [REASON_CODE["division"], REASON_CODE["undefined"], REASON_CODE["non_numeric"],
+         REASON_CODE["missing"], REASON_CODE["missing"]], 0).astype(np.int32)
+
+
+def registry() -> dict[str, ModuleType]:
+    from . import agreement, bounds, equation, non_numeric, objective, rollup
+
+    return {"equation": equation, "rollup": rollup, "bounds": bounds, "agreement": agreement,
+            "objective": objective, "non_numeric": non_numeric}

@@ -1,0 +1,51 @@
+"""`bounds`: every print of the selected indicators / units lies within [min, max].
+
+`unit: percent` → [0, 100]; counts ≥ 0. Items are prints (a wrong value anywhere is wrong);
+a print with no number is not evaluable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import algebra as A
+from ..backends.numpy import OPS
+from ..verdicts import CATEGORY_CODE, FAIL, NA, PASS, REASON_CODE, Verdicts
+from . import Context
+
+STRENGTH = "bounds"
+
+
+def evaluate(rule: Any, ridx: int, ctx: Context) -> Verdicts:
+    store = ctx.store
+    inds = [store.ind_code[i] for i in ctx.indicators_of(rule) if i in store.ind_code]
+    mask = np.isin(store.f_ind, inds) & store.figure_selected(rule.entities, rule.periods)
+    if rule.units:
+        ucodes = [k for k, u in enumerate(store.units) if u in rule.units]
+        mask &= np.isin(store.f_unit, ucodes)
+    rows = np.flatnonzero(mask)
+    lo, hi, nn = store.f_lo[rows], store.f_hi[rows], store.f_nn[rows]
+    n = len(rows)
+    ok = np.ones(n, dtype=bool)
+    below = np.zeros(n, dtype=bool)
+    bound = np.full(n, np.nan)
+    if rule.min is not None:
+        tol = A.tolerance(OPS, A.magnitude(OPS, lo, hi, np.full(n, rule.min)), rule.tolerance)
+        below = hi + tol < rule.min
+        ok &= ~below
+        bound[below] = rule.min
+    if rule.max is not None:
+        tol = A.tolerance(OPS, A.magnitude(OPS, lo, hi, np.full(n, rule.max)), rule.tolerance)
+        above = (lo > rule.max + tol) & ~below
+        ok &= ~above
+        bound[above] = rule.max
+    status = np.where(nn, NA, np.where(ok, PASS, FAIL)).astype(np.int32)
+    gap = np.where(below, hi - bound, lo - bound)
+    return Verdicts.build(
+        n, rows.reshape(-1, 1), rule=ridx, dataset=store.f_ds[rows], entity=store.f_ent[rows],
+        period=store.f_per[rows], subject=store.f_ind[rows], status=status,
+        reason=np.where(nn, REASON_CODE["non_numeric"], 0), lhs_lo=lo, lhs_hi=hi,
+        rhs_lo=bound, rhs_hi=bound, diff=np.where(status == FAIL, gap, np.nan),
+        category=np.where(status == FAIL, CATEGORY_CODE["bounds"], -1))

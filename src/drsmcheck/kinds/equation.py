@@ -1,0 +1,106 @@
+"""`equation`: an arithmetic relation between indicators of one record (entity, period).
+
+`ald.admission.paper + ald.admission.electronic == ald.admission.total`; operators `+ - * /`,
+comparisons, `sum()` (with globs), `abs()`, `min()`, `max()`, `prev()`, joined by `and`, `or`,
+`not`, `if … then …` (Kleene logic). Items: every record that prints at least one of the
+indicators (and every record a dataset declares); a missing figure makes it not evaluable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import algebra as A
+from ..backends.numpy import Env
+from ..verdicts import CATEGORY_CODE, FAIL, NA, PASS, Verdicts
+from . import Context, na_reason
+
+STRENGTH = "equality"
+
+
+def items(rule: Any, ctx: Context) -> np.ndarray:
+    store = ctx.store
+    recs = store.records_with([store.ind_code.get(i, -1) for i in rule.needed])
+    if store.declared is not None:
+        recs = np.union1d(recs, store.declared)
+    return store.select_records(recs, rule.entities, rule.periods)
+
+
+def _run(rule: Any, ctx: Context, recs: np.ndarray, widen: bool = False,
+         override: Any = None) -> tuple[A.Evaluation, Env]:
+    env = Env(ctx.store, recs, widen=widen, override=override)
+    return A.evaluate(rule.ast, env, rule.tolerance, ctx.known), env
+
+
+def _status(tv: A.Tv, n: int) -> np.ndarray:
+    t = np.broadcast_to(tv.t, (n,))
+    f = np.broadcast_to(tv.f, (n,))
+    return np.where(t, PASS, np.where(f, FAIL, NA)).astype(np.int32)
+
+
+def _sides(ev: A.Evaluation, status: np.ndarray, n: int
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The comparison each verdict is about: the first one that fails, else the first."""
+    cmp = np.full(n, -1, dtype=np.int32)
+    lhs_lo, lhs_hi, rhs_lo, rhs_hi = (np.full(n, np.nan) for _ in range(4))
+    for k, (_node, a, b, tv) in enumerate(ev.comparisons):
+        f = np.broadcast_to(tv.f, (n,))
+        ok = np.broadcast_to(tv.t | tv.f, (n,))
+        take = (cmp < 0) & f & (status == FAIL)
+        first = np.isnan(lhs_lo) & ok
+        for mask in (take, first & ~take):
+            if mask.any():
+                lhs_lo[mask] = np.broadcast_to(a.lo, (n,))[mask]
+                lhs_hi[mask] = np.broadcast_to(a.hi, (n,))[mask]
+                rhs_lo[mask] = np.broadcast_to(b.lo, (n,))[mask]
+                rhs_hi[mask] = np.broadcast_to(b.hi, (n,))[mask]
+        cmp[take] = k
+    return cmp, lhs_lo, lhs_hi, rhs_lo, rhs_hi
+
+
+def evaluate(rule: Any, ridx: int, ctx: Context) -> Verdicts:
+    store = ctx.store
+    recs = items(rule, ctx)
+    n = len(recs)
+    ev, env = _run(rule, ctx, recs)
+    status = _status(ev.truth, n)
+    wide, _ = _run(rule, ctx, recs, widen=True)
+    rounding = (status == FAIL) & np.broadcast_to(wide.truth.t, (n,))
+    refs = env.refs()
+    nonnum = np.zeros(n, dtype=bool)
+    if refs.size:
+        nonnum = (store.f_nn[np.maximum(refs, 0)] & (refs >= 0)).any(axis=1)
+    tv = ev.truth
+    reason = na_reason(status, np.broadcast_to(tv.miss, (n,)), np.broadcast_to(tv.div0, (n,)),
+                       np.broadcast_to(tv.undef, (n,)), nonnum)
+    cmp, llo, lhi, rlo, rhi = _sides(ev, status, n)
+    category = np.where(status == FAIL, np.where(rounding, CATEGORY_CODE["rounding"],
+                                                 CATEGORY_CODE["inconsistent"]),
+                        np.where(reason >= 3, CATEGORY_CODE["missing"], -1))
+    return Verdicts.build(
+        n, refs, rule=ridx, dataset=store.r_ds[recs], entity=store.r_ent[recs],
+        period=store.r_per[recs], status=status, reason=reason, cmp=cmp, lhs_lo=llo,
+        lhs_hi=lhi, rhs_lo=rlo, rhs_hi=rhi, diff=(llo + lhi) / 2 - (rlo + rhi) / 2,
+        rounding=rounding, category=category)
+
+
+def what_if(rule: Any, ctx: Context, recs: np.ndarray, o_ind: np.ndarray, o_lo: np.ndarray,
+            o_hi: np.ndarray, o_prev: np.ndarray, cmp: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Re-evaluate on `recs` with row i's figure `o_ind[i]` (of the previous period when
+    `o_prev[i]`) read as [o_lo[i], o_hi[i]]: (status, lhs.mid − rhs.mid of comparison `cmp`)."""
+    n = len(recs)
+    ev, _ = _run(rule, ctx, recs, override=(o_ind, o_lo, o_hi, o_prev))
+    status = _status(ev.truth, n)
+    diff = np.full(n, np.nan)
+    if cmp is not None:
+        for k, (_node, a, b, _tv) in enumerate(ev.comparisons):
+            m = cmp == k
+            if m.any():
+                d = (np.broadcast_to(a.lo, (n,)) + np.broadcast_to(a.hi, (n,))) / 2 - (
+                    np.broadcast_to(b.lo, (n,)) + np.broadcast_to(b.hi, (n,))) / 2
+                ok = np.broadcast_to(a.ok() & b.ok(), (n,))
+                diff[m] = np.where(ok, d, np.nan)[m]
+    return status, diff

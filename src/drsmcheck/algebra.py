@@ -116,9 +116,10 @@ def scale(ops: Ops, c: float, a: Iv) -> Iv:
 def div(ops: Ops, a: Iv, b: Iv) -> Iv:
     """a / b; not evaluable where b may be zero (0 lies in b's interval)."""
     miss, div0, undef = _merge(a, b)
-    zero = (b.lo <= 0.0) & (b.hi >= 0.0) & ~b.miss
-    safe_lo = ops.where(zero, 1.0, b.lo)
-    safe_hi = ops.where(zero, 1.0, b.hi)
+    straddles = (b.lo <= 0.0) & (b.hi >= 0.0)
+    zero = straddles & ~b.miss
+    safe_lo = ops.where(straddles, 1.0, b.lo)
+    safe_hi = ops.where(straddles, 1.0, b.hi)
     inv = Iv(1.0 / safe_hi, 1.0 / safe_lo, b.miss, b.div0, b.undef)
     q = mul(ops, a, inv)
     return _clean(ops, q.lo, q.hi, miss, div0 | (zero & ~miss), undef)

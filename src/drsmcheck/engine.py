@@ -67,6 +67,8 @@ class Engine:
 
     def run(self) -> Run:
         kinds = registry()
-        blocks = [kinds[rule.kind].evaluate(rule, k, self.context)
-                  for k, rule in enumerate(self.rules)]
+        # ∞ − ∞ and 0 × ∞ are handled by the algebra (not evaluable), not warned about
+        with np.errstate(all="ignore"):
+            blocks = [kinds[rule.kind].evaluate(rule, k, self.context)
+                      for k, rule in enumerate(self.rules)]
         return Run(self.rules, Verdicts.concat(blocks), self.store, self.context)

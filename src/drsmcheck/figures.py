@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .numbers import EXACT_UNITS, ParsedNumber, interval, widen_for_truncation
+from .numbers import ParsedNumber, interval, truncation_interval
 
 KINDS = ("text", "box", "table")
 # which print of a figure the rules read when it is printed several times: table > box > text
@@ -63,15 +63,9 @@ NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 
 def intervals(parsed: ParsedNumber, unit: str, rounded: bool | None
               ) -> tuple[float, float, float, float]:
-    """(lo, hi, tlo, thi): the rounding interval and its truncation widening, defined once."""
+    """(lo, hi, tlo, thi): the rounding interval and its truncation widening."""
     lo, hi = interval(parsed, unit, rounded)
-    assert parsed.value is not None
-    d = parsed.decimals or 0
-    exact = lo == hi and (rounded is False or (unit in EXACT_UNITS and d == 0
-                                               and parsed.scale == 1.0))
-    if parsed.qualifier is not None:
-        return lo, hi, lo, hi
-    tlo, thi = widen_for_truncation(lo, hi, parsed.value, d, exact, parsed.scale)
+    tlo, thi = truncation_interval(parsed, unit, rounded)
     return lo, hi, tlo, thi
 
 

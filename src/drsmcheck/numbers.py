@@ -172,12 +172,19 @@ def interval(parsed: ParsedNumber, unit: str, rounded: bool | None = None) -> tu
     return lo, hi
 
 
-def truncation_interval(parsed: ParsedNumber, unit: str) -> tuple[float, float]:
-    """The wider interval if the printed value was truncated (or rounded the other way)."""
+def truncation_interval(parsed: ParsedNumber, unit: str, rounded: bool | None = None
+                        ) -> tuple[float, float]:
+    """The wider interval if the printed value was truncated (or rounded the other way).
+
+    The one definition (the figures table's `tlo`/`thi` columns come from here): an exact
+    print (a point interval) is not widened, nor a qualified one (`< 1 %`).
+    """
     assert parsed.value is not None
-    lo, hi = interval(parsed, unit)
-    exact = unit in EXACT_UNITS and not parsed.decimals and parsed.scale == 1.0
-    return widen_for_truncation(lo, hi, parsed.value, parsed.decimals or 0, exact, parsed.scale)
+    lo, hi = interval(parsed, unit, rounded)
+    if parsed.qualifier is not None:
+        return lo, hi
+    return widen_for_truncation(lo, hi, parsed.value, parsed.decimals or 0, lo == hi,
+                                parsed.scale)
 
 
 def widen_for_truncation(lo: float, hi: float, value: float, decimals: int, exact: bool,

@@ -9,22 +9,18 @@ from typing import Any
 
 from . import expr as E
 from .errors import InputError, InputErrors
-from .reference import UNITS, Reference, load_reference
-from .yamlfile import LDict, check_keys, did_you_mean, load_yaml
+from .kinds import list_of_str as _list_of_str
+from .kinds import registry
+from .reference import Reference, load_reference
+from .yamlfile import check_keys, did_you_mean, load_yaml
 
-KINDS = ("equation", "rollup", "bounds", "agreement", "objective")
+KIND_MODULES = registry()
+KINDS = tuple(k for k in KIND_MODULES if k != "non_numeric")
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
-ROLLUP_MODES = ("non_null", "partial_null", "always_zero")
 COMMON_KEYS = {"id", "kind", "severity", "description", "entities", "periods", "tolerance",
                "exclude"}
-KIND_KEYS = {
-    "equation": ({"expr"}, {"expr"}),
-    "rollup": ({"indicators", "hierarchies", "method", "weight", "mode"}, set()),
-    "bounds": ({"indicators", "units", "min", "max"}, set()),
-    "agreement": ({"indicators"}, set()),
-    "objective": ({"indicators", "consistency_severity"}, set()),
-}
+KIND_KEYS = {k: (m.KEYS, m.REQUIRED) for k, m in KIND_MODULES.items()}
 
 
 @dataclass
@@ -65,26 +61,6 @@ class RulePack:
     path: Path
     reference: Reference
     rules: list[Rule]
-
-
-def _list_of_str(spec: LDict, key: str, file: str, default: list[str]) -> list[str]:
-    value = spec.get(key)
-    if value is None:
-        return default
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
-        raise InputError(file, spec.line_of(key), f"'{key}' must be a list of strings")
-    return [str(v) for v in value]
-
-
-def _number(spec: LDict, key: str, file: str) -> float | None:
-    value = spec.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(file, spec.line_of(key), f"'{key}' must be a number")
-    return float(value)
 
 
 def parse_rule(spec: Any, file: str, ref: Reference) -> Rule:
@@ -130,88 +106,8 @@ def parse_rule(spec: Any, file: str, ref: Reference) -> Rule:
             raise InputError(file, spec.line_of("indicators"),
                              f"'{pattern}' matches no indicator of the catalog",
                              did_you_mean(pattern, known) or "check the indicator ids")
-    if kind == "equation":
-        _parse_equation(rule, spec, file, ref)
-    elif kind == "rollup":
-        rule.hierarchies = _list_of_str(spec, "hierarchies", file, sorted(ref.hierarchies))
-        for h in rule.hierarchies:
-            if h not in ref.hierarchies:
-                raise InputError(file, spec.line_of("hierarchies"), f"unknown hierarchy {h!r}",
-                                 did_you_mean(h, ref.hierarchies) or
-                                 "hierarchies are declared in reference/entities.yaml")
-        rule.method = spec.get("method", "sum")
-        if rule.method not in ("sum", "weighted_mean"):
-            raise InputError(file, spec.line_of("method"), f"unknown method {rule.method!r}",
-                             "method is 'sum' or 'weighted_mean'")
-        rule.mode = spec.get("mode", "non_null")
-        if rule.mode not in ROLLUP_MODES:
-            raise InputError(file, spec.line_of("mode"), f"unknown mode {rule.mode!r}",
-                             did_you_mean(str(rule.mode), ROLLUP_MODES) or
-                             f"modes: {', '.join(ROLLUP_MODES)}")
-        rule.weight = spec.get("weight")
-        if rule.method == "weighted_mean":
-            if not rule.weight:
-                raise InputError(file, line, "a weighted_mean rollup needs 'weight: <indicator>'")
-            if not isinstance(rule.weight, str) or rule.weight not in ref.indicators:
-                raise InputError(file, spec.line_of("weight"),
-                                 f"unknown indicator {rule.weight!r}",
-                                 did_you_mean(rule.weight, known))
-    elif kind == "objective":
-        rule.consistency_severity = spec.get("consistency_severity", "error")
-        if rule.consistency_severity not in SEVERITIES:
-            raise InputError(file, spec.line_of("consistency_severity"),
-                             f"unknown severity {rule.consistency_severity!r}",
-                             "error, warning or info")
-    elif kind == "bounds":
-        rule.units = _list_of_str(spec, "units", file, [])
-        for u in rule.units:
-            if u not in UNITS:
-                raise InputError(file, spec.line_of("units"), f"unknown unit {u!r}",
-                                 did_you_mean(u, UNITS) or f"units: {', '.join(UNITS)}")
-        rule.min = _number(spec, "min", file)
-        rule.max = _number(spec, "max", file)
-        if rule.min is None and rule.max is None:
-            raise InputError(file, line, "a bounds rule needs 'min', 'max' or both")
+    KIND_MODULES[kind].parse(rule, spec, file, ref)
     return rule
-
-
-def _parse_equation(rule: Rule, spec: LDict, file: str, ref: Reference) -> None:
-    text = spec["expr"]
-    eline = spec.line_of("expr")
-    if not isinstance(text, str):
-        raise InputError(file, eline, "'expr' must be a string")
-    try:
-        rule.ast = E.parse(text)
-    except E.ExprError as exc:
-        raise InputError(file, eline, f"rule {rule.id}: {exc.message} at column {exc.column} "
-                         f"of {_excerpt(text, exc.column)!r}", "operators: + - * / == != < <= "
-                         "> >= and or not if…then; functions: sum abs min max prev") from None
-    rule.expr_text = text
-    plain, globs, prev = E.indicators(rule.ast)
-    known = sorted(ref.indicators)
-    for ident in sorted(plain | prev):
-        if ident not in ref.indicators:
-            raise InputError(file, eline, f"rule {rule.id}: unknown indicator {ident!r}",
-                             did_you_mean(ident, known) or
-                             "declare it in reference/indicators/")
-    expanded: set[str] = set()
-    for g in sorted(globs):
-        ids = E.expand_glob(g, known)
-        if not ids:
-            raise InputError(file, eline, f"rule {rule.id}: '{g}' matches no indicator")
-        expanded.update(ids)
-    rule.needed = sorted(plain | expanded)
-    rule.needed_prev = sorted(prev)
-
-
-def _excerpt(text: str, column: int, width: int = 60) -> str:
-    """The expression, or for a long one the part around the column (one readable line)."""
-    text = " ".join(text.split())
-    if len(text) <= width:
-        return text
-    start = max(0, min(column - 1 - width // 2, len(text) - width))
-    return ("…" if start else "") + text[start:start + width] + (
-        "…" if start + width < len(text) else "")
 
 
 def load_rules(rules_dir: Path) -> RulePack:

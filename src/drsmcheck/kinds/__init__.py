@@ -14,7 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
 from ..verdicts import NA, REASON_CODE
+from ..yamlfile import LDict
 
 
 @dataclass
@@ -45,6 +47,26 @@ def na_reason(status: np.ndarray, miss: np.ndarray, div0: np.ndarray, undef: np.
         [na & div0, na & undef, na & nonnum, na & miss, na],
         [REASON_CODE["division"], REASON_CODE["undefined"], REASON_CODE["non_numeric"],
          REASON_CODE["missing"], REASON_CODE["missing"]], 0).astype(np.int32)
+
+
+def list_of_str(spec: LDict, key: str, file: str, default: list[str]) -> list[str]:
+    value = spec.get(key)
+    if value is None:
+        return default
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        raise InputError(file, spec.line_of(key), f"'{key}' must be a list of strings")
+    return [str(v) for v in value]
+
+
+def number(spec: LDict, key: str, file: str) -> float | None:
+    value = spec.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(file, spec.line_of(key), f"'{key}' must be a number")
+    return float(value)
 
 
 def registry() -> dict[str, ModuleType]:

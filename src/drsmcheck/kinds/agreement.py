@@ -15,6 +15,14 @@ from ..backends.numpy import OPS
 from ..verdicts import CATEGORY_CODE, FAIL, PASS, Verdicts
 from . import Context
 
+KEYS: set[str] = {"indicators"}
+REQUIRED: set[str] = set()
+
+
+def parse(rule: Any, spec: Any, file: str, ref: Any) -> None:
+    """No keys of its own beyond the common selectors."""
+
+
 STRENGTH = "equality"
 
 

@@ -12,10 +12,30 @@ import numpy as np
 
 from .. import algebra as A
 from ..backends.numpy import OPS
+from ..errors import InputError
 from ..verdicts import CATEGORY_CODE, FAIL, NA, PASS, REASON_CODE, Verdicts
-from . import Context
+from ..yamlfile import LDict, did_you_mean
+from . import Context, list_of_str, number
 
 STRENGTH = "bounds"
+KEYS = {"indicators", "units", "min", "max"}
+REQUIRED: set[str] = set()
+
+
+def parse(rule: Any, spec: LDict, file: str, ref: Any) -> None:
+    """`units` (selector), `min`, `max` (at least one)."""
+    from ..reference import UNITS
+
+    rule.units = list_of_str(spec, "units", file, [])
+    for u in rule.units:
+        if u not in UNITS:
+            raise InputError(file, spec.line_of("units"), f"unknown unit {u!r}",
+                             did_you_mean(u, UNITS) or f"units: {', '.join(UNITS)}")
+    rule.min = number(spec, "min", file)
+    rule.max = number(spec, "max", file)
+    if rule.min is None and rule.max is None:
+        raise InputError(file, spec.line, "a bounds rule needs 'min', 'max' or both")
+
 
 
 def evaluate(rule: Any, ridx: int, ctx: Context) -> Verdicts:

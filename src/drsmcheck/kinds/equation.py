@@ -13,11 +13,22 @@ from typing import Any
 import numpy as np
 
 from .. import algebra as A
+from .. import expr as E
 from ..backends.numpy import Env
+from ..errors import InputError
 from ..verdicts import CATEGORY_CODE, FAIL, NA, PASS, Verdicts
+from ..yamlfile import LDict, did_you_mean
 from . import Context, na_reason
 
 STRENGTH = "equality"
+KEYS = {"expr"}
+REQUIRED = {"expr"}
+
+
+def parse(rule: Any, spec: LDict, file: str, ref: Any) -> None:
+    """`expr`: the relation, parsed by the whitelist parser (never evaluated as code)."""
+    _parse_equation(rule, spec, file, ref)
+
 
 
 def items(rule: Any, ctx: Context) -> np.ndarray:
@@ -64,10 +75,15 @@ def evaluate(rule: Any, ridx: int, ctx: Context) -> Verdicts:
     store = ctx.store
     recs = items(rule, ctx)
     n = len(recs)
+    if not n:
+        return Verdicts.build(0, np.zeros((0, 0), dtype=np.int64), rule=ridx)
     ev, env = _run(rule, ctx, recs)
     status = _status(ev.truth, n)
-    wide, _ = _run(rule, ctx, recs, widen=True)
-    rounding = (status == FAIL) & np.broadcast_to(wide.truth.t, (n,))
+    rounding = np.zeros(n, dtype=bool)
+    failed = np.flatnonzero(status == FAIL)
+    if len(failed):  # would truncation instead of rounding explain the miss?
+        wide, _ = _run(rule, ctx, recs[failed], widen=True)
+        rounding[failed] = np.broadcast_to(wide.truth.t, (len(failed),))
     refs = env.refs()
     nonnum = np.zeros(n, dtype=bool)
     if refs.size:
@@ -104,3 +120,42 @@ def what_if(rule: Any, ctx: Context, recs: np.ndarray, o_ind: np.ndarray, o_lo: 
                 ok = np.broadcast_to(a.ok() & b.ok(), (n,))
                 diff[m] = np.where(ok, d, np.nan)[m]
     return status, diff
+
+
+def _parse_equation(rule: Any, spec: LDict, file: str, ref: Any) -> None:
+    text = spec["expr"]
+    eline = spec.line_of("expr")
+    if not isinstance(text, str):
+        raise InputError(file, eline, "'expr' must be a string")
+    try:
+        rule.ast = E.parse(text)
+    except E.ExprError as exc:
+        raise InputError(file, eline, f"rule {rule.id}: {exc.message} at column {exc.column} "
+                         f"of {_excerpt(text, exc.column)!r}", "operators: + - * / == != < <= "
+                         "> >= and or not if…then; functions: sum abs min max prev") from None
+    rule.expr_text = text
+    plain, globs, prev = E.indicators(rule.ast)
+    known = sorted(ref.indicators)
+    for ident in sorted(plain | prev):
+        if ident not in ref.indicators:
+            raise InputError(file, eline, f"rule {rule.id}: unknown indicator {ident!r}",
+                             did_you_mean(ident, known) or
+                             "declare it in reference/indicators/")
+    expanded: set[str] = set()
+    for g in sorted(globs):
+        ids = E.expand_glob(g, known)
+        if not ids:
+            raise InputError(file, eline, f"rule {rule.id}: '{g}' matches no indicator")
+        expanded.update(ids)
+    rule.needed = sorted(plain | expanded)
+    rule.needed_prev = sorted(prev)
+
+
+def _excerpt(text: str, column: int, width: int = 60) -> str:
+    """The expression, or for a long one the part around the column (one readable line)."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    start = max(0, min(column - 1 - width // 2, len(text) - width))
+    return ("…" if start else "") + text[start:start + width] + (
+        "…" if start + width < len(text) else "")

@@ -13,6 +13,14 @@ import numpy as np
 from ..verdicts import CATEGORY_CODE, FAIL, PASS, Verdicts
 from . import Context
 
+KEYS: set[str] = set()
+REQUIRED: set[str] = set()
+
+
+def parse(rule: Any, spec: Any, file: str, ref: Any) -> None:
+    """No keys of its own beyond the common selectors."""
+
+
 STRENGTH = None
 
 

@@ -17,10 +17,23 @@ import numpy as np
 
 from .. import algebra as A
 from ..backends.numpy import OPS
+from ..errors import InputError
 from ..verdicts import CATEGORY_CODE, FAIL, NA, PASS, REASON_CODE, Verdicts
+from ..yamlfile import LDict
 from . import Context
 
 STRENGTH = "inequality"
+KEYS = {"indicators", "consistency_severity"}
+REQUIRED: set[str] = set()
+
+
+def parse(rule: Any, spec: LDict, file: str, ref: Any) -> None:
+    """`consistency_severity`: severity of unit mismatches and wrong attainment rates."""
+    rule.consistency_severity = spec.get("consistency_severity", "error")
+    if rule.consistency_severity not in ("error", "warning", "info"):
+        raise InputError(file, spec.line_of("consistency_severity"),
+                         f"unknown severity {rule.consistency_severity!r}", "error, warning or info")
+
 MET, ATTAINMENT = 0, 1
 
 

@@ -16,10 +16,44 @@ import numpy as np
 
 from .. import algebra as A
 from ..backends.numpy import OPS, lookup_many
+from ..errors import InputError
 from ..verdicts import CATEGORY_CODE, FAIL, NA, PASS, REASON_CODE, Verdicts
-from . import Context
+from ..yamlfile import LDict, did_you_mean
+from . import Context, list_of_str
 
 STRENGTH = "equality"
+KEYS = {"indicators", "hierarchies", "method", "weight", "mode"}
+REQUIRED: set[str] = set()
+METHODS = ("sum", "weighted_mean")
+MODES = ("non_null", "partial_null", "always_zero")
+
+
+def parse(rule: Any, spec: LDict, file: str, ref: Any) -> None:
+    """`hierarchies` (default: all), `method` (sum | weighted_mean with `weight`), `mode`."""
+    line = spec.line
+    known = sorted(ref.indicators)
+    rule.hierarchies = list_of_str(spec, "hierarchies", file, sorted(ref.hierarchies))
+    for h in rule.hierarchies:
+        if h not in ref.hierarchies:
+            raise InputError(file, spec.line_of("hierarchies"), f"unknown hierarchy {h!r}",
+                             did_you_mean(h, ref.hierarchies) or
+                             "hierarchies are declared in reference/entities.yaml")
+    rule.method = spec.get("method", "sum")
+    if rule.method not in METHODS:
+        raise InputError(file, spec.line_of("method"), f"unknown method {rule.method!r}",
+                         "method is 'sum' or 'weighted_mean'")
+    rule.mode = spec.get("mode", "non_null")
+    if rule.mode not in MODES:
+        raise InputError(file, spec.line_of("mode"), f"unknown mode {rule.mode!r}",
+                         did_you_mean(str(rule.mode), MODES) or f"modes: {', '.join(MODES)}")
+    rule.weight = spec.get("weight")
+    if rule.method == "weighted_mean":
+        if not rule.weight:
+            raise InputError(file, line, "a weighted_mean rollup needs 'weight: <indicator>'")
+        if not isinstance(rule.weight, str) or rule.weight not in ref.indicators:
+            raise InputError(file, spec.line_of("weight"), f"unknown indicator {rule.weight!r}",
+                             did_you_mean(str(rule.weight), known))
+
 
 
 @dataclass

@@ -173,10 +173,24 @@ def judge(rule: Any, ctx: Context, it: Items, widen: bool = False,
     false = np.zeros(n, dtype=bool)
     pv = A.Iv(p_lo, p_hi, p_miss, false, false)
     ev = A.Iv(e_lo, e_hi, false, false, bad_w)
-    tol = A.tolerance(OPS, A.magnitude(OPS, p_lo, p_hi, e_lo, e_hi), rule.tolerance)
-    equal = A.holds(OPS, "==", pv, ev, tol)
-    complete = n_ok == it.expected
-    parent_ok = ~p_miss
+    nonnum = p.miss & (it.parent >= 0) | c_nn.any(axis=1)
+    status, reason = decide(OPS, rule, pv, ev, n_ok, n_present, it.expected, nonnum)
+    return Judgement(np.asarray(status, dtype=np.int32), np.asarray(reason, dtype=np.int32),
+                     pv, ev)
+
+
+def decide(ops: A.Ops, rule: Any, p: A.Iv, e: A.Iv, n_ok: Any, n_present: Any, expected: Any,
+           nonnum: Any) -> tuple[Any, Any]:
+    """The roll-up's verdict from aggregates, for any backend (ops): status and NA reason.
+
+    `p`: the parent's interval (`miss` if absent or not a number); `e`: the children's sum or
+    weighted mean (`undef` when weights are zero, negative or missing); `n_ok` children with a
+    number, `n_present` children printed, `expected` children in the hierarchy.
+    """
+    tol = A.tolerance(ops, A.magnitude(ops, p.lo, p.hi, e.lo, e.hi), rule.tolerance)
+    equal = A.holds(ops, "==", p, e, tol)
+    complete = n_ok == expected
+    parent_ok = ~p.miss
     if rule.mode == "non_null":
         evaluable = complete & parent_ok
         result = equal
@@ -185,14 +199,12 @@ def judge(rule: Any, ctx: Context, it: Items, widen: bool = False,
         result = equal
     else:  # partial_null: with missing children the parent must be at least their sum
         evaluable = parent_ok & (n_ok >= 1)
-        result = np.where(complete, equal, p_hi + tol >= e_lo)
-    evaluable &= ~bad_w
-    status = np.where(evaluable, np.where(result, PASS, FAIL), NA).astype(np.int32)
-    nonnum = p.miss & (it.parent >= 0) | c_nn.any(axis=1)
-    reason = np.select([status != NA, bad_w, nonnum], [0, REASON_CODE["weights"],
-                                                       REASON_CODE["non_numeric"]],
-                       REASON_CODE["missing"]).astype(np.int32)
-    return Judgement(status, reason, pv, ev)
+        result = ops.where(complete, equal, p.hi + tol >= e.lo)
+    evaluable = evaluable & ~e.undef
+    status = ops.where(evaluable, ops.where(result, PASS, FAIL), NA)
+    reason = ops.where(status != NA, 0, ops.where(e.undef, REASON_CODE["weights"], ops.where(
+        nonnum, REASON_CODE["non_numeric"], REASON_CODE["missing"])))
+    return status, reason
 
 
 def evaluate(rule: Any, ridx: int, ctx: Context) -> Verdicts:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,11 @@ from .anomalies import Anomaly, Builder
 from .diagnosis import Diagnoser
 from .engine import Engine, RuleSummary, Run
 from .loader import Dataset, load_figures
+from .plancache import cached
 from .rows import Rows
 from .rules import SEVERITY_RANK, RulePack, load_rules
 from .schema import validate_figures
-from .verdicts import NA, PASS
+from .verdicts import NA, PASS, REASONS, STATUS_NAME
 
 SCHEMA_VERSION = "1"
 CATEGORIES = ("inconsistent", "rounding", "bounds", "missing", "unit", "non_numeric",
@@ -23,7 +25,7 @@ CATEGORIES = ("inconsistent", "rounding", "bounds", "missing", "unit", "non_nume
 
 def validate(paths: list[Path], rules_dir: Path, backend: str = "numpy") -> dict[str, Any]:
     """Load rules and datasets, run every rule, diagnose, and return the report dict."""
-    pack = load_rules(rules_dir)
+    pack = cached([rules_dir], lambda: load_rules(rules_dir))
     datasets, figures = load_figures(paths, pack.reference)
     figures = validate_figures(figures, pack.reference)
     return run(pack, datasets, figures, backend)
@@ -35,15 +37,48 @@ def declared_records(datasets: list[Dataset]) -> list[tuple[str, str, str]]:
             for e, p in (getattr(ds, "records", None) or [])]
 
 
-def run(pack: RulePack, datasets: list[Dataset], figures: Any, backend: str = "numpy"
-        ) -> dict[str, Any]:
-    engine = Engine(figures, pack, declared_records(datasets))
-    result = engine.run()
+@dataclass
+class Analysis:
+    """Everything a validation computed: the engine's run (verdicts), figures, anomalies."""
+
+    run: Run
+    rows: Rows
+    anomalies: list[Anomaly]
+
+
+def analyse(pack: RulePack, datasets: list[Dataset], figures: Any) -> Analysis:
+    """Engine → verdicts → anomalies (rendered from verdicts) → diagnosis."""
+    result = Engine(figures, pack, declared_records(datasets)).run()
     rows = Rows(figures)
     anomalies = Builder(result, rows).build()
     Diagnoser(result, rows).diagnose(anomalies)
-    out = to_dict(pack, datasets, figures, result.summaries(), anomalies)
-    out["objectives"] = objectives(pack, result, rows)
+    return Analysis(result, rows, anomalies)
+
+
+def run(pack: RulePack, datasets: list[Dataset], figures: Any, backend: str = "numpy",
+        with_verdicts: bool = False) -> dict[str, Any]:
+    analysis = analyse(pack, datasets, figures)
+    out = to_dict(pack, datasets, figures, analysis.run.summaries(), analysis.anomalies)
+    out["objectives"] = objectives(pack, analysis.run, analysis.rows)
+    if with_verdicts:
+        out["verdicts"] = verdict_dicts(analysis.run)
+    return out
+
+
+def verdict_dicts(result: Run) -> list[dict[str, Any]]:
+    """The verdict table as JSON-ready rows (R validate's `values()`), in a stable order."""
+    v, s = result.verdicts, result.store
+    out = []
+    for i in range(len(v)):
+        subject = v["subject"][i]
+        out.append({"rule": result.rules[v["rule"][i]].id,
+                    "dataset": s.datasets[v["dataset"][i]], "entity": s.entities[v["entity"][i]],
+                    "period": s.periods[v["period"][i]],
+                    "subject": None if subject < 0 else s.indicators[subject],
+                    "status": STATUS_NAME[int(v["status"][i])],
+                    "reason": REASONS[v["reason"][i]] or None})
+    out.sort(key=lambda d: (d["dataset"], d["rule"], d["entity"], d["period"],
+                            d["subject"] or ""))
     return out
 
 

@@ -23,7 +23,6 @@ def parse(rule: Any, spec: Any, file: str, ref: Any) -> None:
     """No keys of its own beyond the common selectors."""
 
 
-STRENGTH = "equality"
 
 
 def groups(rule: Any, ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -89,3 +88,8 @@ def evaluate(rule: Any, ridx: int, ctx: Context) -> Verdicts:
         diff=(lo[top] + hi[top]) / 2 - (lo[bottom] + hi[bottom]) / 2, rounding=rounding,
         category=np.where(status == FAIL, np.where(rounding, CATEGORY_CODE["rounding"],
                                                    CATEGORY_CODE["inconsistent"]), -1))
+
+
+def strength(rule: Any) -> str:
+    """Coverage strength: two prints of one figure are tied by an equality."""
+    return "equality"

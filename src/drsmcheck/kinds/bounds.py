@@ -17,7 +17,6 @@ from ..verdicts import CATEGORY_CODE, FAIL, NA, PASS, REASON_CODE, Verdicts
 from ..yamlfile import LDict, did_you_mean
 from . import Context, list_of_str, number
 
-STRENGTH = "bounds"
 KEYS = {"indicators", "units", "min", "max"}
 REQUIRED: set[str] = set()
 
@@ -69,3 +68,8 @@ def evaluate(rule: Any, ridx: int, ctx: Context) -> Verdicts:
         reason=np.where(nn, REASON_CODE["non_numeric"], 0), lhs_lo=lo, lhs_hi=hi,
         rhs_lo=bound, rhs_hi=bound, diff=np.where(status == FAIL, gap, np.nan),
         category=np.where(status == FAIL, CATEGORY_CODE["bounds"], -1))
+
+
+def strength(rule: Any) -> str:
+    """Coverage strength: a range only (a ×10 typo inside the range passes)."""
+    return "bounds"

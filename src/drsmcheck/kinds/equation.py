@@ -20,7 +20,6 @@ from ..verdicts import CATEGORY_CODE, FAIL, NA, PASS, Verdicts
 from ..yamlfile import LDict, did_you_mean
 from . import Context, na_reason
 
-STRENGTH = "equality"
 KEYS = {"expr"}
 REQUIRED = {"expr"}
 
@@ -159,3 +158,8 @@ def _excerpt(text: str, column: int, width: int = 60) -> str:
     start = max(0, min(column - 1 - width // 2, len(text) - width))
     return ("…" if start else "") + text[start:start + width] + (
         "…" if start + width < len(text) else "")
+
+
+def strength(rule: Any) -> str:
+    """Coverage strength: an equality if the relation has an `==`, else an inequality."""
+    return "equality" if any(c.op == "==" for c in A.comparisons(rule.ast)) else "inequality"

@@ -21,7 +21,6 @@ def parse(rule: Any, spec: Any, file: str, ref: Any) -> None:
     """No keys of its own beyond the common selectors."""
 
 
-STRENGTH = None
 
 
 def evaluate(rule: Any, ridx: int, ctx: Context) -> Verdicts:
@@ -33,3 +32,8 @@ def evaluate(rule: Any, ridx: int, ctx: Context) -> Verdicts:
         store.n, np.where(nn, rows, -1).reshape(-1, 1), rule=ridx, dataset=store.f_ds,
         entity=store.f_ent, period=store.f_per, subject=store.f_ind, status=status,
         category=np.where(nn, CATEGORY_CODE["non_numeric"], -1))
+
+
+def strength(rule: Any) -> str | None:
+    """Not a relation: no coverage."""
+    return None

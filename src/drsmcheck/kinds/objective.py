@@ -22,7 +22,6 @@ from ..verdicts import CATEGORY_CODE, FAIL, NA, PASS, REASON_CODE, Verdicts
 from ..yamlfile import LDict
 from . import Context
 
-STRENGTH = "inequality"
 KEYS = {"indicators", "consistency_severity"}
 REQUIRED: set[str] = set()
 
@@ -118,3 +117,9 @@ def evaluate(rule: Any, ridx: int, ctx: Context) -> Verdicts:
                 diff=np.where(st != NA, (a.lo + a.hi - ratio.lo - ratio.hi) / 2, np.nan)))
     return Verdicts.concat(blocks) if blocks else Verdicts.build(0, np.zeros((0, 0), np.int64),
                                                                  rule=ridx)
+
+
+def strength(rule: Any) -> str:
+    """Coverage strength: objective vs result is an inequality (a printed attainment rate
+    ties them by an equality, counted per verdict)."""
+    return "inequality"

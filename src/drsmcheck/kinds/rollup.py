@@ -21,7 +21,6 @@ from ..verdicts import CATEGORY_CODE, FAIL, NA, PASS, REASON_CODE, Verdicts
 from ..yamlfile import LDict, did_you_mean
 from . import Context, list_of_str
 
-STRENGTH = "equality"
 KEYS = {"indicators", "hierarchies", "method", "weight", "mode"}
 REQUIRED: set[str] = set()
 METHODS = ("sum", "weighted_mean")
@@ -234,3 +233,8 @@ def items_of(rule: Any, ctx: Context, it: Items, rows: np.ndarray) -> Items:
 
 
 __all__ = ["evaluate", "gather", "judge", "items_of", "NA"]
+
+
+def strength(rule: Any) -> str:
+    """Coverage strength: parent and children are tied by an equality."""
+    return "equality"

@@ -176,3 +176,29 @@ def to_dict(pack: RulePack, datasets: list[Dataset], figures: Any, results: list
         "rules": rules,
         "anomalies": items,
     }
+
+
+def coverage_links(analysis: Analysis) -> Any:
+    """Every (figure print, relation) pair the engine evaluated, for rule coverage:
+    a DataFrame with `ref` (the figure's ref), `rule`, `strength` ('equality' | 'inequality'
+    | 'bounds') and `status` ('pass' | 'fail' | 'na')."""
+    import numpy as np
+    import pandas as pd
+
+    from .kinds import registry
+
+    run = analysis.run
+    kinds = registry()
+    strengths = [kinds[r.kind].strength(r) for r in run.rules]
+    vrows, frows = run.verdicts.links()
+    codes = run.verdicts["rule"][vrows]
+    keep = np.array([strengths[c] is not None for c in codes], dtype=bool)
+    vrows, frows, codes = vrows[keep], frows[keep], codes[keep]
+    refs = analysis.rows.frame["ref"].to_numpy(dtype=object)
+    status = run.verdicts["status"][vrows]
+    return pd.DataFrame({
+        "ref": refs[frows] if len(frows) else np.array([], dtype=object),
+        "rule": np.array([run.rules[c].id for c in codes], dtype=object),
+        "strength": np.array([strengths[c] for c in codes], dtype=object),
+        "status": np.array([STATUS_NAME[int(s)] for s in status], dtype=object),
+    })

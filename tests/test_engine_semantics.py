@@ -129,3 +129,33 @@ def test_unbounded_figure_times_zero_is_no_nan_pass(tmp_path) -> None:
         """)
     # 5 ≥ [1 000, ∞) × 0,2 = [200, ∞) cannot hold
     assert counts(report, "le") == (1, 0, 1, 0)
+
+
+def test_printed_units_are_converted_before_comparing(tmp_path) -> None:
+    """'13 740 000 €' and '13,74 M€' on a € indicator agree; 1 000 000 € + 2 000 000 € is
+    '3,0 M€'; '12 %' on a count is reported, never read as the count 12 without a word."""
+    report = run(tmp_path, f"""
+        rules:
+          - {{id: agree, kind: agreement, severity: error, {DESC}}}
+          - {{id: up, kind: rollup, severity: error, {DESC}, indicators: [t.amount],
+             hierarchies: [merger_2019]}}
+        """, """
+        figures:
+          - {indicator: t.amount, value: "13 740 000 €", kind: table, line: 1, quote: q}
+          - {indicator: t.amount, value: "13,74 M€", kind: text, line: 2, quote: q}
+          - {indicator: t.amount, entity: LR, value: "1 000 000 €", line: 3, quote: q}
+          - {indicator: t.amount, entity: MP, value: "2 000 000 €", line: 3, quote: q}
+          - {indicator: t.amount, entity: LR, period: "2018", value: "1 000 000 €", line: 4,
+             quote: q}
+          - {indicator: t.amount, entity: MP, period: "2018", value: "2 000 000 €", line: 4,
+             quote: q}
+          - {indicator: t.amount, entity: OCC, period: "2018", value: "3,0 M€", line: 5,
+             quote: q}
+          - {indicator: t.a, entity: LR, value: "12 %", line: 6, quote: q}
+        """)
+    assert counts(report, "agree") == (1, 1, 0, 0)
+    assert counts(report, "up") == (2, 1, 1, 0)  # 2019: 3 000 000 ≠ 13 740 000 (a real one)
+    units = [a for a in report["anomalies"] if a["rule"] == "print_unit"]
+    assert [(a["entity"], a["subject"], a["category"], a["severity"]) for a in units] == [
+        ("LR", "t.a", "unit", "error")]
+    assert units[0]["relation"]["fr"] == "« 12 % » n'est pas en nombre (effectif)"

@@ -16,6 +16,7 @@ from . import algebra as A
 from . import expr as E
 from .backends.numpy import Env
 from .engine import Run
+from .figures import unit_factor
 from .formatting import KIND_LABEL, fmt_diff, fmt_interval, fmt_number, fmt_with_unit
 from .intervals import Interval
 from .rows import Rows
@@ -60,7 +61,8 @@ def fig_text(row: dict[str, Any], lang: str) -> str:
     if lang == "fr" or row["value"] is None:
         return row["text"]
     d = row["decimals"] if row["decimals"] >= 0 else None
-    text = fmt_with_unit(row["value"], row["unit_printed"], "en", d)
+    factor = unit_factor(row["unit_printed"], row["unit"]) or 1.0
+    text = fmt_with_unit(row["value"] / factor, row["unit_printed"], "en", d)
     return {"<": "< ", "<=": "≤ ", ">": "> ", ">=": "≥ "}.get(row["qualifier"] or "", "") + text
 
 
@@ -332,6 +334,13 @@ class Builder:
             relation[lang] = f"{res_word} {fig_text(r, lang)} {op} {obj_word} {fig_text(o, lang)}"
         return self._base(rule, i, base, rows, relation)
 
+    def _print_unit(self, rule: Rule, i: int) -> Anomaly:
+        (row,) = self._figures(i)
+        rel = {"fr": f"« {row['text']} » n'est pas en {_UNIT_WORD['fr'][row['unit']]}",
+               "en": f"“{row['text']}” is not in {_UNIT_WORD['en'][row['unit']]}"}
+        return self._base(rule, i, row["indicator"], [row], rel,
+                          extra_key=f"{row['kind']}|{row['table'] or ''}|{row['report_line']}")
+
     def _non_numeric(self, rule: Rule, i: int) -> Anomaly:
         (row,) = self._figures(i)
         rel = {"fr": f"« {row['text']} » n'est pas un nombre",
@@ -340,6 +349,14 @@ class Builder:
                           extra_key=f"{row['kind']}|{row['table'] or ''}|{row['report_line']}")
 
 
+_UNIT_WORD = {
+    "fr": {"count": "nombre (effectif)", "percent": "pourcentage", "eur": "euros",
+           "keur": "milliers d'euros", "meur": "millions d'euros", "days": "jours",
+           "points": "points", "number": "nombre"},
+    "en": {"count": "a count", "percent": "percent", "eur": "euros", "keur": "thousand euros",
+           "meur": "million euros", "days": "days", "points": "points", "number": "a number"},
+}
+
 _MESSAGES = {
     "inconsistent": ("Relation non vérifiée", "Relation does not hold"),
     "rounding": ("Écart explicable par une troncature plutôt qu'un arrondi",
@@ -347,6 +364,8 @@ _MESSAGES = {
     "bounds": ("Valeur hors bornes", "Value out of bounds"),
     "unit": ("Objectif et résultat dans des unités différentes",
              "Objective and result in different units"),
+    "print_unit": ("Unité imprimée incompatible avec l'indicateur",
+                   "Printed unit does not match the indicator"),
     "objective_missed": ("Objectif non atteint", "Objective missed"),
     "non_numeric": ("Valeur non numérique", "Non-numeric value"),
     "missing": ("Relation non évaluable", "Relation could not be evaluated"),
@@ -354,7 +373,7 @@ _MESSAGES = {
 
 
 def _message(rule: Rule, category: str) -> dict[str, str]:
-    fr, en = _MESSAGES[category]
+    fr, en = _MESSAGES["print_unit" if rule.kind == "print_unit" else category]
     return {"fr": f"{fr} : {rule.description['fr']}", "en": f"{en}: {rule.description['en']}"}
 
 

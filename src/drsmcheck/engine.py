@@ -23,6 +23,14 @@ NON_NUMERIC_RULE = Rule(
                  "en": "A numeric cell holds a word or a dash: the figure cannot be checked"},
     file="(built-in)", line=0)
 
+PRINT_UNIT_RULE = Rule(
+    id="print_unit", kind="print_unit", severity="error",
+    description={"fr": "L'unité imprimée contredit celle de l'indicateur (un pourcentage pour un "
+                       "effectif, des euros pour un taux…)",
+                 "en": "The printed unit contradicts the indicator's (a percentage for a count, "
+                       "euros for a rate…)"},
+    file="(built-in)", line=0)
+
 
 @dataclass
 class RuleSummary:
@@ -63,7 +71,7 @@ class Engine:
         ref = pack.reference
         self.store = Store(figures, sorted(ref.indicators), sorted(ref.entities), records)
         self.context = Context(self.store, pack)
-        self.rules = [*pack.rules, NON_NUMERIC_RULE]
+        self.rules = [*pack.rules, NON_NUMERIC_RULE, PRINT_UNIT_RULE]
 
     def run(self) -> Run:
         kinds = registry()

@@ -36,7 +36,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("unit", "str", False, "unit of the indicator (catalog, or the figure's override)"),
     Column("unit_printed", "str", True, "unit read off the print: percent, eur, meur, …"),
     Column("text", "str", False, "the figure exactly as printed"),
-    Column("value", "float", True, "the printed value in the indicator's unit; null if not a number"),
+    Column("value", "float", True,
+           "the printed value converted to the indicator's unit (M€ → €); null if not a number"),
     Column("lo", "float", True, "lower bound of the interval the print stands for (rounding model)"),
     Column("hi", "float", True, "upper bound of that interval"),
     Column("tlo", "float", True, "lower bound if the print was truncated instead of rounded"),
@@ -69,14 +70,33 @@ def intervals(parsed: ParsedNumber, unit: str, rounded: bool | None
     return lo, hi, tlo, thi
 
 
+# printed unit → indicator unit: the factor that converts a print into the catalogue's unit
+_MONEY = {"eur": 1.0, "keur": 1e3, "meur": 1e6}
+
+
+def unit_factor(printed: str | None, unit: str) -> float | None:
+    """How a print's own unit converts to the indicator's (1.0 when it is the same or not
+    printed); None when they contradict each other ('12 %' on a count)."""
+    if printed is None or printed == unit:
+        return 1.0
+    if printed in _MONEY and unit in _MONEY:
+        return _MONEY[printed] / _MONEY[unit]
+    return None
+
+
 def make_figure(*, dataset: str, entity: str, period: str, period_next: str | None,
                 indicator: str, unit: str, parsed: ParsedNumber, rounded: bool | None,
                 kind: str, seq: int, file: str, line: int, report: str | None,
                 report_line: int | None, table: str | None = None, row: str | None = None,
                 column: str | None = None, quote: str | None = None) -> dict[str, Any]:
     """One row of the figures table (a dict with every column of COLUMNS)."""
+    value = parsed.value
     if parsed.value is not None:
         lo, hi, tlo, thi = intervals(parsed, unit, rounded)
+        factor = unit_factor(parsed.unit_hint, unit)
+        if factor not in (None, 1.0):
+            # "13,74 M€" on a € indicator is 13 740 000 € ± 5 000 €, not 13,74 €
+            lo, hi, tlo, thi, value = (x * factor for x in (lo, hi, tlo, thi, value))
     else:
         lo = hi = tlo = thi = None
     return {
@@ -84,7 +104,7 @@ def make_figure(*, dataset: str, entity: str, period: str, period_next: str | No
         "ref": f"{entity}|{period}|{indicator}@{file}:{line}",
         "entity": entity, "period": period, "period_next": period_next,
         "indicator": indicator, "unit": unit, "unit_printed": parsed.unit_hint,
-        "text": parsed.text, "value": parsed.value, "lo": lo, "hi": hi, "tlo": tlo, "thi": thi,
+        "text": parsed.text, "value": value, "lo": lo, "hi": hi, "tlo": tlo, "thi": thi,
         "decimals": parsed.decimals if parsed.decimals is not None else -1,
         "scale": parsed.scale,
         "qualifier": parsed.qualifier, "non_numeric": parsed.non_numeric,

@@ -15,7 +15,8 @@ from .reference import Reference, load_reference
 from .yamlfile import check_keys, did_you_mean, load_yaml
 
 KIND_MODULES = registry()
-KINDS = tuple(k for k in KIND_MODULES if k != "non_numeric")
+BUILT_IN_KINDS = ("non_numeric", "print_unit")
+KINDS = tuple(k for k in KIND_MODULES if k not in BUILT_IN_KINDS)
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 COMMON_KEYS = {"id", "kind", "severity", "description", "entities", "periods", "tolerance",

@@ -70,7 +70,7 @@ def number(spec: LDict, key: str, file: str) -> float | None:
 
 
 def registry() -> dict[str, ModuleType]:
-    from . import agreement, bounds, equation, non_numeric, objective, rollup
+    from . import agreement, bounds, equation, non_numeric, objective, print_unit, rollup
 
     return {"equation": equation, "rollup": rollup, "bounds": bounds, "agreement": agreement,
-            "objective": objective, "non_numeric": non_numeric}
+            "objective": objective, "non_numeric": non_numeric, "print_unit": print_unit}

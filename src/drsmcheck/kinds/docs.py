@@ -28,7 +28,7 @@ def render() -> str:
         if body.strip():
             lines += [body.strip(), ""]
         keys = sorted(module.KEYS)
-        if name == "non_numeric":
+        if name in ("non_numeric", "print_unit"):
             lines += ["Built in: always on, not declared in a rule pack.", ""]
         elif keys:
             required = sorted(module.REQUIRED)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .anomalies import Anomaly
+from .backends.numpy import lookup_many
 from .engine import Run
 from .formatting import fmt_number
 from .kinds import equation, rollup
@@ -47,20 +48,22 @@ class Diagnoser:
         codes = v["rule"]
         self._block_start = {int(k): int(np.argmax(codes == k)) for k in np.unique(codes)}
         self._items: dict[int, Any] = {}
+        # the resolved print of every figure's (record, indicator), computed once
+        self._resolved = lookup_many(self.store, self.store.f_ind, self.store.f_rec)
         self._rec = self.store.record_of(self.store.record_key(
             v["dataset"].astype(np.int64), v["entity"].astype(np.int64),
             v["period"].astype(np.int64))) if len(v) else np.zeros(0, dtype=np.int64)
 
     # -- relations a figure takes part in -------------------------------------------------------
     def resolved(self, fig: int) -> int:
-        s = self.store
-        return int(s.lookup(int(s.f_ind[fig]), np.array([s.f_rec[fig]]))[0])
+        return int(self._resolved[fig])
 
     def relations(self, fig: int) -> np.ndarray:
         """Verdict rows (equations, roll-ups) that read the resolved print of this figure."""
-        res = self.resolved(fig)
-        lo, hi = np.searchsorted(self._link_f, [res, res + 1])
-        return np.unique(self._link_v[lo:hi])
+        res = self._resolved[fig]
+        lo = np.searchsorted(self._link_f, res)
+        hi = np.searchsorted(self._link_f, res + 1)
+        return self._link_v[lo:hi]
 
     # -- batched what-if ----------------------------------------------------------------------
     def _rollup_items(self, ridx: int) -> Any:

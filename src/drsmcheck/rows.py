@@ -9,12 +9,30 @@ import pandas as pd
 
 
 class Rows:
-    """Row access to the figures table by position; each row is built once, on demand."""
+    """Row access to the figures table by position; each row is built once, on demand.
+
+    Columns are kept as NumPy arrays with their null masks computed once (vectorized), so a
+    row costs a few microseconds, not a `pd.isna` per cell.
+    """
 
     def __init__(self, figures: pd.DataFrame):
         self.frame = figures.reset_index(drop=True)
         self._columns = list(self.frame.columns)
-        self._arrays = [self.frame[c].to_numpy(dtype=object) for c in self._columns]
+        self._arrays: list[np.ndarray] = []
+        self._nulls: list[np.ndarray | None] = []
+        self._numeric: list[bool] = []
+        for c in self._columns:
+            col = self.frame[c]
+            if col.dtype.kind in "fiub":
+                arr = col.to_numpy()
+                self._arrays.append(arr)
+                self._nulls.append(np.isnan(arr) if arr.dtype.kind == "f" else None)
+                self._numeric.append(True)
+            else:
+                nulls = col.isna().to_numpy()
+                self._arrays.append(col.to_numpy(dtype=object))
+                self._nulls.append(nulls if nulls.any() else None)
+                self._numeric.append(False)
         self._rows: dict[int, dict[str, Any]] = {}
 
     def __len__(self) -> int:
@@ -25,17 +43,15 @@ class Rows:
         row = self._rows.get(pos)
         if row is None:
             row = {}
-            for col, arr in zip(self._columns, self._arrays, strict=True):
-                v = arr[pos]
-                if v is not None and not isinstance(v, str | bool) and pd.isna(v):
-                    v = None
-                elif isinstance(v, np.integer):
-                    v = int(v)
-                elif isinstance(v, np.floating):
-                    v = float(v)
-                elif isinstance(v, np.bool_):
-                    v = bool(v)
-                row[col] = v
+            for col, arr, nulls, numeric in zip(self._columns, self._arrays, self._nulls,
+                                                self._numeric, strict=True):
+                if nulls is not None and nulls[pos]:
+                    row[col] = None
+                elif numeric:
+                    row[col] = arr[pos].item()
+                else:
+                    v = arr[pos]
+                    row[col] = v.item() if isinstance(v, np.generic) else v
             row["_pos"] = pos
             self._rows[pos] = row
         return row

@@ -50,6 +50,12 @@ def groups(rule: Any, ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return rows, start, size
 
 
+def decide(ops: A.Ops, rule: Any, max_lo: Any, min_hi: Any, mag: Any) -> Any:
+    """For any backend: the prints of one figure agree when the highest lower bound does not
+    exceed the lowest upper bound (all intervals share a point), within tolerance."""
+    return max_lo <= min_hi + A.tolerance(ops, mag, rule.tolerance)
+
+
 def evaluate(rule: Any, ridx: int, ctx: Context) -> Verdicts:
     store = ctx.store
     rows, start, size = groups(rule, ctx)
@@ -70,11 +76,10 @@ def evaluate(rule: Any, ridx: int, ctx: Context) -> Verdicts:
 
     lo, hi = store.f_lo[rows], store.f_hi[rows]
     top, bottom, mag = spread(lo, hi)
-    tol = A.tolerance(OPS, mag, rule.tolerance)
-    ok = lo[top] <= hi[bottom] + tol
+    ok = decide(OPS, rule, lo[top], hi[bottom], mag)
     tlo, thi = store.f_tlo[rows], store.f_thi[rows]
     wtop, wbottom, wmag = spread(tlo, thi)
-    wok = tlo[wtop] <= thi[wbottom] + A.tolerance(OPS, wmag, rule.tolerance)
+    wok = decide(OPS, rule, tlo[wtop], thi[wbottom], wmag)
     status = np.where(ok, PASS, FAIL).astype(np.int32)
     rounding = ~ok & wok
     width = int(size.max())

@@ -37,6 +37,18 @@ def parse(rule: Any, spec: LDict, file: str, ref: Any) -> None:
 
 
 
+def decide(ops: A.Ops, rule: Any, lo: Any, hi: Any) -> tuple[Any, Any]:
+    """For any backend: (below min, above max) masks of a print's interval, within tolerance."""
+    below = above = ops.false()
+    if rule.min is not None:
+        tol = A.tolerance(ops, A.magnitude(ops, lo, hi, ops.lit(rule.min)), rule.tolerance)
+        below = hi + tol < rule.min
+    if rule.max is not None:
+        tol = A.tolerance(ops, A.magnitude(ops, lo, hi, ops.lit(rule.max)), rule.tolerance)
+        above = (lo > rule.max + tol) & ~below
+    return below, above
+
+
 def evaluate(rule: Any, ridx: int, ctx: Context) -> Verdicts:
     store = ctx.store
     inds = [store.ind_code[i] for i in ctx.indicators_of(rule) if i in store.ind_code]
@@ -47,19 +59,10 @@ def evaluate(rule: Any, ridx: int, ctx: Context) -> Verdicts:
     rows = np.flatnonzero(mask)
     lo, hi, nn = store.f_lo[rows], store.f_hi[rows], store.f_nn[rows]
     n = len(rows)
-    ok = np.ones(n, dtype=bool)
-    below = np.zeros(n, dtype=bool)
-    bound = np.full(n, np.nan)
-    if rule.min is not None:
-        tol = A.tolerance(OPS, A.magnitude(OPS, lo, hi, np.full(n, rule.min)), rule.tolerance)
-        below = hi + tol < rule.min
-        ok &= ~below
-        bound[below] = rule.min
-    if rule.max is not None:
-        tol = A.tolerance(OPS, A.magnitude(OPS, lo, hi, np.full(n, rule.max)), rule.tolerance)
-        above = (lo > rule.max + tol) & ~below
-        ok &= ~above
-        bound[above] = rule.max
+    below, above = decide(OPS, rule, lo, hi)
+    ok = ~(below | above)
+    bound = np.where(below, rule.min if rule.min is not None else np.nan,
+                     np.where(above, rule.max if rule.max is not None else np.nan, np.nan))
     status = np.where(nn, NA, np.where(ok, PASS, FAIL)).astype(np.int32)
     gap = np.where(below, hi - bound, lo - bound)
     return Verdicts.build(

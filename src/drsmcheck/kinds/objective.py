@@ -52,6 +52,28 @@ def pairs(rule: Any, ctx: Context) -> list[tuple[str, str | None]]:
     return out
 
 
+def missed_objective(ops: A.Ops, rule: Any, direction: str | None, o: A.Iv, r: A.Iv) -> Any:
+    """For any backend: the result cannot meet the objective (honouring the direction)."""
+    tol = A.tolerance(ops, A.magnitude(ops, o.lo, o.hi, r.lo, r.hi), rule.tolerance)
+    if direction == "higher":
+        return r.hi + tol < o.lo
+    if direction == "lower":
+        return r.lo > o.hi + tol
+    return ops.false()
+
+
+def attainment_fits(ops: A.Ops, rule: Any, o: A.Iv, r: A.Iv, a: A.Iv) -> tuple[Any, Any, A.Iv,
+                                                                              A.Iv]:
+    """For any backend: (fits, evaluable, 100·r/o, 100·o/r) of a printed attainment rate."""
+    hundred = A.const(ops, 100.0)
+    up = A.mul(ops, hundred, A.div(ops, r, o))
+    down = A.mul(ops, hundred, A.div(ops, o, r))
+    fits = A.compare(ops, "==", a, up, rule.tolerance).t | A.compare(
+        ops, "==", a, down, rule.tolerance).t
+    evaluable = (o.lo > 0) & (r.lo > 0) & ~a.miss & up.ok() & down.ok()
+    return fits, evaluable, up, down
+
+
 def evaluate(rule: Any, ridx: int, ctx: Context) -> Verdicts:
     store = ctx.store
     blocks = []
@@ -69,14 +91,7 @@ def evaluate(rule: Any, ridx: int, ctx: Context) -> Verdicts:
         po, pr = store.f_uprint[of], store.f_uprint[rf]
         empty = store.uprints.index("") if "" in store.uprints else -1
         unit_bad |= (po != empty) & (pr != empty) & (po != pr)
-        mag = A.magnitude(OPS, o.lo, o.hi, r.lo, r.hi)
-        tol = A.tolerance(OPS, mag, rule.tolerance)
-        if direction == "higher":
-            missed = r.hi + tol < o.lo
-        elif direction == "lower":
-            missed = r.lo > o.hi + tol
-        else:
-            missed = np.zeros(n, dtype=bool)
+        missed = np.broadcast_to(missed_objective(OPS, rule, direction, o, r), (n,))
         values = ~(o.miss | r.miss)
         known = values & (direction is not None)
         status = np.where(unit_bad, FAIL, np.where(known, np.where(missed, FAIL, PASS), NA))
@@ -96,14 +111,7 @@ def evaluate(rule: Any, ridx: int, ctx: Context) -> Verdicts:
             a = store.interval(af[sel])
             os_, rs = A.Iv(o.lo[sel], o.hi[sel], o.miss[sel], o.div0[sel], o.undef[sel]), \
                 A.Iv(r.lo[sel], r.hi[sel], r.miss[sel], r.div0[sel], r.undef[sel])
-            hundred = A.const(OPS, 100.0)
-            up = A.mul(OPS, hundred, A.div(OPS, rs, os_))
-            down = A.mul(OPS, hundred, A.div(OPS, os_, rs))
-            positive = (os_.lo > 0) & (rs.lo > 0)
-            t_up = A.compare(OPS, "==", a, up, rule.tolerance)
-            t_down = A.compare(OPS, "==", a, down, rule.tolerance)
-            fits = t_up.t | t_down.t
-            evaluable = positive & ~a.miss & up.ok() & down.ok()
+            fits, evaluable, up, down = attainment_fits(OPS, rule, os_, rs, a)
             st = np.where(evaluable, np.where(fits, PASS, FAIL), NA)
             ratio = up if direction != "lower" else down
             blocks.append(Verdicts.build(

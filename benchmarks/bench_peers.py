@@ -370,8 +370,9 @@ def child_main(tool: str, mode: str, root: Path, out: Path) -> None:
         stats = pstats.Stats(prof, stream=buf)
         stats.sort_stats("cumulative").print_stats(45)
         stats.sort_stats("tottime").print_stats(25)
-        text = "\n".join(line.replace(str(Path(sys.prefix)), "$VENV") for line in
-                         buf.getvalue().splitlines() if line.strip())
+        repo = str(HERE.parent) + os.sep  # paths relative to the repository, not to this machine
+        text = "\n".join(line.replace(str(Path(sys.prefix)), "$VENV").replace(repo, "")
+                         for line in buf.getvalue().splitlines() if line.strip())
         out.with_suffix(".prof.txt").write_text(text + "\n", encoding="utf-8")
     else:
         failures = CHILDREN[tool](root, mode, ph)

@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -96,8 +97,25 @@ def _generate_long_chain(work: Path) -> None:
                                                                encoding="utf-8")
 
 
+def _generate_fifo(work: Path) -> None:
+    """A named pipe `more.yaml` beside dataset.yaml: opening it to read would wait forever."""
+    os.mkfifo(work / "data" / "more.yaml")
+
+
+def _generate_fifo_argument(work: Path) -> None:
+    """A named pipe given on the command line as the dataset file."""
+    os.mkfifo(work / "data.yaml")
+
+
+def _generate_dev_zero(work: Path) -> None:
+    """`more.csv` a symlink to /dev/zero: stat says 0 bytes, reading never ends."""
+    (work / "data" / "more.csv").symlink_to("/dev/zero")
+
+
 GENERATORS = {"huge_csv": _generate_huge_csv, "deep_nesting": _generate_deep_nesting,
-              "huge_field": _generate_huge_field, "long_chain": _generate_long_chain}
+              "huge_field": _generate_huge_field, "long_chain": _generate_long_chain,
+              "fifo": _generate_fifo, "fifo_argument": _generate_fifo_argument,
+              "dev_zero": _generate_dev_zero}
 
 
 def make_workdir(case: Path, spec: dict[str, Any], work: Path) -> None:
@@ -131,18 +149,27 @@ def run_in_process(args: list[str], work: Path, monkeypatch: pytest.MonkeyPatch)
     return Outcome(result.exit_code, result.stdout, result.stderr, seconds)
 
 
-def run_script(args: list[str], work: Path) -> Outcome:
-    """The installed console script, with the child's peak memory (ru_maxrss) measured."""
+def run_script(args: list[str], work: Path, timeout: float | None = None) -> Outcome:
+    """The installed console script, with the child's peak memory (ru_maxrss) measured.
+
+    With a timeout the child is killed when it runs over (a hang then fails the case).
+    """
     out, err = work / ".stdout", work / ".stderr"
     env = {**os.environ, "COLUMNS": "120"}
     start = time.perf_counter()
     with out.open("wb") as fo, err.open("wb") as fe:
         proc = subprocess.Popen([drsmcheck_exe(), *args], cwd=work, stdout=fo, stderr=fe, env=env)
+        killer = threading.Timer(timeout, proc.kill) if timeout else None
+        if killer is not None:
+            killer.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
         except BaseException:
             proc.kill()
             raise
+        finally:
+            if killer is not None:
+                killer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - start
     return Outcome(proc.returncode, out.read_text(encoding="utf-8"),
@@ -219,7 +246,7 @@ def test_bad_input(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     make_workdir(case, spec, work)
     args = [str(a) for a in spec.get("args", DEFAULT_ARGS)]
     if spec.get("runner") == "script":
-        outcome = run_script(args, work)
+        outcome = run_script(args, work, timeout=spec.get("max_seconds"))
     else:
         outcome = run_in_process(args, work, monkeypatch)
     both = outcome.stdout + outcome.stderr

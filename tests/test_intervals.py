@@ -1,4 +1,4 @@
-"""Interval arithmetic and three-valued evaluation (DESIGN §4 and §5)."""
+"""Interval arithmetic and three-valued evaluation (ARCHITECTURE §4 and §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The French number parser: every printed format of DESIGN §4, with displayed precision."""
+"""The French number parser: every printed format of ARCHITECTURE §4, with displayed precision."""
 
 from __future__ import annotations
 

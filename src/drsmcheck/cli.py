@@ -1,4 +1,4 @@
-"""The `drsmcheck` command: validate datasets, lint rule packs. Exit 0 / 1 / 2 (DESIGN §7)."""
+"""The `drsmcheck` command: validate datasets, lint rule packs. Exit 0 / 1 / 2 (ARCHITECTURE §7)."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from .figures import KINDS, NAMES, make_figure
 from .figures import frame as figures_frame
 from .numbers import NumberFormatError, parse_number
 from .reference import Reference
-from .yamlfile import LDict, check_keys, did_you_mean, load_yaml, read_text
+from .yamlfile import LDict, check_keys, did_you_mean, file_kind, load_yaml, read_text
 
 EXCLUDED_FILES = {"expected.yaml", "expected.yml"}
 FIGURE_COLUMNS = list(NAMES)
@@ -233,11 +233,26 @@ def _load_csv(path: Path, b: _Builder) -> None:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         _read_csv_rows(reader, file, b)
-    except csv.Error as exc:
-        # e.g. a field over the csv module's size limit
+    except csv.Error:
         # DictReader.line_num lags on a failing row; the underlying reader's does not
-        raise InputError(file, reader.reader.line_num or 1, f"invalid CSV: {exc}",
-                         "save the file as plain comma-separated UTF-8 text") from None
+        raise _csv_error(file, text, reader.reader.line_num or 1) from None
+
+
+def _csv_error(file: str, text: str, line: int) -> InputError:
+    """A row the csv module refuses, in drsmcheck's words (the module's vary with versions)."""
+    limit = csv.field_size_limit()
+    lines = text.splitlines()
+    row = "\n".join(lines[max(0, line - 1) - 1: line]) if lines else ""
+    if len(row) > limit or line > len(lines):
+        return InputError(file, line, f"invalid CSV: a field is longer than {limit:_} characters"
+                          .replace("_", " "), "a cell holds a figure and a short quote; check "
+                          "for a quote (\") that is never closed")
+    if "\x00" in row:
+        return InputError(file, line, "invalid CSV: the row holds a NUL character",
+                          "remove control characters; save the file as plain UTF-8 text")
+    return InputError(file, line, "invalid CSV: this row cannot be read",
+                      "check the quotes (\") and commas; save the file as plain "
+                      "comma-separated UTF-8 text")
 
 
 def _read_csv_rows(reader: csv.DictReader, file: str, b: _Builder) -> None:
@@ -316,6 +331,10 @@ def find_datasets(paths: list[Path]) -> list[Path]:
     for p in paths:
         if not p.exists():
             raise InputError(display_path(p), None, "no such file or folder")
+        if not p.is_file() and not p.is_dir():
+            raise InputError(display_path(p), None,
+                             f"not a regular file or folder: it is {file_kind(p.stat().st_mode)}",
+                             "give a dataset folder (with dataset.yaml) or a .yaml file")
         if p.is_file():
             if p.suffix not in (".yaml", ".yml"):
                 raise InputError(display_path(p), None, "a dataset file must be YAML",

@@ -1,6 +1,6 @@
 """Parse numbers as French reports print them, keeping the displayed precision.
 
-The displayed precision is what turns a printed figure into an interval (DESIGN §4):
+The displayed precision is what turns a printed figure into an interval (ARCHITECTURE §4):
 `71,9 %` stands for [71.85, 71.95], while the count `162 062` is exact.
 """
 
@@ -154,7 +154,7 @@ def parse_number(raw: object) -> ParsedNumber:
 
 
 def interval(parsed: ParsedNumber, unit: str, rounded: bool | None = None) -> tuple[float, float]:
-    """The interval a printed figure stands for, under the rounding model of DESIGN §4."""
+    """The interval a printed figure stands for, under the rounding model of ARCHITECTURE §4."""
     assert parsed.value is not None
     v = parsed.value
     d = parsed.decimals or 0

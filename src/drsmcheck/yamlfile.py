@@ -1,19 +1,31 @@
 """Load YAML keeping the line of every key and value, rejecting what YAML silently accepts.
 
 Duplicate keys (PyYAML keeps the last one) and aliases (the "billion laughs" bomb) are refused,
-so a dataset can never say two things at once or explode in memory.
+so a dataset can never say two things at once or explode in memory. Plain values that YAML 1.1
+would silently turn into something else than what was typed (`010` → 8, `0x1F` → 31, `1:30` →
+90, `12.50` → 12.5) are refused too. Every message is drsmcheck's own, never PyYAML's wording,
+so it does not change when a new PyYAML is released.
 """
 
 from __future__ import annotations
 
 import difflib
+import os
+import re
+import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
-from yaml.events import AliasEvent
+from yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    MappingStartEvent,
+    SequenceStartEvent,
+)
 from yaml.resolver import Resolver
 
 from .errors import InputError
@@ -80,13 +92,14 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
                 f"YAML aliases (*{event.anchor}) are not allowed",
                 "write the values out; aliases can expand without bound (billion laughs)",
             )
+        # libyaml's check_event compares exact classes: name both collection starts
+        if not self.check_event(MappingStartEvent, SequenceStartEvent):
+            return super().compose_node(parent, index)  # a scalar: no recursion below it
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
                 event = self.peek_event()
-                raise InputError(self.filename, event.start_mark.line + 1,
-                                 f"YAML nesting is too deep (more than {MAX_DEPTH} levels)",
-                                 "datasets and rules nest a few levels; check brackets")
+                raise _too_deep(self.filename, event.start_mark.line + 1)
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
@@ -99,13 +112,64 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
                 "YAML aliases (*name) are not allowed",
                 "write the values out; aliases can expand without bound (billion laughs)",
             )
+        if isinstance(node, yaml.ScalarNode) and not node.style:  # plain: None or ""
+            _check_plain_scalar(self, node)
         try:
             return super().construct_object(node, deep)
-        except (ValueError, OverflowError) as exc:
+        except (ValueError, OverflowError):
             # e.g. an unquoted 5 000-digit integer, or a date like 2019-13-45
             raise InputError(self.filename, node.start_mark.line + 1,
-                             f"invalid YAML value {_short(node)}: {str(exc).split(';')[0]}",
+                             f"invalid YAML value {_short(node)}: {_value_problem(node)}",
                              "quote the value to keep it as text") from None
+
+
+def _value_problem(node: yaml.Node) -> str:
+    """Why a plain value could not be built, in our words (the library's change with versions)."""
+    if node.tag.endswith(":timestamp"):
+        return "not a valid date"
+    if node.tag.endswith(":int"):
+        return "a number too long to read"
+    return f"cannot be read as {node.tag.rsplit(':', 1)[-1]}"
+
+
+_PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_PLAIN_DECIMAL = re.compile(r"[-+]?(?P<int>[0-9]*)\.(?P<dec>[0-9]*)")
+
+
+def _check_plain_scalar(loader: _Loader, node: yaml.ScalarNode) -> None:
+    """Refuse an unquoted value that YAML 1.1 reads as something else than what was typed.
+
+    Octal (`010` is 8), hexadecimal (`0x1F` is 31), binary, underscores (`1_000`), sexagesimal
+    (`1:30` is 90) and decimals whose trailing zeros are dropped (`12.50` becomes 12.5, losing
+    the printed precision that a figure's interval is built from). Plain integers (`2019`,
+    `line: 12`) and decimals printed as Python prints them (`71.9`) are what they look like.
+    """
+    text, filename, line = node.value, loader.filename, node.start_mark.line + 1
+    if node.tag == "tag:yaml.org,2002:int":
+        if _PLAIN_INT.fullmatch(text):
+            return
+        try:
+            seen = f"as the number {loader.construct_yaml_int(node)}"
+        except (ValueError, OverflowError):
+            seen = "as a number"
+        why = ("sexagesimal, base 60" if ":" in text else "hexadecimal" if "x" in text.lower()
+               else "binary" if "b" in text.lower() else "digit groups" if "_" in text
+               else "octal, because of the leading zero")
+        raise InputError(filename, line, f"YAML reads {text} {seen} ({why}), not as typed",
+                         f'quote it: "{text}"')
+    if node.tag == "tag:yaml.org,2002:float":
+        if ":" in text or "_" in text:
+            raise InputError(filename, line, f"YAML reads {text} as a number in base 60 or with "
+                             "digit groups, not as typed", f'quote it: "{text}"')
+        m = _PLAIN_DECIMAL.fullmatch(text)
+        if m is None:
+            return  # exponent forms (1.0e+3), .inf, .nan: the number checks say what is wrong
+        shown = repr(float(text))
+        decimals = len(shown.split(".")[1]) if "." in shown and "e" not in shown else None
+        if decimals != len(m.group("dec")):
+            raise InputError(filename, line, f"YAML reads {text} as the number {shown}: the "
+                             "printed precision is lost",
+                             f'quote it to keep it as printed: "{text}"')
 
 
 def _short(node: yaml.Node) -> str:
@@ -151,33 +215,65 @@ _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 
 def _refuse_tag(loader: _Loader, node: yaml.Node) -> None:
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
     raise InputError(loader.filename, node.start_mark.line + 1,
-                     f"YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not supported",
+                     f"YAML tag {tag if len(tag) <= 40 else tag[:37] + '...'} is not supported",
                      "write plain strings, numbers, lists and mappings")
 
 
 for _tag in ("binary", "set", "omap", "pairs"):
     _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
+_Loader.add_constructor(None, _refuse_tag)  # any other tag (!!python/object, !custom, ...)
 
 
 _BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
          (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
 
 
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, for a message."""
+    return ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else
+            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
+            "a socket" if stat.S_ISSOCK(mode) else
+            "a folder" if stat.S_ISDIR(mode) else "not a plain file")
+
+
+def read_bytes(path: Path, display: str | None = None) -> bytes:
+    """The bytes of a regular file, at most MAX_FILE_BYTES of them, or a clear InputError.
+
+    The file is opened without blocking and checked once open (no race between a check and the
+    read): a FIFO, a device (`/dev/zero`, also through a symlink) or a socket is refused instead
+    of hanging or reading without end, and the size limit holds for what is read, whatever
+    `stat` said (files that grow, /proc files that claim size 0).
+    """
+    name = display or str(path)
+    limit = MAX_FILE_BYTES // 2**20
+    hint = "split the dataset into several files"
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise InputError(name, None, f"cannot read file: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(name, None, f"not a regular file: it is {file_kind(info.st_mode)}",
+                             "give a plain file; drsmcheck reads only regular files")
+        if info.st_size > MAX_FILE_BYTES:
+            raise InputError(name, None, f"file is {info.st_size / 1e6:.0f} MB, more than the "
+                             f"{limit} MiB limit", hint)
+        try:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise InputError(name, None, f"cannot read file: {exc.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(name, None, f"file holds more than the {limit} MiB limit", hint)
+    return data
+
+
 def read_text(path: Path, display: str | None = None) -> str:
     """Read a UTF-8 file (BOM accepted); a clear error for other encodings or huge files."""
     name = display or str(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InputError(name, None, f"cannot read file: {exc.strerror}") from None
-    if size > MAX_FILE_BYTES:
-        raise InputError(
-            name, None,
-            f"file is {size / 1e6:.0f} MB, more than the {MAX_FILE_BYTES // 2**20} MiB limit",
-            "split the dataset into several files, or use Parquet/CSV with the Spark backend",
-        )
-    data = path.read_bytes()
+    data = read_bytes(path, name)
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             raise InputError(name, 1, f"file is encoded as {encoding}, not UTF-8",
@@ -212,24 +308,14 @@ def load_yaml(path: Path, display: str | None = None) -> Any:
         data = loader.get_single_data()
     except InputError:
         raise
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        source = text.splitlines()[line - 1] if line and line <= len(text.splitlines()) else ""
-        tabs = "\t" in source[: len(source) - len(source.lstrip())] or "\t" in problem
-        hint = ("a tab is used for indentation: YAML indentation must use spaces" if tabs
-                else "check quotes, colons and indentation")
-        raise InputError(name, line, f"invalid YAML: {problem}", hint) from None
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
         raise InputError(name, line, f"invalid YAML: character {_codepoint(exc.character)} is not "
                          "allowed in YAML text", "remove control characters (NUL, …)") from None
     except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
-        raise InputError(name, None, f"invalid YAML: {first}") from None
+        raise _syntax_error(name, text, exc) from None
     except RecursionError:
-        raise InputError(name, None, "YAML nesting is too deep") from None
+        raise _too_deep(name, _nesting_line(text, len(text))) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -237,6 +323,77 @@ def load_yaml(path: Path, display: str | None = None) -> Any:
         raise InputError(name, 1, "file has no content (only comments or blank lines)",
                          "a dataset or rule file needs content")
     return data
+
+
+def _too_deep(name: str, line: int | None) -> InputError:
+    return InputError(name, line, f"YAML nesting is too deep (more than {MAX_DEPTH} levels)",
+                      "datasets and rules nest a few levels; check the brackets and indentation")
+
+
+class _Events(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+    """PyYAML's pure-Python parser: a state machine with no nesting limit of its own."""
+
+    def __init__(self, text: str):
+        yaml.reader.Reader.__init__(self, text)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+
+
+def _nesting_line(text: str, upto: int) -> int | None:
+    """The line where collections first nest deeper than MAX_DEPTH in text[:upto], else None.
+
+    Our own measure (the same count as the composer's guard), so that a refusal by any layer
+    (our composer, a parser's own limit, Python's recursion limit) is recognised as over-deep
+    nesting without reading the library's message.
+    """
+    events = _Events(text[: upto + 1])
+    depth = 0
+    try:
+        while events.check_event():
+            event = events.get_event()
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line + 1
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+def _syntax_error(name: str, text: str, exc: yaml.YAMLError) -> InputError:
+    """A YAML syntax error in drsmcheck's words: where it is and the likely cause."""
+    problem = getattr(exc, "problem_mark", None)
+    context = getattr(exc, "context_mark", None)
+    mark = problem or context
+    if mark is not None:
+        deep = _nesting_line(text, mark.index)
+        if deep is not None:
+            return _too_deep(name, deep)
+    line = mark.line + 1 if mark is not None else None
+    lines = text.splitlines()
+    source = lines[line - 1] if line and line <= len(lines) else ""
+    indent = source[: len(source) - len(source.lstrip())]
+    if "\t" in indent or (mark is not None and source[mark.column:][:1] == "\t"):
+        return InputError(name, line, "invalid YAML: a tab is used for indentation",
+                          "YAML indentation must use spaces")
+    if isinstance(exc, yaml.composer.ComposerError) and source.startswith(("---", "...")):
+        return InputError(name, line, "invalid YAML: a second YAML document starts here",
+                          "a file holds one document: remove the '---' / '...' line or split "
+                          "the file")
+    opener = text[context.index] if context is not None and context.index < len(text) else ""
+    if isinstance(exc, yaml.parser.ParserError) and opener in "[{" and opener:
+        closer = "]" if opener == "[" else "}"
+        return InputError(name, line, f"invalid YAML: the {opener!r} opened at line "
+                          f"{context.line + 1} is not closed by {closer!r} where expected",
+                          "check the commas, quotes and brackets of this list or mapping")
+    if mark is not None and mark.index >= len(text.rstrip()):
+        return InputError(name, line, "invalid YAML: the file ends in the middle of a value",
+                          "a quote or a bracket is not closed")
+    where = f" (column {mark.column + 1})" if mark is not None else ""
+    return InputError(name, line, f"invalid YAML syntax{where}",
+                      "check quotes, colons and indentation")
 
 
 def _codepoint(character: int | str) -> str:

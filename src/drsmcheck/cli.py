@@ -125,6 +125,11 @@ def rules_check(
                f"{len(pack.reference.entities)} entities: OK")
 
 
+from .commands.report_tools import register as _register_report_tools  # noqa: E402
+
+_register_report_tools(app)
+
+
 def main() -> None:
     """Console entry point: no traceback ever reaches the user."""
     try:

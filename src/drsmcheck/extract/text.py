@@ -12,7 +12,7 @@ _SPACES = "\u00a0\u202f\u2009\u2007"
 # a printed number: 162 062 · 71,9 % · 13,74 M€ · 19,70 € · < 1 % · 7,8 millions
 NUMBER_RE = re.compile(
     r"(?P<q>[<>≤≥]\s?)?"
-    r"(?<![\w,.°/\-])(?P<num>\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?|\d+(?:,\d+)?)(?![\w])"
+    r"(?<![\w,.°\-])(?P<num>\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?|\d+(?:[,.]\d+)?)(?![\w])"
     r"(?P<unit>\s?%|\s?M€|\s?k€|\s?€|\s(?:millions|milliards)(?:\s(?:d'|d’)euros)?)?",
 )
 MONTHS = ("janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre",
@@ -65,14 +65,22 @@ def _skip(text: str, m: re.Match[str]) -> bool:
     num = m.group("num")
     after = fold(text[m.end("num"):m.end("num") + 12]).lstrip()
     before = fold(text[max(0, m.start("num") - 12):m.start("num")])
+    if re.fullmatch(r"0\d+", num):
+        return True  # "02", "09": a page, a code or a date, not a figure
     if is_year(num) and not m.group("unit"):
         return True  # a year is a period, not a figure
     if any(after.startswith(mo) for mo in MONTHS) and len(num) <= 2:
         return True  # the day of a date: "29 novembre"
-    if re.search(r"(article|articles|page|pages|n°|no|axe|bloc|alinea|tableau|l\.|l)\s*$", before):
+    if re.search(r"(?:^|[\s(])(article|articles|page|pages|p\.|n°|no|axe|bloc|alinea|tableau|"
+                 r"l\.|l)\s*$", before):
         return True  # references, not figures
-    if re.search(r"[(⁽]$", text[:m.start("num")]) and text[m.end("num"):m.end("num") + 1] in ")⁾":
+    if len(num) <= 2 and re.search(r"[(⁽]$", text[:m.start("num")]) and \
+            text[m.end("num"):m.end("num") + 1] in ")⁾":
         return True  # footnote mark "(1)"
+    around = text[max(0, m.start("num") - 6):m.end("num") + 6]
+    if re.search(r"\d{1,2}/\d{1,2}/\d{2,4}", around) and re.search(
+            r"(?<!\d)\d{1,2}/\d{1,2}/\d{2,4}", text[max(0, m.start("num") - 6):]):
+        return True  # a date "31/12/2019"
     if text[m.end("num"):m.end("num") + 1] in (":", "h") and re.match(r"\d", text[m.end("num") + 1:
                                                                         m.end("num") + 2] or ""):
         return True  # a time "9:30", "14h30"

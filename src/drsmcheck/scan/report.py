@@ -17,6 +17,7 @@ from typing import Any
 from .. import __version__
 from ..extract import read_document
 from ..extract.document import Document
+from ..extract.text import find_numbers
 from ..reference import load_reference
 from ..reporters._common import sorted_anomalies
 from .context import Context
@@ -98,13 +99,14 @@ def scan_document(doc: Document, ctx: Context) -> dict[str, Any]:
     anomalies = sorted_anomalies(anomaly(doc, ctx, f) for f in found)
     by_sev = Counter(a["severity"] for a in anomalies)
     by_cat = Counter(a["category"] for a in anomalies)
-    figures = sum(1 for t in doc.tables for r in t.rows for c in r.cells if c.number)
+    figures = sum(1 for t in doc.tables for r in t.rows for c in r.cells if c.number) + sum(
+        len(find_numbers(p.text)) for p in doc.paragraphs)
     return {
         "schema_version": "1",
         "tool": {"name": "drsmcheck", "version": __version__},
         "datasets": [{"id": _dataset_id(doc), "path": doc.path, "title": doc.name,
                       "report": doc.name, "figures": figures}],
-        "summary": {"anomalies": len(anomalies),
+        "summary": {"anomalies": len(anomalies), "figures": figures,
                     "by_severity": {s: by_sev.get(s, 0) for s in ("error", "warning", "info")},
                     "by_category": {c: by_cat.get(c, 0) for c in CATEGORIES},
                     "evaluations": sum(items.values())},

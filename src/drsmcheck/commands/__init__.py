@@ -1,0 +1,1 @@
+"""CLI commands kept out of cli.py, each module registering its own on the app."""

@@ -225,7 +225,7 @@ def build_document(lines: list[Line], path: str, name: str, kind: str,
         head = _heading(text)
         if head:
             b.heading(head[0], _clean(head[1]), i + 1, lines[i].page)
-        b.paragraph(_clean(text), i + 1, lines[i].page)
+        b.paragraph(_clean(head[1]) if head else _clean(text), i + 1, lines[i].page)
         i += 1
     b.doc.lines = len(lines)
     return b.doc

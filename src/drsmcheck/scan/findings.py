@@ -70,6 +70,8 @@ class Finding:
     rhs: tuple[float, float] | None = None
     difference: float | None = None
     suspect: int | None = None  # index in figures of the likely wrong one
+    suggested: float | None = None  # what the suspect would read if the structure is right
+    reason: dict[str, str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def id(self, report: str) -> str:

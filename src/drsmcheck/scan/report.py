@@ -60,13 +60,19 @@ def findings_of(ctx: Context) -> tuple[list[Finding], Counter[str], Counter[str]
     return out, items, fails
 
 
+def _n(x: float | None) -> float | int | None:
+    """Whole numbers as integers in the JSON, as `validate` writes them."""
+    return int(x) if x is not None and float(x).is_integer() and abs(x) < 1e15 else x
+
+
 def _figure(doc: Document, ctx: Context, f: Any, i: int) -> dict[str, Any]:
     entity = f.entity or ctx.entity
     return {
         "ref": f"{entity}|{ctx.period}|{f.place.kind}@{f.place.line}:{f.place.column or ''}#{i}",
         "entity": entity, "period": ctx.period, "indicator": None,
         "label": {"fr": f.label, "en": f.label},
-        "text": f.value.text, "value": f.value.value, "lo": f.value.lo, "hi": f.value.hi,
+        "text": f.value.text, "value": _n(f.value.value), "lo": _n(f.value.lo),
+        "hi": _n(f.value.hi),
         "unit": f.value.unit,
         "source": {"file": doc.path, "line": f.place.line, "report": doc.name,
                    "report_line": f.place.line, "page": f.place.page, "kind": f.place.kind,
@@ -79,17 +85,25 @@ def anomaly(doc: Document, ctx: Context, f: Finding) -> dict[str, Any]:
     figures = [_figure(doc, ctx, fig, i) for i, fig in enumerate(f.figures)]
     suspect = None
     if f.suspect is not None:
-        suspect = {"ref": figures[f.suspect]["ref"], "suggested": None,
-                   "reason": {"fr": "le chiffre que la structure du rapport ne confirme pas",
-                              "en": "the figure the report's structure does not confirm"}}
+        suspect = {"ref": figures[f.suspect]["ref"], "suggested": f.suggested,
+                   "reason": f.reason or {
+                       "fr": "le chiffre que la structure du rapport ne confirme pas",
+                       "en": "the figure the report's structure does not confirm"}}
+    conf = f"{f.confidence:.0%}".replace("%", " %")
+    relation = {
+        "fr": f"{f.relation['fr']} — confiance {conf}" + (", structure déduite" if f.inferred
+                                                          else ""),
+        "en": f"{f.relation['en']} — confidence {f.confidence:.0%}" + (
+            ", inferred structure" if f.inferred else ""),
+    }
     return {
         "id": f.id(doc.name), "rule": f.rule, "kind": "scan", "severity": f.severity,
         "category": f.category, "dataset": _dataset_id(doc), "entity": f.entity or ctx.entity,
         "period": ctx.period, "subject": f.subject, "theme": "scan",
-        "message": f.message, "relation": f.relation,
-        "lhs": {"lo": f.lhs[0], "hi": f.lhs[1]} if f.lhs else None,
-        "rhs": {"lo": f.rhs[0], "hi": f.rhs[1]} if f.rhs else None,
-        "difference": f.difference, "figures": figures, "suspect": suspect,
+        "message": f.message, "relation": relation,
+        "lhs": {"lo": _n(f.lhs[0]), "hi": _n(f.lhs[1])} if f.lhs else None,
+        "rhs": {"lo": _n(f.rhs[0]), "hi": _n(f.rhs[1])} if f.rhs else None,
+        "difference": _n(f.difference), "figures": figures, "suspect": suspect,
         "confidence": round(f.confidence, 2), "inferred": f.inferred,
     }
 

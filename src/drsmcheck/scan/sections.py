@@ -37,7 +37,7 @@ def section_sums(ctx: Context) -> Iterator[object]:
             for children in ctx.children_sets(parent):
                 if not children or any(len(per_entity.get(c, ())) != 1 for c in children):
                     continue
-                parts = [per_entity[c][0] for c in sorted(children)]
+                parts = sorted((per_entity[c][0] for c in children), key=lambda f: f.place.line)
                 if any(p.value.unit != whole.value.unit for p in parts):
                     continue
                 if any(p.place.table == whole.place.table for p in parts):

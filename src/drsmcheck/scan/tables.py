@@ -218,6 +218,10 @@ def dont_parts(ctx: Context, table: Table) -> Iterator[Finding | None]:
                 subject=f"{table.title or table.id} · {row.label}")
 
 
+def p_decimals(v: Value) -> int:
+    return len(v.text.split(",")[1].rstrip(" %")) if "," in v.text else 0
+
+
 def _ratio_fits(p: Value, a: Value, b: Value, truncated: bool = False) -> bool:
     if b.value == 0:
         return False
@@ -277,7 +281,9 @@ def percent_columns(ctx: Context, table: Table) -> Iterator[Finding | None]:
                           ctx.table_entity(table), ctx.period,
                           f"{table.title or table.id} · {row.label}", figs, rel,
                           {"fr": note_fr, "en": note_en}, (p.lo, p.hi), (ratio, ratio), diff,
-                          suspect=0)
+                          suspect=0, suggested=round(ratio, p_decimals(p)),
+                          reason={"fr": "le rapport des deux colonnes, arrondi comme imprimé",
+                                  "en": "the ratio of the two columns, rounded as printed"})
 
 
 _OBJECTIVE = ("objectif",)

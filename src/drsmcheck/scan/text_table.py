@@ -29,6 +29,7 @@ GENERIC = frozenset({"avi", "nombre", "taux", "part", "an", "annee", "realise", 
 MAX_REL_COUNT = 0.05
 MAX_REL_PERCENT = 0.10
 MAX_POINTS = 3.0
+MAX_REL_MATE = 0.5
 
 
 @dataclass
@@ -129,7 +130,11 @@ def _finding(ctx: Context, p: Paragraph, clause: str, t: Value, cell: CellInfo,
                           f"{cell.value.text} pour {why_fr}",
                     "en": f"The text (l.{p.line}) says {printed(t, 'en')}, the table "
                           f"(l.{row.line}) says {printed(cell.value, 'en')} for {why_en}"},
-                   (t.lo, t.hi), (cell.value.lo, cell.value.hi), diff, suspect=0)
+                   (t.lo, t.hi), (cell.value.lo, cell.value.hi), diff, suspect=0,
+                   suggested=cell.value.value,
+                   reason={"fr": "un tableau est d'ordinaire la source du chiffre repris dans le "
+                                 "texte", "en": "a table is usually the source of the figure the "
+                                               "text repeats"})
 
 
 def text_vs_tables(ctx: Context) -> Iterator[Finding | None]:
@@ -160,6 +165,8 @@ def text_vs_tables(ctx: Context) -> Iterator[Finding | None]:
                     if c.value.unit == v.unit and c.value.value >= 100 and c.entity == entity \
                             and raw_words & c.context:
                         anchors[(id(c.table), c.row)] = c
+            rows_named: set[tuple[int, int]] = set()
+            unmatched: list[Value] = []
             for _f, t in values:
                 best: tuple[float, float, CellInfo, set[str], bool] | None = None
                 for c in cells:
@@ -179,8 +186,10 @@ def text_vs_tables(ctx: Context) -> Iterator[Finding | None]:
                     if best is None or (score, closeness) > (best[0], best[1]):
                         best = (score, closeness, c, shared, anchored)
                 if best is None:
+                    unmatched.append(t)
                     continue
                 score, _, c, shared, anchored = best
+                rows_named.add((id(c.table), c.row))
                 if meets(t.lo, t.hi, c.value.lo, c.value.hi) or any(
                         o.table is c.table and o.value.unit == t.unit and words & o.words
                         and meets(t.lo, t.hi, o.value.lo, o.value.hi) for o in cells):
@@ -193,3 +202,24 @@ def text_vs_tables(ctx: Context) -> Iterator[Finding | None]:
                     why_en += " (the sentence repeats another figure of that row)"
                 conf = 0.85 if anchored else min(0.9, 0.45 + 0.1 * score)
                 yield _finding(ctx, p, clause, t, c, conf, why_fr, why_en)
+            yield from _row_mates(ctx, p, clause, unmatched, rows_named, cells)
+
+
+def _row_mates(ctx: Context, p: Paragraph, clause: str, unmatched: list[Value],
+               rows_named: set[tuple[int, int]], cells: list[CellInfo]) -> Iterator[Finding]:
+    """A number of a clause whose other number named a row ("116 avis sur l'imputabilité du
+    décès (dont 23,3% d'ADF)": 23,3 % named the row « Imputabilité décès ») is that row's cell
+    of the same unit closest to it, however far (up to MAX_REL_MATE): 116 against 79."""
+    for t in unmatched:
+        mates = [c for c in cells if (id(c.table), c.row) in rows_named and c.value.unit == t.unit
+                 and c.value.value > 0]
+        if not mates or t.value <= 0:
+            continue
+        c = min(mates, key=lambda m: abs(m.value.value - t.value))
+        if meets(t.lo, t.hi, c.value.lo, c.value.hi):
+            continue
+        if abs(c.value.value - t.value) / max(t.value, c.value.value) > MAX_REL_MATE:
+            continue
+        yield _finding(ctx, p, clause, t, c, 0.6,
+                       "« la même ligne » (un autre chiffre de la proposition la désigne)",
+                       "'the same row' (another number of the clause names it)")

@@ -63,7 +63,7 @@ def _matches(anomaly: dict, finding: dict) -> bool:
         return False
     figs = finding["figures"]
     if len(figs) > 3:  # a sum: the whole's line and value, and the sum, are in the why
-        whole = figs[-1]
+        whole = figs[0]
         total = _norm(finding["relation"]["fr"].split(" = ")[-1].split(" ≠ ")[0])
         return whole["source"]["line"] in lines and _norm(whole["text"]) in why and total in why
     return all(_norm(f["text"]) in why for f in figs)

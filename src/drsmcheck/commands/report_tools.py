@@ -82,9 +82,9 @@ def extract(
 ) -> None:
     """Write a draft dataset from a report: every printed number with its line and sentence,
     every table, suggested entities and indicators with a confidence."""
-    from ..loader import display_path
-    from ..rules import default_rules_dir
     from ..extract.draft import draft_dataset
+    from ..extract.readers import display_path
+    from ..rules import default_rules_dir
 
     try:
         draft = draft_dataset(report, rules or default_rules_dir(), dataset_id=dataset_id,

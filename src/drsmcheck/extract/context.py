@@ -43,4 +43,4 @@ def default_entity(doc: Document, matcher: EntityMatcher) -> str | None:
 
 
 def years_in(text: str) -> set[str]:
-    return set(re.findall(r"(?<![\d,])(20[0-4]\d)(?![\d,])", text))
+    return set(re.findall(r"(?<!\d)(?<!\d,)(20[0-4]\d)(?!\d|,\d)", text))

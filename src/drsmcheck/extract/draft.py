@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
-from ..loader import display_path
 from ..reference import Reference, load_reference
 from .context import default_entity, default_period
 from .document import Document, Paragraph, Table
 from .entities import EntityMatcher
-from .indicators import Candidate, IndicatorMatcher
-from .readers import read_document
+from .indicators import Candidate, IndicatorMatcher, column_role
+from .readers import display_path, read_document
 from .text import cell_number, find_numbers, is_word_cell
 
 
@@ -197,7 +196,10 @@ class _Writer:
                 break
         if sample is None:
             return []
-        return self.indicators.suggest(context, sample, focus=f"{label} {column}")
+        # a row is named by its label and its group ("admissions en ALD :" / "- total")
+        focus = f"{t.group_of(r)} {label}"
+        return self.indicators.suggest(context, sample, focus=f"{focus} {column}",
+                                       role=column_role(column) if column else None)
 
     def _by_rows(self, t: Table, col_ent: list[str | None], only: int | None = None) -> list[str]:
         cols = [only] if only is not None else list(range(len(t.columns)))
@@ -333,10 +335,9 @@ def draft_dataset(path: Path, rules_dir: Path, *, dataset_id: str | None = None,
         f"  period: {q(str(period))}",
         f"  report: {q(path.name)}",
     ]
-    text = "\n".join(head + ["figures:"] + (figures or ["  []"] if not figures else figures)
-                     + ["tables:"] + (tables if tables else []) ) + "\n"
-    if not figures:
-        text = text.replace("figures:\n  []\n", "figures: []\n")
-    if not tables:
-        text = text.replace("tables:\n", "tables: []\n")
+    def block(name: str, lines: list[str]) -> list[str]:
+        live = any(not x.lstrip().startswith("#") for x in lines)
+        return [f"{name}:" if live else f"{name}: []", *lines]
+
+    text = "\n".join(head + block("figures", figures) + block("tables", tables)) + "\n"
     return Draft(text, len(w.figs), w.suggested, w.unmatched, ntables, w.figs)

@@ -16,6 +16,17 @@ from ..reference import Reference
 from .text import label_words
 
 LIMIT = 3
+_ROLES = {"objectif": "objective", "objectifs": "objective", "cible": "objective",
+          "resultat": "result", "resultats": "result", "realisation": "result",
+          "realise": "result", "region": "result"}
+
+
+def column_role(header: str) -> str | None:
+    """`objective` or `result` for a CPG-style column ("objectifs", "Réalisation", "Région")."""
+    from .text import fold
+
+    first = fold(header).strip().split(" ")[0] if header.strip() else ""
+    return _ROLES.get(first)
 
 
 @dataclass(frozen=True)
@@ -48,27 +59,34 @@ class IndicatorMatcher:
         self.words = {i: label_words(ref.indicators[i].fr) for i in self.ids}
         self.texts = {i: " ".join(sorted(self.words[i])) for i in self.ids}
 
-    def suggest(self, context: str, parsed: ParsedNumber, focus: str = "") -> list[Candidate]:
-        """Best candidates first. `focus` (a row label, the clause's own words) must share a
-        word with a candidate's label for it to score high."""
+    def suggest(self, context: str, parsed: ParsedNumber, focus: str = "",
+                role: str | None = None) -> list[Candidate]:
+        """Best candidates first. `focus` holds what names the figure most closely (a row label
+        and its group, a column header; the clause of a sentence); `context` adds the rest (a
+        table's title). A label scores by the share of its words the focus holds, then the
+        context, then rapidfuzz's token-set ratio of the focus against it."""
         from rapidfuzz import fuzz
 
-        words = label_words(context)
+        words = label_words(context) | label_words(focus)
+        focus_words = label_words(focus) or words
         if not words:
             return []
-        focus_words = label_words(focus) if focus else words
-        query = " ".join(sorted(words))
+        focus_text = " ".join(sorted(focus_words))
         allowed = units_for(parsed)
         scored = []
         for i in self.ids:
-            if self.units[i] not in allowed or not self.words[i]:
+            label = self.words[i]
+            if self.units[i] not in allowed or not label or not words & label:
                 continue
-            shared = words & self.words[i]
-            if not shared:
-                continue
-            ratio = fuzz.token_set_ratio(query, self.texts[i]) / 100
-            cover = len(shared) / len(self.words[i])
-            on_focus = 1.0 if focus_words & self.words[i] else 0.7
-            scored.append(Candidate(i, round(ratio * (0.5 + 0.5 * cover) * on_focus, 3)))
+            cover_focus = len(focus_words & label) / len(label)
+            cover_all = len(words & label) / len(label)
+            ratio = fuzz.token_set_ratio(focus_text, self.texts[i]) / 100
+            score = 0.55 * cover_focus + 0.25 * cover_all + 0.2 * ratio
+            if role is not None:  # a CPG column: objective or result
+                if i.endswith("." + role):
+                    score += 0.2
+                elif i.endswith((".objective", ".result")):
+                    score -= 0.2
+            scored.append(Candidate(i, round(score, 3)))
         scored.sort(key=lambda c: (-c.score, c.indicator))
         return scored[:LIMIT]

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..extract.document import Table
 from ..extract.text import fold
-from .context import Context, bare, is_dont, is_total, value_of
+from .context import Context, is_dont, is_total, value_of
 from .findings import Fig, Finding, difference_text, interval_gap, num, printed
 from .values import ADDITIVE, Value, family, gap, meets, total
 
@@ -14,7 +14,8 @@ from .values import ADDITIVE, Value, family, gap, meets, total
 def _sum_finding(rule: str, ctx: Context, parts: list[Fig], whole: Fig, *, inferred: bool,
                  subject: str, what_fr: str, what_en: str, confidence: float,
                  entity: str | None) -> Finding | None:
-    """parts sum to whole? A finding when they cannot, `rounding` when truncation explains it."""
+    """parts sum to whole? A finding when they cannot, `rounding` when truncation explains it.
+    The whole comes first among the figures: reporters point at the total's line."""
     lo, hi, tlo, thi = total([f.value for f in parts])
     w = whole.value
     if meets(lo, hi, w.lo, w.hi):
@@ -32,7 +33,7 @@ def _sum_finding(rule: str, ctx: Context, parts: list[Fig], whole: Fig, *, infer
     return Finding(
         rule, "warning" if inferred or rounding else "error",
         "rounding" if rounding else "inconsistent", confidence * (0.6 if rounding else 1.0),
-        inferred, entity, ctx.period, subject, [*parts, whole], rel,
+        inferred, entity, ctx.period, subject, [whole, *parts], rel,
         {"fr": what_fr, "en": what_en}, (w.lo, w.hi), (lo, hi), diff)
 
 

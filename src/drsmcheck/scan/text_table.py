@@ -46,9 +46,10 @@ class CellInfo:
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
-    """Clause spans: split at ", " (not a decimal comma), ";" and sentence ends."""
+    """Clause spans: split at ", " (a decimal comma has no space after it), ";", ": " and
+    sentence ends."""
     spans, start = [], 0
-    for m in re.finditer(r",\s(?!\d{3}\b)|;|\.\s|:\s", text):
+    for m in re.finditer(r",\s|;|\.\s|:\s", text):
         spans.append((start, m.start()))
         start = m.end()
     spans.append((start, len(text)))

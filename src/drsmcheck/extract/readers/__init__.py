@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ...errors import InputError
-from ...loader import display_path
 from ..document import Document
 
 SUFFIXES = (".txt", ".pdf", ".docx")
+
+
+def display_path(path: Path) -> str:
+    """The path as the user typed it relative to the working directory, '/'-separated (as
+    `drsmcheck.loader.display_path`, without importing pandas for it)."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        rel = str(path)
+    return (str(path) if rel.startswith("..") else rel).replace(os.sep, "/")
 
 
 def read_document(path: Path, entities: dict[str, dict[str, str]] | None = None) -> Document:

@@ -24,14 +24,15 @@ def _level(style: str | None) -> int | None:
 def read_docx(path: Path, shown: str, entities: dict[str, dict[str, str]]) -> Document:
     try:
         import docx
+        from docx.opc.exceptions import PackageNotFoundError
         from docx.table import Table as DocxTable
         from docx.text.paragraph import Paragraph as DocxParagraph
-    except ImportError:  # pragma: no cover - a dependency of the package
+    except ImportError:  # the optional extra "reports" is not installed
         raise InputError(shown, None, "reading Word files needs python-docx",
-                         "pip install python-docx") from None
+                         "pip install 'drsmcheck[reports]' (pdfplumber, python-docx)") from None
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise InputError(shown, None, f"cannot read this Word file: {exc}",
                          "save it as .docx (Word 2007 or later)") from None
     lines: list[Line] = []

@@ -22,9 +22,10 @@ def read_pdf(path: Path, shown: str, entities: dict[str, dict[str, str]]) -> Doc
     try:
         import pdfplumber
         from pdfminer.pdfparser import PDFSyntaxError
-    except ImportError:  # pragma: no cover - a dependency of the package
+        from pdfplumber.utils.exceptions import PdfminerException
+    except ImportError:  # the optional extra "reports" is not installed
         raise InputError(shown, None, "reading PDF needs pdfplumber",
-                         "pip install pdfplumber") from None
+                         "pip install 'drsmcheck[reports]' (pdfplumber, python-docx)") from None
     lines: list[Line] = []
     try:
         with pdfplumber.open(path) as pdf:
@@ -53,7 +54,7 @@ def read_pdf(path: Path, shown: str, entities: dict[str, dict[str, str]]) -> Doc
                     lines.append(Line(text, number))
                     previous = kind
                 lines.append(Line("", number))
-    except (PDFSyntaxError, ValueError, KeyError) as exc:
+    except (PdfminerException, PDFSyntaxError, ValueError, KeyError) as exc:
         raise InputError(shown, None, f"cannot read this PDF: {exc or type(exc).__name__}",
                          "check the file opens in a PDF reader; a scanned PDF needs OCR first") from None
     return build_document(lines, shown, path.name, "pdf", entities)

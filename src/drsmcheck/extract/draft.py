@@ -73,6 +73,12 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def entity_confidence(label: str, code: str) -> float:
+    """1 when the label is the code itself ("09", "LR"), 0.9 for a name or an initialism
+    ("Bas-Rhin", "ex-DRSM LR", "DRSM O")."""
+    return 1.0 if label.strip().upper() == code else 0.9
+
+
 def _candidates_note(cands: list[Candidate]) -> str:
     return ", ".join(f"{c.indicator} {c.score:.2f}" for c in cands) or "none"
 
@@ -243,7 +249,9 @@ class _Writer:
         for c in cols:
             label = t.columns[c] if not t.pairs else "valeur"
             ent = col_ent[c] or self.section_entity(None, t)
-            lines.append(f"      - {{entity: {q(ent)}, label: {q(label)}}}")
+            note = (f"  # entity from the header, confidence {entity_confidence(label, ent):.2f}"
+                    if col_ent[c] else "  # entity of the section / report")
+            lines.append(f"      - {{entity: {q(ent)}, label: {q(label)}}}{note}")
         lines.append("    rows:")
         if not any(not x.lstrip().startswith("#") for x in rows_out):
             lines = [f"  # {x[2:]}" if not x.lstrip().startswith("#") else "  " + x.lstrip()
@@ -297,8 +305,11 @@ class _Writer:
                 continue
             ent = row_ent[r] or self.section_entity(None, t)
             cells = "[" + ", ".join(q(v) if v is not None else "null" for v in vals) + "]"
+            note = (f"  # entity from the label, confidence "
+                    f"{entity_confidence(row.label, ent):.2f}" if row_ent[r]
+                    else "  # entity of the section / report: a total? check it")
             lines.append(f"      - {{entity: {q(ent)}, label: {q(row.label)}, line: {row.line}, "
-                         f"values: {cells}}}")
+                         f"values: {cells}}}{note}")
         return lines
 
 

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from drsmcheck.scan import run_scan
+
 import report_docs
-from support import run_cli
+from support import ROOT, run_cli
 
 
 def _scan(report: Path, tmp: Path, *args: str) -> tuple[int, dict]:
@@ -17,6 +19,11 @@ def _scan(report: Path, tmp: Path, *args: str) -> tuple[int, dict]:
     proc = run_cli("scan", str(report), "--format", "json", "--output", str(out), *args)
     assert proc.returncode in (0, 1), proc.stderr
     return proc.returncode, json.loads(out.read_text(encoding="utf-8"))
+
+
+def _scan_api(report: Path) -> dict:
+    """The same report dict as `drsmcheck scan --format json`, in process (fast)."""
+    return run_scan(report, ROOT / "rules")
 
 
 def _txt(tmp: Path, text: str) -> Path:
@@ -106,7 +113,7 @@ def test_fail_on_and_reporters(tmp_path: Path) -> None:
      "\nIJ\tTotal\nAS 324-1\t6 578\nAT\t1 177\ntotal\t7 755\n", []),
 ])
 def test_each_table_check(table: str, expected: list, tmp_path: Path) -> None:
-    _, result = _scan(_txt(tmp_path, "LE TABLEAU / 2019 >\n\n" + table), tmp_path)
+    result = _scan_api(_txt(tmp_path, "LE TABLEAU / 2019 >\n\n" + table))
     got = [(a["rule"], a["severity"], _rel(a)) for a in result["anomalies"]]
     assert sorted(got) == sorted(expected)
 
@@ -114,7 +121,7 @@ def test_each_table_check(table: str, expected: list, tmp_path: Path) -> None:
 def test_percent_ratio_rounding_category(tmp_path: Path) -> None:
     table = ("AT/MP\tTotal\tADF\t%\nRechute\t417\t149\t35,73 %\nNouvelle lésion\t890\t320\t"
              "35,96 %\nAutres\t842\t249\t29,5 %\n")
-    _, result = _scan(_txt(tmp_path, "T / 2019 >\n\n" + table), tmp_path)
+    result = _scan_api(_txt(tmp_path, "T / 2019 >\n\n" + table))
     (a,) = result["anomalies"]
     assert a["category"] == "rounding" and a["suspect"]["suggested"] == 29.6
 
@@ -124,7 +131,7 @@ def test_region_page_against_its_parts_pages(tmp_path: Path) -> None:
         f"# ECHELON LOCAL {name.upper()}\n\n\tGénéralistes\t{gp}\tDentistes\t{dent}\n\n"
         for name, gp, dent in (("de Moselle", 10, 5), ("du Bas-Rhin", 20, 6), ("du Haut-Rhin", 30, 7)))
     pages += "# DIRECTION RÉGIONALE ALSACE-MOSELLE\n\nGénéralistes\tDentistes\n61\t18\n"
-    _, result = _scan(_txt(tmp_path, pages), tmp_path)
+    result = _scan_api(_txt(tmp_path, pages))
     (a,) = result["anomalies"]
     assert a["rule"] == "scan.section_sum" and a["entity"] == "AM" and a["severity"] == "warning"
     assert _rel(a) == ("10 + 20 + 30 = 60 ≠ 61, écart 1 — confiance 75 %, "
@@ -141,7 +148,7 @@ def test_region_page_against_its_parts_pages(tmp_path: Path) -> None:
 def test_text_against_table(sentence: str, found: bool, tmp_path: Path) -> None:
     table = ("LES ALD : NOMBRE D'ADMISSIONS / 2019 >\n\n\tex-DRSM LR\tex-DRSM MP\tDRSM O\n"
              "admissions en ALD :\t\t\t\n- papier\t1\t2\t3\n- total\t84 387\t77 664\t162 051\n")
-    _, result = _scan(_txt(tmp_path, sentence + "\n\n" + table), tmp_path)
+    result = _scan_api(_txt(tmp_path, sentence + "\n\n" + table))
     rules = [a["rule"] for a in result["anomalies"]]
     assert rules == (["scan.text_table"] if found else [])
 

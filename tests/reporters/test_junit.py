@@ -56,14 +56,46 @@ def test_baseline_accepted_do_not_fail(report: dict[str, Any]) -> None:
     assert "acceptée par la baseline" in case.find("system-out").text
 
 
-def test_rule_with_no_item_is_skipped(report: dict[str, Any]) -> None:
-    report["rules"].append({"rule": "zz.none", "kind": "equation", "severity": "error",
-                            "description": {"fr": "x", "en": "x"}, "items": 0, "passes": 0,
-                            "fails": 0, "not_evaluable": 0})
-    suites = _suites(render_junit(report))
-    case = next(c for c in suites["drsm-bfc-2019"].findall("testcase")
-                if c.get("name") == "zz.none")
-    assert case.find("skipped") is not None
+def _rule(rule: str, items: int, ne: int = 0, fails: int = 0) -> dict[str, Any]:
+    return {"rule": rule, "kind": "equation", "severity": "error",
+            "description": {"fr": "x", "en": "x"}, "items": items,
+            "passes": items - ne - fails, "fails": fails, "not_evaluable": ne}
+
+
+def test_rules_that_did_not_apply_have_no_case(report: dict[str, Any]) -> None:
+    report["rules"] += [_rule("zz.none", 0), _rule("zz.unevaluable", 3, ne=3)]
+    cases = {c.get("name"): c for c in _suites(render_junit(report))["drsm-bfc-2019"]
+             .findall("testcase")}
+    assert "zz.none" not in cases
+    skipped = cases["zz.unevaluable"].find("skipped")
+    assert skipped is not None
+    assert skipped.get("message") == ("aucun des 3 élément(s) n'est évaluable (chiffre "
+                                      "manquant ou non numérique)")
+    # two datasets and no per-dataset counts: the run's counts, said to be so
+    assert "(tous jeux de données)" in cases["zz.unevaluable"].find("system-out").text
+
+
+def test_per_dataset_counts(report: dict[str, Any]) -> None:
+    """With `rules_by_dataset`, each suite holds the rules that applied to that dataset."""
+    report["rules_by_dataset"] = {
+        "drsm-bfc-2019": [_rule("agreement", 5), _rule("atmp.crrmp.al3.unfavourable_share", 1,
+                                                        fails=1),
+                          _rule("staff.parts", 2, ne=2), _rule("zz.none", 0)],
+        "drsm-occitanie-2019": [_rule("agreement", 9, fails=1), _rule("bounds.percent", 96)],
+    }
+    suites = _suites(render_junit(report, "en"))
+    bfc = {c.get("name"): c for c in suites["drsm-bfc-2019"].findall("testcase")}
+    occ = {c.get("name"): c for c in suites["drsm-occitanie-2019"].findall("testcase")}
+    bfc_rules = {a["rule"] for a in report["anomalies"] if a["dataset"] == "drsm-bfc-2019"}
+    assert set(bfc) == {"agreement", "atmp.crrmp.al3.unfavourable_share", "staff.parts"} | \
+        bfc_rules
+    assert bfc["staff.parts"].find("skipped") is not None
+    assert bfc["agreement"].find("failure") is None
+    assert bfc["agreement"].find("system-out").text == (
+        "items 5, passes 5, fails 0, not evaluable 0")
+    assert {"agreement", "bounds.percent", "cpg.objectives", "rollup.sum"} == set(occ)
+    assert suites["drsm-occitanie-2019"].get("tests") == "4"
+    assert suites["drsm-bfc-2019"].get("skipped") == "1"
 
 
 def test_hostile_and_control_characters_stay_well_formed(hostile_report: dict[str, Any]) -> None:
@@ -80,3 +112,29 @@ def test_deterministic(report: dict[str, Any]) -> None:
     shuffled = copy.deepcopy(report)
     random.Random(3).shuffle(shuffled["anomalies"])
     assert render_junit(shuffled) == first == render_junit(report)
+
+
+def test_cli_occitanie_with_baseline(occitanie_baseline: dict[str, Any]) -> None:
+    """Through the CLI: one case per rule that applied (137 rules, 69 with items), rules
+    whose items were all not evaluable skipped, accepted errors not failing."""
+    report = occitanie_baseline["report"]
+    text = (occitanie_baseline["out"] / "report.junit.xml").read_text(encoding="utf-8")
+    root = ET.fromstring(text.encode("utf-8"))
+    (suite,) = root.findall("testsuite")
+    assert suite.get("name") == "drsm-occitanie-2019"
+    cases = {c.get("name"): c for c in suite.findall("testcase")}
+    applied = {r["rule"] for r in report["rules"] if r["items"] > 0}
+    assert len(report["rules"]) == 137 and len(applied) == 69
+    assert set(cases) == applied
+    unevaluable = {r["rule"] for r in report["rules"] if r["items"] and
+                   r["items"] == r["not_evaluable"]}
+    assert {n for n, c in cases.items() if c.find("skipped") is not None} == unevaluable
+    assert suite.get("skipped") == str(len(unevaluable)) == "27"
+    # agreement and rollup.sum errors are accepted: no failure at --fail-on error
+    assert suite.get("failures") == "0" and root.get("failures") == "0"
+    out = cases["agreement"].find("system-out").text
+    assert "(acceptée par la baseline: Publié ainsi ; erratum demandé le 2020-06-12) [error]" \
+        in out
+    stale = suite.find("system-out").text
+    assert "entrée de baseline obsolète 0123456789abcdef (agreement)" in stale
+    assert "fedcba9876543210" not in stale

@@ -227,14 +227,23 @@ def test_baseline_marks_accepted_and_lists_stale(report: dict[str, Any]) -> None
                                           rule="agreement", dataset="drsm-occitanie-2019"),
     })
     html = render_html(apply_baseline(report, baseline))
-    body = html.split('id="a-ed536e1427baf7d5"')[1].split("</tbody>")[0]
-    assert "acceptée (baseline)" in body and "Publié tel quel" in body
-    assert 'data-status="accepted"' in html.split('id="a-ed536e1427baf7d5"')[0][-600:] or \
-        'data-status="accepted"' in html
+    head, body = html.split('id="a-ed536e1427baf7d5"')
+    body = body.split("</tbody>")[0]
+    status = body.split('<td class="status">')[1].split("</td>")[0]
+    # accepted: shown as accepted, not as an error, with its justification
+    assert '<span class="badge accepted">acceptée</span>' in status
+    assert "badge sev-error" not in status and "nouvelle" not in status
+    assert "Publié tel quel" in body
+    assert 'data-status="accepted"' in body[:600] and head.endswith('accepted" ')
+    # not counted: 4 errors in the report, 1 accepted
+    assert re.search(r'data-kpi="error">3<', html)
+    assert re.search(r'data-kpi="accepted">1<', html)
+    assert re.search(r'data-kpi="stale">1<', html)
+    assert html.count('<span class="badge new">nouvelle</span>') == 8
     assert 'id="f-status"' in html
     stale = html.split('id="stale-h"')[1]
     assert "0000000000000000" in stale and "drsmcheck-baseline.yaml:12" in stale
-    assert re.search(r'data-kpi="new">8<', html)
+    assert '<a href="#stale">' in html.split('class="toc"')[1].split("</nav>")[0]
 
 
 def test_deterministic(report: dict[str, Any]) -> None:

@@ -23,7 +23,7 @@ TYPES = {
     "source": model.Source, "figure": model.Figure, "suspect": model.Suspect,
     "anomaly": model.Anomaly, "objective": model.Objective,
     "baseline_accepted": model.BaselineAccepted, "baseline_entry": model.BaselineEntryInfo,
-    "baseline": model.BaselineInfo,
+    "baseline": model.BaselineInfo, "verdict": model.Verdict,
 }
 
 
@@ -74,11 +74,16 @@ def test_schema_refuses_what_reporters_cannot_read() -> None:
 
 def test_announced_fields_are_allowed() -> None:
     report = json.loads(FIXTURE.read_text(encoding="utf-8"))
-    report["verdicts"] = [{"rule": "agreement", "result": True}]
+    report["verdicts"] = [{"rule": "agreement", "dataset": "drsm-bfc-2019", "entity": "BFC",
+                           "period": "2019", "subject": None, "status": "na",
+                           "reason": "missing"}]
     report["coverage"] = {"figures": 10, "read": 8}
     report["rules_by_dataset"] = {"drsm-bfc-2019": report["rules"][:2]}
     report["anomalies"][0]["baseline"] = "accepted"
     report["anomalies"][0]["justification"] = "publié ainsi"
     assert_valid_report(report)
     report["anomalies"][0]["baseline"] = "maybe"
-    assert any("/anomalies/0/baseline" in e for e in _errors(report))
+    report["verdicts"][0]["status"] = "ok"
+    errors = _errors(report)
+    assert any("/anomalies/0/baseline" in e for e in errors)
+    assert any("/verdicts/0/status" in e for e in errors)

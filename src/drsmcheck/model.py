@@ -169,6 +169,18 @@ class BaselineInfo(TypedDict):
     not_checked: list[BaselineEntryInfo]
 
 
+class Verdict(TypedDict):
+    """One (rule, record) verdict: R validate's `values()` row."""
+
+    rule: str
+    dataset: str
+    entity: str
+    period: str
+    subject: str | None
+    status: Literal["pass", "fail", "na"]
+    reason: Literal["missing", "non_numeric", "division", "undefined", "weights"] | None
+
+
 class Report(TypedDict):
     schema_version: str
     tool: Tool
@@ -180,8 +192,9 @@ class Report(TypedDict):
     baseline: NotRequired[BaselineInfo]
     # per-dataset rule counts: dataset id → the rules that dataset's figures took part in
     rules_by_dataset: NotRequired[dict[str, list[RuleSummary]]]
-    # announced by the engine rewrite (issue 9); shapes left open until it lands
-    verdicts: NotRequired[Any]
+    # the verdict table (`report.run(..., with_verdicts=True)`)
+    verdicts: NotRequired[list[Verdict]]
+    # announced by the engine rewrite (issue 9); shape left open until it is in the report
     coverage: NotRequired[Any]
 
 

@@ -138,3 +138,40 @@ def test_cli_occitanie_with_baseline(occitanie_baseline: dict[str, Any]) -> None
     stale = suite.find("system-out").text
     assert "entrée de baseline obsolète 0123456789abcdef (agreement)" in stale
     assert "fedcba9876543210" not in stale
+
+
+def test_per_dataset_cases_from_the_verdict_table() -> None:
+    """All five samples in one run, with the engine's verdict table: each suite holds only
+    the rules that checked something in its dataset, with that dataset's counts."""
+    from drsmcheck.loader import load_figures
+    from drsmcheck.report import run
+    from drsmcheck.rules import default_rules_dir, load_rules
+    from drsmcheck.schema import validate_figures
+
+    from support import SAMPLES, assert_valid_report
+
+    pack = load_rules(default_rules_dir())
+    datasets, figures = load_figures([SAMPLES], pack.reference)
+    report = run(pack, datasets, validate_figures(figures, pack.reference), with_verdicts=True)
+    assert_valid_report(report)
+    suites = _suites(render_junit(report, "en", fail_on="error"))
+    assert len(suites) == 5
+    total = 0
+    for ds, suite in suites.items():
+        verdicts = [v for v in report["verdicts"] if v["dataset"] == ds]
+        applied = {v["rule"] for v in verdicts}
+        cases = {c.get("name"): c for c in suite.findall("testcase")}
+        assert set(cases) == applied | {a["rule"] for a in report["anomalies"]
+                                        if a["dataset"] == ds}
+        total += len(cases)
+        for name, case in cases.items():
+            mine = [v for v in verdicts if v["rule"] == name]
+            out = case.find("system-out").text
+            assert out.startswith(f"items {len(mine)}, passes "
+                                  f"{sum(v['status'] == 'pass' for v in mine)}, "), (ds, name)
+            assert "(all datasets)" not in out
+            unevaluable = mine and all(v["status"] == "na" for v in mine)
+            assert (case.find("skipped") is not None) == bool(unevaluable), (ds, name)
+    somme = suites["cpam-somme-2022"]
+    assert int(somme.get("tests")) < 40  # not the 138 rules of the pack
+    assert total < 5 * len(report["rules"]) / 2

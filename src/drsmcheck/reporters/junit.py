@@ -1,13 +1,13 @@
 """JUnit XML for CI dashboards: one testsuite per dataset, one testcase per rule that applied
 to it.
 
-A rule applied to a dataset when it checked at least one item there (`rules_by_dataset` when
-the report has it; the run's counts when the run holds one dataset). A testcase fails when the
-rule has anomalies at or above `fail_on` in that dataset that a baseline does not accept; the
-<failure> element lists them (relation, suspect figure, file:line). Anomalies below the
-threshold and accepted ones are listed in <system-out> and do not fail. A rule whose items
-were all not evaluable is <skipped>. Stale baseline entries are listed in the suite's
-<system-out>.
+A rule applied to a dataset when it checked at least one item there (`rules_by_dataset` or
+the verdict table when the report has them; the run's counts when the run holds one
+dataset). A testcase fails when the rule has anomalies at or above `fail_on` in that dataset
+that a baseline does not accept; the <failure> element lists them (relation, suspect figure,
+file:line). Anomalies below the threshold and accepted ones are listed in <system-out> and do
+not fail. A rule whose items were all not evaluable is <skipped>. Stale baseline entries are
+listed in the suite's <system-out>.
 """
 
 from __future__ import annotations
@@ -88,11 +88,27 @@ def _is_accepted(anomaly: Anomaly, accepted: Mapping[str, str]) -> bool:
 
 
 def dataset_rules(report: Report, dataset: str) -> tuple[list[RuleSummary], bool]:
-    """The per-rule counts of one dataset, and whether they are the run's totals instead
-    (a run of several datasets from an engine that does not count per dataset)."""
+    """The per-rule counts of one dataset, and whether they are the run's totals instead.
+
+    From `rules_by_dataset`, else from the verdict table, else the run's counts (exact for
+    a run of one dataset; said to be totals for several).
+    """
     by_dataset = report.get("rules_by_dataset")
     if by_dataset is not None:
         return list(by_dataset.get(dataset, ())), False
+    verdicts = report.get("verdicts")
+    if verdicts is not None:
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: {"pass": 0, "fail": 0, "na": 0})
+        for v in verdicts:
+            if v["dataset"] == dataset:
+                counts[v["rule"]][v["status"]] += 1
+        out: list[RuleSummary] = []
+        for rule in report["rules"]:
+            c = counts.get(rule["rule"])
+            if c is not None:
+                out.append({**rule, "items": sum(c.values()), "passes": c["pass"],
+                            "fails": c["fail"], "not_evaluable": c["na"]})
+        return out, False
     return list(report["rules"]), len(report["datasets"]) > 1
 
 

@@ -257,3 +257,20 @@ def test_committed_baseline_accepts_every_published_anomaly() -> None:
     report = json.loads(done.stdout)
     assert report["anomalies"] and {a["baseline"] for a in report["anomalies"]} == {"accepted"}
     assert report["baseline"]["stale"] == [] and "stale" not in done.stderr
+
+
+def test_release_workflow_checks_the_tag() -> None:
+    release = _load(ROOT / ".github" / "workflows" / "release.yml")
+    triggers = release.get(True, release.get("on"))
+    assert triggers == {"push": {"tags": ["v[0-9]+.[0-9]+.[0-9]+*"]}}
+    steps = release["jobs"]["build"]["steps"]
+    check = next(s for s in steps if "tag" in s.get("name", "").lower())["run"]
+    runs = " ".join(str(s.get("run", "")) for s in steps)
+    assert "python -m build" in runs and "twine check --strict dist/*" in runs
+    assert release["jobs"]["pypi"]["permissions"] == {"id-token": "write"}
+    version = __import__("drsmcheck").__version__
+    for tag, expected in ((f"v{version}", 0), ("v99.0.0", 1)):
+        done = subprocess.run(["bash", "-c", check], cwd=ROOT, capture_output=True, text=True,
+                              env=dict(os.environ, TAG=tag))
+        assert done.returncode == expected, done.stdout + done.stderr
+    assert "does not match pyproject.toml version" in done.stdout

@@ -628,7 +628,7 @@ class _View:
                 return loc(f["label"], self.lang)
         for f in a["figures"]:
             if f["indicator"].startswith(subject + "."):
-                return _LABEL_SUFFIX_RE.sub("", loc(f["label"], self.lang))
+                return _pair_label(loc(f["label"], self.lang))
         return ""
 
     def anomalies(self) -> list[dict[str, Any]]:

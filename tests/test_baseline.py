@@ -246,6 +246,12 @@ def test_cli_new_anomaly_fails_the_gate(occitanie_baseline: dict[str, Any],
     (new_error,) = [a for a in json.loads(done.stdout)["anomalies"]
                     if a["baseline"] == "new" and a["severity"] == "error"]
     assert new_error["id"] == removed and new_error["rule"] == "rollup.sum"
+    # JUnit says which failing anomaly is new
+    done = run_cli("validate", "samples/drsm-occitanie-2019", "--baseline", str(path),
+                   "--format", "junit")
+    assert done.returncode == 1
+    assert f"[error] [nouvelle] rollup.sum · OCC 2019 · {new_error['subject']} ({removed})" \
+        in done.stdout
 
 
 def test_cli_invisible_justification(tmp_path: Path) -> None:

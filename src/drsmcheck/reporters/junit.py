@@ -34,7 +34,8 @@ from ._common import (
 )
 
 _TEXT = {
-    "fr": {"anomalies": "anomalie(s)", "suspect": "suspect", "suggested": "valeur suggérée",
+    "fr": {"anomalies": "anomalie(s)", "new": "nouvelle", "suspect": "suspect",
+           "suggested": "valeur suggérée",
            "accepted": "acceptée par la baseline", "below": "sous le seuil",
            "summary": "éléments {items}, conformes {passes}, échecs {fails}, non évaluables {ne}",
            "all_datasets": " (tous jeux de données)",
@@ -42,7 +43,7 @@ _TEXT = {
                             "numérique)",
            "stale": "entrée de baseline obsolète {id} ({what}) : l'anomalie n'apparaît plus, "
                     "retirez l'entrée"},
-    "en": {"anomalies": "anomaly(ies)", "suspect": "suspect", "suggested": "suggested value",
+    "en": {"anomalies": "anomaly(ies)", "new": "new", "suspect": "suspect", "suggested": "suggested value",
            "accepted": "accepted by the baseline", "below": "below the threshold",
            "summary": "items {items}, passes {passes}, fails {fails}, not evaluable {ne}",
            "all_datasets": " (all datasets)",
@@ -62,7 +63,8 @@ def _x(value: Any) -> str:
 
 
 def _describe(anomaly: Anomaly, lang: str) -> str:
-    lines = [f"[{anomaly['severity']}] {anomaly_label(anomaly)} ({anomaly['id']})"]
+    new = f" [{_TEXT[lang]['new']}]" if anomaly.get("baseline") == "new" else ""
+    lines = [f"[{anomaly['severity']}]{new} {anomaly_label(anomaly)} ({anomaly['id']})"]
     message = loc(anomaly["message"], lang)
     if message:
         lines.append(f"  {message}")

@@ -1,10 +1,15 @@
-"""Paths and the CLI runner shared by the tests (a plain module: conftest is pytest's)."""
+"""Paths, the CLI runner and the report-schema check shared by the tests (a plain module:
+conftest is pytest's)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
+from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -17,6 +22,51 @@ def drsmcheck_exe() -> str:
     return exe
 
 
+@cache
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    from drsmcheck.model import load_schema
+
+    schema = load_schema()
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def assert_valid_report(report: Mapping[str, Any], where: str = "report") -> None:
+    """The report follows the shipped JSON Schema (src/drsmcheck/schemas/report.schema.json)."""
+    errors = sorted(_validator().iter_errors(report), key=lambda e: list(e.absolute_path))
+    assert not errors, f"{where} does not follow report.schema.json:\n" + "\n".join(
+        f"  at /{'/'.join(str(p) for p in e.absolute_path)}: {e.message[:300]}"
+        for e in errors[:20])
+
+
+def json_outputs(args: Sequence[str], stdout: str, cwd: Path) -> list[tuple[str, str]]:
+    """(where, text) of every JSON report a `drsmcheck validate` command line wrote."""
+    args = [str(a) for a in args]
+    if not args or args[0] != "validate" or "--format" not in args:
+        return []
+    formats = [f.strip() for f in args[args.index("--format") + 1].split(",")]
+    if "json" not in formats:
+        return []
+    if "--output" in args:
+        path = cwd / args[args.index("--output") + 1]
+        return [(str(path), path.read_text(encoding="utf-8"))] if path.is_file() else []
+    if "--output-dir" in args:
+        path = cwd / args[args.index("--output-dir") + 1] / "report.json"
+        return [(str(path), path.read_text(encoding="utf-8"))] if path.is_file() else []
+    return [("stdout", stdout)] if stdout.strip() else []
+
+
+def check_json_outputs(args: Sequence[str], stdout: str, cwd: Path) -> None:
+    for where, text in json_outputs(args, stdout, cwd):
+        assert_valid_report(json.loads(text), where)
+
+
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([drsmcheck_exe(), *args], cwd=cwd, capture_output=True, text=True,
+    """The console script; every JSON report it writes is checked against the schema."""
+    proc = subprocess.run([drsmcheck_exe(), *args], cwd=cwd, capture_output=True, text=True,
                           timeout=600)
+    if proc.returncode in (0, 1):
+        check_json_outputs(args, proc.stdout, cwd)
+    return proc

@@ -32,7 +32,7 @@ from typer.testing import CliRunner
 
 from drsmcheck.cli import app
 
-from support import ROOT, drsmcheck_exe
+from support import ROOT, assert_valid_report, drsmcheck_exe
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 CASES = sorted(p for p in CORPUS.iterdir() if (p / "case.yaml").is_file())
@@ -207,6 +207,7 @@ def _matches(anomaly: dict[str, Any], want: dict[str, Any]) -> bool:
 
 
 def check_report(report: dict[str, Any], spec: dict[str, Any]) -> None:
+    assert_valid_report(report)
     anomalies = report["anomalies"]
     for want in spec.get("anomalies") or []:
         assert any(_matches(a, want) for a in anomalies), (

@@ -18,6 +18,9 @@ from drsmcheck.baseline import (
 )
 from drsmcheck.errors import InputError, InputErrors
 
+from conftest import OCC_REASON
+from support import run_cli
+
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "report_sample.json"
 OCC_ID = "ed536e1427baf7d5"
 
@@ -75,7 +78,7 @@ def test_missing_or_empty_justification(tmp_path: Path) -> None:
     first, second = info.value.errors
     assert (first.line, second.line) == (3, 6)
     assert "has no justification" in first.message
-    assert "not justified yet" in second.message
+    assert "without visible text" in second.message
     path.write_text("version: 1\nanomalies:\n  abc:\n", encoding="utf-8")
     with pytest.raises(InputError, match="has no justification"):
         load_baseline(path)
@@ -126,7 +129,9 @@ def test_apply(report: dict[str, Any], tmp_path: Path) -> None:
     stale_line = text.splitlines().index("  0123456789abcdef:") + 1
     assert {"id": "0123456789abcdef", "line": stale_line} .items() <= \
         next(s for s in block["stale"] if s["id"] == "0123456789abcdef").items()
-    assert block["not_checked"] == 1
+    assert [e["id"] for e in block["not_checked"]] == ["fedcba9876543210"]
+    assert {a["baseline"] for a in applied["anomalies"]} == {"accepted"}
+    assert applied["anomalies"][0]["justification"].startswith("Publié ainsi")
 
 
 def test_new_anomalies_are_not_accepted(report: dict[str, Any], tmp_path: Path) -> None:
@@ -156,3 +161,111 @@ def test_numeric_looking_ids_are_quoted(report: dict[str, Any], tmp_path: Path) 
     path.write_text(_justify(create_baseline(report)), encoding="utf-8")
     entries = load_baseline(path).entries
     assert "1234567890123456" in entries and "0000000000000001" in entries
+
+
+@pytest.mark.parametrize("blank", ["\u200b\u2800", "\u00a0\u3164", "\u200d\ufeff ", "\u0301"])
+def test_invisible_justification_is_refused(tmp_path: Path, blank: str) -> None:
+    path = tmp_path / "b.yaml"
+    path.write_text("version: 1\nanomalies:\n  abc:\n    rule: agreement\n"
+                    f"    justification: {json.dumps(blank)}\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_baseline(path)
+    assert info.value.line == 5 and "without visible text" in info.value.message
+
+
+def test_many_unjustified_entries_are_summarised(report: dict[str, Any], tmp_path: Path) -> None:
+    many = dict(report, anomalies=[dict(report["anomalies"][0], id=f"{i:016x}")
+                                   for i in range(30)])
+    path = tmp_path / "b.yaml"
+    path.write_text(create_baseline(many), encoding="utf-8")
+    with pytest.raises(InputErrors) as info:
+        load_baseline(path)
+    errors = info.value.errors
+    assert len(errors) == 11 and all(e.line for e in errors[:10])
+    assert "… and 20 more entries without a justification" in errors[10].message
+    assert "--justification" in (errors[10].hint or "")
+
+
+def test_create_with_one_justification_and_selection(report: dict[str, Any]) -> None:
+    from drsmcheck.baseline import Selection
+
+    select = Selection.parse(["category=objective_missed,rounding", "entity=L*"])
+    data = yaml.safe_load(create_baseline(report, justification="Revu le 2020-06-12",
+                                          select=select))
+    chosen = [a for a in report["anomalies"] if a["category"] in ("objective_missed", "rounding")
+              and a["entity"].startswith("L")]
+    assert chosen and list(data["anomalies"]) == [a["id"] for a in chosen]
+    assert {e["justification"] for e in data["anomalies"].values()} == {"Revu le 2020-06-12"}
+    with pytest.raises(InputError, match="cannot read 'colour=red'"):
+        Selection.parse(["colour=red"])
+
+
+def test_cli_create_select_justification(occitanie_baseline: dict[str, Any]) -> None:
+    created = occitanie_baseline["created"]
+    assert "21 anomalie(s) enregistrée(s) (0 justification(s) conservée(s), 21 avec la " \
+           "justification donnée, 0 à justifier)" in created.stderr
+    data = yaml.safe_load(occitanie_baseline["text"])["anomalies"]
+    mine = {k: v for k, v in data.items() if v["justification"] == OCC_REASON}
+    assert len(mine) == 21
+    rules = sorted({(v["rule"], v["entity"]) for v in mine.values()})
+    assert rules == [("agreement", "OCC"), ("cpg.objectives", "MP"), ("rollup.sum", "OCC")]
+
+
+def test_cli_accepted_new_stale(occitanie_baseline: dict[str, Any]) -> None:
+    done, report = occitanie_baseline["validated"], occitanie_baseline["report"]
+    # every error is accepted: the gate passes although the report still lists them
+    assert done.returncode == 0, done.stderr
+    status = {a["id"]: a["baseline"] for a in report["anomalies"]}
+    accepted = [a for a in report["anomalies"] if a["baseline"] == "accepted"]
+    new = [a for a in report["anomalies"] if a["baseline"] == "new"]
+    assert len(accepted) == 21 and len(new) == 19 and len(status) == 40
+    assert {a["entity"] for a in new} == {"LR", "OCC"}
+    assert all(a["justification"] == OCC_REASON for a in accepted)
+    assert all("justification" not in a for a in new)
+    block = report["baseline"]
+    assert [e["id"] for e in block["stale"]] == ["0123456789abcdef"]
+    assert [e["id"] for e in block["not_checked"]] == ["fedcba9876543210"]
+    line = occitanie_baseline["text"].splitlines().index("  0123456789abcdef:") + 1
+    assert block["stale"][0]["line"] == line
+    assert f"{occitanie_baseline['baseline']}:{line}: entrée de baseline obsolète" in done.stderr
+
+
+def test_cli_new_anomaly_fails_the_gate(occitanie_baseline: dict[str, Any],
+                                        tmp_path: Path) -> None:
+    """One accepted error removed from the baseline: it is new again, and the gate fails."""
+    text = occitanie_baseline["text"]
+    lines = text.splitlines(keepends=True)
+    start = next(i for i, s in enumerate(lines) if s.strip() == "rule: rollup.sum") - 1
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("    "))
+    path = tmp_path / "b.yaml"
+    path.write_text("".join(lines[:start] + lines[end:]), encoding="utf-8")
+    removed = lines[start].strip().rstrip(":")
+    done = run_cli("validate", "samples/drsm-occitanie-2019", "--baseline", str(path),
+                   "--format", "json")
+    assert done.returncode == 1, done.stderr
+    (new_error,) = [a for a in json.loads(done.stdout)["anomalies"]
+                    if a["baseline"] == "new" and a["severity"] == "error"]
+    assert new_error["id"] == removed and new_error["rule"] == "rollup.sum"
+    # JUnit says which failing anomaly is new
+    done = run_cli("validate", "samples/drsm-occitanie-2019", "--baseline", str(path),
+                   "--format", "junit")
+    assert done.returncode == 1
+    assert f"[error] [nouvelle] rollup.sum · OCC 2019 · {new_error['subject']} ({removed})" \
+        in done.stdout
+
+
+def test_cli_invisible_justification(tmp_path: Path) -> None:
+    done = run_cli("baseline", "create", "samples/drsm-occitanie-2019", "--output",
+                   str(tmp_path / "b.yaml"), "--justification", "\u200b\u2800")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("--justification: the justification has no visible text")
+    assert not (tmp_path / "b.yaml").exists()
+    path = tmp_path / "hand.yaml"
+    path.write_text("version: 1\nanomalies:\n  ed536e1427baf7d5:\n    rule: agreement\n"
+                    "    justification: \"\u200b\u2800\"\n", encoding="utf-8")
+    done = run_cli("validate", "samples/drsm-occitanie-2019", "--baseline", str(path))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"{path}:5: baseline entry ed536e1427baf7d5 has a justification without visible " \
+           "text" in done.stderr
+    done = run_cli("baseline", "create", "samples/drsm-occitanie-2019", "--select", "rule")
+    assert done.returncode == 2 and "--select: cannot read 'rule'" in done.stderr

@@ -6,6 +6,7 @@ of everything must not move when Python's string hashing or the directory listin
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 from drsmcheck.rules import default_rules_dir
 
 from conftest import SAMPLES, drsmcheck_exe
+from support import assert_valid_report
 
 FILE_FORMATS = "json,html,junit,sarif,markdown"
 
@@ -28,6 +30,7 @@ def _run(cwd: Path, out: Path, seed: str, *extra: str) -> dict[str, bytes]:
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode in (0, 1), proc.stderr
     assert "Traceback" not in proc.stderr
+    assert_valid_report(json.loads((out / "report.json").read_text(encoding="utf-8")))
     return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
 
 

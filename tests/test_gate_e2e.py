@@ -7,6 +7,7 @@ fixed, the baseline entry is reported stale.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -14,6 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from support import assert_valid_report
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "elsm-seine-saint-denis-2016"
 DATASET = "figures/elsm-seine-saint-denis-2016/dataset.yaml"
@@ -142,6 +145,7 @@ def test_every_output_is_byte_identical_across_runs(tmp_path: Path) -> None:
                          "json,html,junit,sarif,markdown,github", "--output-dir", str(out),
                          "--fail-on", "never")
         assert done.returncode == 0, done.stderr
+        assert_valid_report(json.loads((out / "report.json").read_text(encoding="utf-8")))
         outputs.append((done.stdout, {p.name: p.read_bytes() for p in sorted(out.iterdir())}))
     assert outputs[0] == outputs[1]
     assert sorted(outputs[0][1]) == ["report.html", "report.json", "report.junit.xml",

@@ -91,23 +91,33 @@ def baseline_create(
     paths: Annotated[list[Path], typer.Argument(help="Dataset folders or files.")],
     output: Annotated[Path, typer.Option("--output", help="Baseline file to write.")] = Path(
         "drsmcheck-baseline.yaml"),
+    justification: Annotated[str | None, typer.Option(
+        "--justification", help="One reason for every recorded anomaly (edit entries "
+        "afterwards); without it, entries say 'TODO: justify'.")] = None,
+    select: Annotated[list[str] | None, typer.Option(
+        "--select", help="Record only matching anomalies: rule=, entity=, category=, "
+        "dataset= or severity= a pattern (globs; repeat the option: same key = or, "
+        "different keys = and).")] = None,
     rules: Annotated[Path | None, typer.Option("--rules", help="Rule pack folder.")] = None,
     lang: Annotated[Lang, typer.Option("--lang", help="Language of messages.")] = Lang.fr,
     backend: Annotated[str, typer.Option("--backend", help="duckdb (the only backend so far)")] = "duckdb",
 ) -> None:
-    """Record current anomalies; each entry needs a justification before the gate accepts it."""
-    from .baseline import write_baseline
+    """Record current anomalies as accepted; each needs a justification before the gate uses it."""
+    from .baseline import Selection, check_justification, summary_lines, write_baseline
     from .report import validate as run_validation
 
     try:
+        reason = check_justification(justification) if justification is not None else None
+        selection = Selection.parse(select or ())
         _check_backend(backend)
         report = run_validation(paths, rules or default_rules_dir(), backend)
-        count, kept = write_baseline(report, output, lang.value)
+        written = write_baseline(report, output, lang.value, justification=reason,
+                                 select=selection)
     except (InputError, InputErrors) as exc:
         _fail(exc)
         return
-    typer.echo(f"{output}: {count} anomalies recorded, {kept} justifications kept; replace "
-               "each 'TODO: justify' with the reason the anomaly is accepted", err=True)
+    for line in summary_lines(written, str(output), lang.value):
+        typer.echo(line, err=True)
 
 
 @rules_app.command("check")

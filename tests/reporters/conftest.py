@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from support import assert_valid_report
+
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "report_sample.json"
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -16,7 +18,9 @@ PAYLOAD = f"{SCRIPT}{IMG}"
 
 
 def load_sample() -> dict[str, Any]:
-    return json.loads(FIXTURE.read_text(encoding="utf-8"))
+    report = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    assert_valid_report(report, str(FIXTURE))
+    return report
 
 
 def hostile(report: dict[str, Any]) -> dict[str, Any]:

@@ -227,14 +227,23 @@ def test_baseline_marks_accepted_and_lists_stale(report: dict[str, Any]) -> None
                                           rule="agreement", dataset="drsm-occitanie-2019"),
     })
     html = render_html(apply_baseline(report, baseline))
-    body = html.split('id="a-ed536e1427baf7d5"')[1].split("</tbody>")[0]
-    assert "acceptée (baseline)" in body and "Publié tel quel" in body
-    assert 'data-status="accepted"' in html.split('id="a-ed536e1427baf7d5"')[0][-600:] or \
-        'data-status="accepted"' in html
+    head, body = html.split('id="a-ed536e1427baf7d5"')
+    body = body.split("</tbody>")[0]
+    status = body.split('<td class="status">')[1].split("</td>")[0]
+    # accepted: shown as accepted, not as an error, with its justification
+    assert '<span class="badge accepted">acceptée</span>' in status
+    assert "badge sev-error" not in status and "nouvelle" not in status
+    assert "Publié tel quel" in body
+    assert 'data-status="accepted"' in body[:600] and head.endswith('accepted" ')
+    # not counted: 4 errors in the report, 1 accepted
+    assert re.search(r'data-kpi="error">3<', html)
+    assert re.search(r'data-kpi="accepted">1<', html)
+    assert re.search(r'data-kpi="stale">1<', html)
+    assert html.count('<span class="badge new">nouvelle</span>') == 8
     assert 'id="f-status"' in html
     stale = html.split('id="stale-h"')[1]
     assert "0000000000000000" in stale and "drsmcheck-baseline.yaml:12" in stale
-    assert re.search(r'data-kpi="new">8<', html)
+    assert '<a href="#stale">' in html.split('class="toc"')[1].split("</nav>")[0]
 
 
 def test_deterministic(report: dict[str, Any]) -> None:
@@ -254,3 +263,59 @@ def test_objective_label() -> None:
     assert objective_label("Taux X — objectif", "Taux X — résultat") == "Taux X"
     assert objective_label("Économies (bloc 3) — objectif", "Économies (bloc 3) — résultat") == \
         "Économies (bloc 3)"
+
+
+def test_layout_order_toc_and_folded_rules(report: dict[str, Any]) -> None:
+    report["rules"].append({"rule": "zz.never", "kind": "equation", "severity": "error",
+                            "description": {"fr": "jamais", "en": "never"}, "items": 0,
+                            "passes": 0, "fails": 0, "not_evaluable": 0})
+    html = render_html(report)
+    order = [html.index(f'<section id="{s}"') for s in
+             ("summary", "suspects", "anomalies", "breakdown", "rules")]
+    assert order == sorted(order)
+    toc = html.split('class="toc"')[1].split("</nav>")[0]
+    assert re.findall(r'href="#([a-z]+)"', toc) == ["summary", "suspects", "anomalies",
+                                                    "breakdown", "objectives", "rules"]
+    assert '<a href="#anomalies">Anomalies</a> <span class="count">9</span>' in toc
+    rules = html.split('<section id="rules"')[1].split("</section>")[0]
+    assert '<details class="rules-details">' in rules  # folded (no `open`)
+    assert "<code>zz.never</code>" not in rules  # a rule that checked nothing is not listed
+    n = len(report["rules"]) - 1
+    assert f"{n} règle(s) appliquée(s) sur {n + 1}, 5 en échec" in rules
+
+
+def test_every_label_in_both_languages() -> None:
+    from drsmcheck.reporters import html as module
+    from drsmcheck.rules import default_rules_dir, load_rules
+
+    for table in (module.STRINGS, module.SEVERITY_LABELS, module.CATEGORY_LABELS,
+                  module.KIND_LABELS, module.THEME_LABELS):
+        assert set(table["fr"]) == set(table["en"])
+    themes = {i.theme for i in load_rules(default_rules_dir()).reference.indicators.values()}
+    assert themes <= set(module.THEME_LABELS["fr"]), themes - set(module.THEME_LABELS["fr"])
+
+
+def test_theme_labels(report: dict[str, Any]) -> None:
+    report["anomalies"][0]["theme"] = "accompaniment"
+    fr, en = render_html(report), render_html(report, "en")
+    theme_fr = fr.split("<h3>Par thème</h3>")[1].split("</table>")[0]
+    theme_en = en.split("<h3>By theme</h3>")[1].split("</table>")[0]
+    assert 'Accompagnement des professionnels <span class="muted">accompaniment</span>' in theme_fr
+    assert 'Support to health professionals <span class="muted">accompaniment</span>' in theme_en
+
+
+def test_cli_html_with_baseline(occitanie_baseline: dict[str, Any]) -> None:
+    """`validate --baseline … --format html`: accepted errors are not counted as errors."""
+    html = (occitanie_baseline["out"] / "report.html").read_text(encoding="utf-8")
+    assert re.search(r'data-kpi="total">40<', html)
+    assert re.search(r'data-kpi="error">0<', html)  # both errors accepted
+    assert re.search(r'data-kpi="accepted">21<', html)
+    assert re.search(r'data-kpi="stale">1<', html)
+    assert html.count('<span class="badge accepted">acceptée</span>') >= 21
+    assert html.count('<span class="badge new">nouvelle</span>') == 19
+    assert "Publié ainsi ; erratum demandé le 2020-06-12" in html
+    rules = html.split('<section id="rules"')[1].split("</section>")[0]
+    report = occitanie_baseline["report"]
+    applied = sum(1 for r in report["rules"] if r["items"] > 0)
+    assert 0 < applied < len(report["rules"]) / 1.5
+    assert rules.count("<tr") == 1 + applied  # header + the rules that applied

@@ -8,6 +8,7 @@ ran and that nothing was fetched, and saves screenshots under test-output/. This
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import Any
 import pytest
 
 from drsmcheck.reporters.html import render_html
+
+from support import run_cli
 
 CHROMIUM = os.environ.get("DRSMCHECK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -161,4 +164,93 @@ def test_hostile_strings_do_not_run(browser: Any, tmp_path: Path,
     assert watch.dialogs == [], "a script from the data ran"
     assert watch.errors == []
     assert all(url.startswith("file://") for url in watch.requests), watch.requests
+    page.close()
+
+
+WIDTHS = (1400, 1024, 390)
+
+
+@pytest.fixture(scope="module")
+def occitanie(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The Occitanie report as a user makes it: `drsmcheck validate … --format html,json`."""
+    out = tmp_path_factory.mktemp("occ-html")
+    done = run_cli("validate", "samples/drsm-occitanie-2019", "--format", "html,json",
+                   "--output-dir", str(out), "--fail-on", "never")
+    assert done.returncode == 0, done.stderr
+    return out / "report.html", json.loads((out / "report.json").read_text(encoding="utf-8"))
+
+
+def _layout(page: Any) -> dict[str, Any]:
+    return page.evaluate("""() => {
+      const box = (id) => { const e = document.getElementById(id);
+        return e ? {scroll: e.scrollWidth, client: e.clientWidth} : null; };
+      const top = (id) => document.getElementById(id).getBoundingClientRect().top + scrollY;
+      const suspects = document.querySelector('table.suspects');
+      return {scrollWidth: document.documentElement.scrollWidth, innerWidth: innerWidth,
+              anomalies: top('anomalies'), rules: top('rules'), breakdown: top('breakdown'),
+              height: document.documentElement.scrollHeight,
+              anomalyBox: box('anomaly-scroll'),
+              suspectsBox: suspects ? {scroll: suspects.parentElement.scrollWidth,
+                                       client: suspects.parentElement.clientWidth} : null,
+              rulesOpen: document.querySelector('#rules details').open};
+    }""")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_occitanie_fits_the_window(browser: Any, occitanie: tuple[Path, dict[str, Any]],
+                                   width: int) -> None:
+    """No sideways scrolling of the page at desktop, laptop and phone widths: wide tables
+    scroll in their own box. Anomalies and suspects come first; the rules table is folded."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    watch = Watch(page)
+    occitanie_html, report = occitanie
+    page.goto(occitanie_html.as_uri())
+    page.wait_for_load_state("load")
+    layout = _layout(page)
+    assert layout["scrollWidth"] <= layout["innerWidth"] == width, layout
+    assert layout["anomalies"] < layout["breakdown"] < layout["rules"]
+    assert layout["anomalies"] < 1400, layout  # under the summary and one suspect
+    assert layout["rulesOpen"] is False
+    if width >= 1024:
+        # the suspects table fits: its "Why" column is not cut
+        assert layout["suspectsBox"]["scroll"] <= layout["suspectsBox"]["client"], layout
+    # the anomaly table never widens the page: at worst it scrolls in its own box
+    assert layout["anomalyBox"]["client"] <= width
+    # the first relation is readable without scrolling sideways (a card on a phone)
+    right = page.evaluate("document.querySelector('#anomaly-table td.relation')"
+                          ".getBoundingClientRect().right")
+    assert right <= width, right
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / f"occitanie-{width}.png"), full_page=True)
+    # every detail open and the rules table unfolded: still no sideways page scroll
+    page.click("#expand-all")
+    page.click("#rules summary")
+    layout = _layout(page)
+    assert layout["rulesOpen"] is True
+    assert layout["scrollWidth"] <= layout["innerWidth"], layout
+    applied = sum(1 for r in report["rules"] if r["items"] > 0)
+    assert page.locator("#rules tbody tr").count() == applied < len(report["rules"])
+    if width < 1024:
+        # the figures of an anomaly scroll in their own box
+        boxes = page.evaluate("[...document.querySelectorAll('tr.detail .scroll')]"
+                              ".map(e => [e.scrollWidth, e.clientWidth])")
+        assert boxes and any(scroll > client for scroll, client in boxes), boxes
+    assert watch.errors == [] and watch.dialogs == []
+    page.close()
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_all_samples_fit_the_window(browser: Any, tmp_path: Path, samples_run: tuple[int, dict],
+                                    lang: str) -> None:
+    """The largest report (every sample, 102 anomalies, objectives chart) at the three widths."""
+    path = tmp_path / f"samples-{lang}.html"
+    path.write_text(render_html(samples_run[1], lang), encoding="utf-8")
+    page = browser.new_page(viewport={"width": WIDTHS[0], "height": 900})
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    page.click("#expand-all")
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        layout = _layout(page)
+        assert layout["scrollWidth"] <= layout["innerWidth"] == width, (width, layout)
     page.close()

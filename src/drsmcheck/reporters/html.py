@@ -24,14 +24,13 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from ..model import Anomaly, Figure, Report, Suspect
 from ._common import (
     CATEGORIES,
     SEVERITIES,
-    Report,
     accepted_ids,
     baseline_info,
     check_lang,
-    figure_by_ref,
     fmt_number,
     fmt_value,
     loc,
@@ -126,7 +125,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_match": "Aucune anomalie ne correspond aux filtres.",
         "status": "Statut",
         "new": "nouvelle",
-        "accepted": "acceptée (baseline)",
+        "accepted": "acceptée",
         "justification": "Justification",
         "baseline": "Baseline",
         "stale": "Entrées de baseline obsolètes (l'anomalie n'apparaît plus)",
@@ -140,6 +139,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "text": "texte",
         "box": "encadré",
         "kind_table": "tableau",
+        "contents": "Sommaire",
+        "rules_summary": "{applied} règle(s) appliquée(s) sur {total}, {failing} en échec, "
+                         "{unevaluable} sans élément évaluable — afficher le détail",
+        "rules_none": "Aucune règle n'a contrôlé d'élément.",
+        "accepted_kpi": "acceptées (baseline)",
+        "stale_kpi": "entrées de baseline obsolètes",
+        "new_kpi": "nouvelles",
+        "counted_note": "Les anomalies acceptées par la baseline ne sont pas comptées dans "
+                        "les erreurs, avertissements et informations.",
+        "breakdown": "Répartition",
+        "accepted_col": "Acceptées",
     },
     "en": {
         "title": "drsmcheck anomaly report",
@@ -219,7 +229,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_match": "No anomaly matches the filters.",
         "status": "Status",
         "new": "new",
-        "accepted": "accepted (baseline)",
+        "accepted": "accepted",
         "justification": "Justification",
         "baseline": "Baseline",
         "stale": "Stale baseline entries (the anomaly no longer occurs)",
@@ -233,6 +243,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "text": "text",
         "box": "box",
         "kind_table": "table",
+        "contents": "Contents",
+        "rules_summary": "{applied} rule(s) applied of {total}, {failing} failing, "
+                         "{unevaluable} with no evaluable item — show the details",
+        "rules_none": "No rule checked any item.",
+        "accepted_kpi": "accepted (baseline)",
+        "stale_kpi": "stale baseline entries",
+        "new_kpi": "new",
+        "counted_note": "Anomalies the baseline accepts are not counted in the errors, "
+                        "warnings and info.",
+        "breakdown": "Breakdown",
+        "accepted_col": "Accepted",
     },
 }
 
@@ -259,6 +280,43 @@ KIND_LABELS = {
     "en": {"equation": "equation", "rollup": "roll-up", "bounds": "bounds",
            "agreement": "agreement", "objective": "objective",
            "non_numeric": "non-numeric"},
+}
+
+# Theme ids of the indicators (reference `theme:`, else the id's first segment).
+THEME_LABELS = {
+    "fr": {
+        "accompaniment": "Accompagnement des professionnels", "ald": "Affections de longue "
+        "durée (ALD)", "appliance": "Appareillage", "atmp": "Accidents du travail et maladies "
+        "professionnelles", "benefit_control": "Contrôle des prestations",
+        "caqes": "CAQES (qualité et efficience des soins)", "cmra": "Recours en CMRA",
+        "contacts": "Contacts et courriers", "coordinated_care": "Exercice coordonné",
+        "cpg": "Contrat pluriannuel de gestion (CPG)", "csam": "Conseillers service Assurance "
+        "Maladie", "digital": "Services numériques", "fraud": "Lutte contre la fraude",
+        "gdr": "Gestion du risque", "grc": "Relation client", "health_services": "Services en "
+        "santé", "ij": "Indemnités journalières", "innovation": "Innovation (article 51)",
+        "invalidity": "Invalidité", "legal": "Jurisprudence", "litigation": "Contentieux",
+        "opinion": "Avis médicaux", "pdp": "Prévention de la désinsertion professionnelle",
+        "population": "Population", "prado": "Retour à domicile (PRADO)",
+        "prestations": "Prestations", "prevention": "Prévention",
+        "provider_control": "Contrôle des professionnels de santé", "staff": "Effectifs",
+        "supply": "Offre de soins", "support": "Demandes de documentation",
+    },
+    "en": {
+        "accompaniment": "Support to health professionals", "ald": "Long-term conditions (ALD)",
+        "appliance": "Medical appliances", "atmp": "Occupational accidents and diseases",
+        "benefit_control": "Benefit control", "caqes": "CAQES (quality and efficiency of care)",
+        "cmra": "CMRA appeals", "contacts": "Contacts and mail",
+        "coordinated_care": "Coordinated care", "cpg": "Multi-year management contract (CPG)",
+        "csam": "Health-insurance service advisers", "digital": "Digital services",
+        "fraud": "Fraud control", "gdr": "Risk management", "grc": "Customer relations",
+        "health_services": "Health services", "ij": "Daily sickness allowances",
+        "innovation": "Innovation (article 51)", "invalidity": "Invalidity",
+        "legal": "Case law", "litigation": "Litigation", "opinion": "Medical opinions",
+        "pdp": "Prevention of job loss", "population": "Population",
+        "prado": "Return home from hospital (PRADO)", "prestations": "Benefits",
+        "prevention": "Prevention", "provider_control": "Control of health professionals",
+        "staff": "Staff", "supply": "Healthcare supply", "support": "Documentation requests",
+    },
 }
 
 _OBJECTIVE_RE = re.compile(r"^(cpg\..+)\.(objective|result)$")
@@ -296,6 +354,12 @@ def objective_label(objective: str, result: str) -> str:
     text = _LABEL_PREFIX_RE.sub("", result or objective)
     text = _LABEL_SUFFIX_RE.sub("", text).strip(_SEPARATORS)
     return (text[:1].upper() + text[1:]) if text else result
+
+
+def _pair_label(label: str) -> str:
+    """`CPG — résultat : taux X` → `Taux X`: the name of an objective/result pair."""
+    text = _LABEL_SUFFIX_RE.sub("", _LABEL_PREFIX_RE.sub("", label)).strip(_SEPARATORS)
+    return (text[:1].upper() + text[1:]) if text else label
 
 
 def load_entity_labels(path: Path = ENTITIES_FILE) -> dict[str, dict[str, str]]:
@@ -354,14 +418,25 @@ class _View:
         self.t = STRINGS[lang]
         self.entity_labels = entity_labels
         self.accepted = accepted_ids(report)
-        self.rule_descriptions = {str(r.get("rule")): loc(r.get("description"), lang)
-                                  for r in report.get("rules") or ()}
+        self.has_baseline = baseline_info(report) is not None
+        self.all = sorted_anomalies(report["anomalies"])
+        # what the counts count: anomalies a baseline accepts are shown, not counted
+        self.counted = [a for a in self.all if not self.is_accepted(a)]
+        self.rule_descriptions = {r["rule"]: loc(r["description"], lang)
+                                  for r in report["rules"]}
 
     # -- small helpers -------------------------------------------------------------------
+    def is_accepted(self, anomaly: Anomaly) -> bool:
+        status = anomaly.get("baseline")
+        return status == "accepted" if status is not None else anomaly["id"] in self.accepted
+
     def entity_name(self, code: Any) -> str:
         if code is None:
             return ""
         return loc(self.entity_labels.get(str(code)), self.lang)
+
+    def theme_name(self, theme: Any) -> str:
+        return THEME_LABELS[self.lang].get(str(theme), "") if theme else ""
 
     def sev(self, severity: Any) -> str:
         return SEVERITY_LABELS[self.lang].get(str(severity), str(severity))
@@ -390,48 +465,39 @@ class _View:
     # -- sections --------------------------------------------------------------------------
     def datasets(self) -> list[dict[str, Any]]:
         counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SEVERITIES, 0))
-        for a in self.report.get("anomalies") or ():
-            counts[str(a.get("dataset"))][str(a.get("severity"))] = \
-                counts[str(a.get("dataset"))].get(str(a.get("severity")), 0) + 1
-        out = []
-        for ds in self.report.get("datasets") or ():
-            out.append({
-                "id": str(ds.get("id") or ""),
-                "title": str(ds.get("title") or ""),
-                "path": str(ds.get("path") or ""),
-                "report": str(ds.get("report") or ""),
-                "figures": fmt_number(ds.get("figures"), self.lang),
-                "counts": counts.get(str(ds.get("id")), dict.fromkeys(SEVERITIES, 0)),
-            })
-        return out
+        for a in self.counted:
+            counts[a["dataset"]][a["severity"]] += 1
+        return [{
+            "id": ds["id"], "title": ds["title"] or "", "path": ds["path"] or "",
+            "report": ds["report"] or "", "figures": fmt_number(ds["figures"], self.lang),
+            "counts": counts.get(ds["id"], dict.fromkeys(SEVERITIES, 0)),
+        } for ds in self.report["datasets"]]
 
     def kpis(self) -> dict[str, Any]:
-        anomalies = list(self.report.get("anomalies") or ())
-        counts = severity_counts(anomalies)
-        summary = self.report.get("summary") or {}
+        counts = severity_counts(self.counted)
         info = baseline_info(self.report)
         kpis = {
-            "total": fmt_number(len(anomalies), self.lang),
+            "total": fmt_number(len(self.all), self.lang),
             "severities": [{"key": s, "label": SEVERITY_PLURALS[self.lang][s],
                             "value": fmt_number(counts.get(s, 0), self.lang),
                             "zero": counts.get(s, 0) == 0} for s in SEVERITIES],
-            "evaluations": fmt_number(summary.get("evaluations"), self.lang)
-            if summary.get("evaluations") is not None else None,
+            "evaluations": fmt_number(self.report["summary"]["evaluations"], self.lang),
             "baseline": None,
         }
         if info is not None:
             kpis["baseline"] = {
-                "new": fmt_number(len(anomalies) - len(self.accepted), self.lang),
-                "accepted": fmt_number(len(self.accepted), self.lang),
-                "stale": fmt_number(len(info.get("stale") or ()), self.lang),
-                "file": str(info.get("file") or ""),
+                "new": fmt_number(len(self.counted), self.lang),
+                "accepted": fmt_number(len(self.all) - len(self.counted), self.lang),
+                "stale": fmt_number(len(info["stale"]), self.lang),
+                "stale_zero": not info["stale"],
+                "file": info["file"],
             }
         return kpis
 
     def categories(self) -> list[dict[str, Any]]:
         counts: dict[str, int] = defaultdict(int)
-        for a in self.report.get("anomalies") or ():
-            counts[str(a.get("category"))] += 1
+        for a in self.counted:
+            counts[a["category"]] += 1
         keys = list(CATEGORIES) + sorted(k for k in counts if k not in CATEGORIES)
         top = max(counts.values(), default=0)
         return [{"key": k, "label": self.cat(k), "count": fmt_number(counts.get(k, 0), self.lang),
@@ -439,65 +505,72 @@ class _View:
                 for k in keys]
 
     def _group(self, key: str) -> list[dict[str, Any]]:
-        groups: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SEVERITIES, 0))
-        for a in self.report.get("anomalies") or ():
-            g = str(a.get(key) or "")
-            groups[g][str(a.get("severity"))] = groups[g].get(str(a.get("severity")), 0) + 1
+        groups: dict[str, dict[str, int]] = defaultdict(
+            lambda: dict.fromkeys((*SEVERITIES, "accepted"), 0))
+        for a in self.all:
+            group = str(a.get(key) or "")
+            groups[group]["accepted" if self.is_accepted(a) else a["severity"]] += 1
         rows = []
         for g, counts in groups.items():
-            total = sum(counts.values())
+            total = sum(counts[s] for s in SEVERITIES)
+            columns = [*SEVERITIES, "accepted"] if self.has_baseline else list(SEVERITIES)
             rows.append({
                 "key": g or self.t["none"],
-                "label": self.entity_name(g) if key == "entity" else "",
-                "counts": [{"key": s, "value": fmt_number(counts.get(s, 0), self.lang),
-                            "zero": counts.get(s, 0) == 0} for s in SEVERITIES],
+                "label": self.entity_name(g) if key == "entity" else self.theme_name(g),
+                "counts": [{"key": s, "value": fmt_number(counts[s], self.lang),
+                            "zero": counts[s] == 0} for s in columns],
                 "total": fmt_number(total, self.lang),
-                "_sort": (-total, *(-counts.get(s, 0) for s in SEVERITIES), g),
+                "_sort": (-total, *(-counts[s] for s in SEVERITIES), -counts["accepted"], g),
             })
         rows.sort(key=lambda r: r["_sort"])
         return rows
 
     def suspects(self) -> list[dict[str, Any]]:
         rows = []
-        for a in sorted_anomalies(self.report.get("anomalies") or ()):
-            suspect = a.get("suspect") or None
+        for a in self.all:
+            suspect = a["suspect"]
             figure = suspect_figure(a)
-            if not suspect or figure is None:
+            if suspect is None or figure is None:
                 continue
-            source = figure.get("source") or {}
+            source = figure["source"]
             rows.append({
-                "anomaly": str(a.get("id") or ""),
-                "severity": str(a.get("severity") or ""),
-                "severity_label": self.sev(a.get("severity")),
-                "entity": str(figure.get("entity") or a.get("entity") or ""),
-                "entity_label": self.entity_name(figure.get("entity") or a.get("entity")),
-                "period": str(figure.get("period") or a.get("period") or ""),
-                "label": loc(figure.get("label"), self.lang),
-                "indicator": str(figure.get("indicator") or ""),
-                "printed": str(figure.get("text") or ""),
-                "suggested": fmt_value(suspect.get("suggested"), figure.get("unit"), self.lang),
-                "file": str(source.get("file") or ""),
-                "line": source.get("line"),
-                "report": str(source.get("report") or ""),
-                "report_line": source.get("report_line"),
-                "reason": loc(suspect.get("reason"), self.lang),
-                "rule": str(a.get("rule") or ""),
+                "anomaly": a["id"],
+                "severity": a["severity"],
+                "severity_label": self.sev(a["severity"]),
+                "accepted": self.is_accepted(a),
+                "entity": figure["entity"] or a["entity"],
+                "entity_label": self.entity_name(figure["entity"] or a["entity"]),
+                "period": figure["period"] or a["period"],
+                "label": loc(figure["label"], self.lang),
+                "indicator": figure["indicator"],
+                "printed": figure["text"] or "",
+                "suggested": fmt_value(suspect["suggested"], figure["unit"], self.lang),
+                "file": source["file"],
+                "line": source["line"],
+                "report": source["report"] or "",
+                "report_line": source["report_line"],
+                "reason": loc(suspect["reason"], self.lang),
+                "rule": a["rule"],
             })
+        # new anomalies first: they are what the reviewer has to look at
+        rows.sort(key=lambda r: r["accepted"])
         return rows
 
-    def rules(self) -> list[dict[str, Any]]:
+    def rules(self) -> dict[str, Any]:
+        """The rules that applied (checked an item or reported an anomaly), failing first."""
+        with_anomalies = {a["rule"] for a in self.all}
+        applied = [r for r in self.report["rules"]
+                   if r["items"] > 0 or r["rule"] in with_anomalies]
+        applied.sort(key=lambda r: (-r["fails"], -r["not_evaluable"], r["rule"]))
         rows = []
-        ordered = sorted(self.report.get("rules") or (), key=lambda r: (
-            -int(r.get("fails") or 0), -int(r.get("not_evaluable") or 0), str(r.get("rule"))))
-        for r in ordered:
-            items = int(r.get("items") or 0)
-            passes, fails, ne = (int(r.get(k) or 0) for k in ("passes", "fails", "not_evaluable"))
+        for r in applied:
+            items, passes, fails, ne = r["items"], r["passes"], r["fails"], r["not_evaluable"]
             rows.append({
-                "rule": str(r.get("rule") or ""),
-                "kind": self.kind(r.get("kind")),
-                "severity": str(r.get("severity") or ""),
-                "severity_label": self.sev(r.get("severity")),
-                "description": loc(r.get("description"), self.lang),
+                "rule": r["rule"],
+                "kind": self.kind(r["kind"]),
+                "severity": r["severity"],
+                "severity_label": self.sev(r["severity"]),
+                "description": loc(r["description"], self.lang),
                 "n_items": fmt_number(items, self.lang),
                 "n_passes": fmt_number(passes, self.lang),
                 "n_fails": fmt_number(fails, self.lang),
@@ -506,103 +579,103 @@ class _View:
                 "bar": [("pass", _pct(passes, items)), ("fail", _pct(fails, items)),
                         ("ne", _pct(ne, items))],
             })
-        return rows
+        summary = self.t["rules_summary"].format(
+            applied=fmt_number(len(applied), self.lang),
+            total=fmt_number(len(self.report["rules"]), self.lang),
+            failing=fmt_number(sum(1 for r in applied if r["fails"]), self.lang),
+            unevaluable=fmt_number(sum(1 for r in applied if r["items"]
+                                       and r["items"] == r["not_evaluable"]), self.lang))
+        return {"rows": rows, "summary": summary, "applied": len(applied)}
+
+    def _figure(self, f: Figure, suspect: Suspect | None) -> dict[str, Any]:
+        source = f["source"]
+        quote_open, quote_close = ("« ", " »") if self.lang == "fr" else ("“", "”")
+        place = []
+        if source["table"] not in (None, ""):
+            place.append(f"{self.t['table']} {source['table']}")
+        if source["row"] not in (None, ""):
+            place.append(f"{self.t['row']} {quote_open}{source['row']}{quote_close}")
+        if source["column"] not in (None, ""):
+            place.append(f"{self.t['column']} {quote_open}{source['column']}{quote_close}")
+        is_suspect = suspect is not None and f["ref"] == suspect["ref"]
+        return {
+            "ref": f["ref"],
+            "indicator": f["indicator"],
+            "label": loc(f["label"], self.lang),
+            "entity": f["entity"],
+            "period": f["period"],
+            "printed": f["text"] if f["text"] is not None else "",
+            "value": fmt_value(f["value"], f["unit"], self.lang),
+            "interval": self.interval(f["lo"], f["hi"], f["unit"]) if f["lo"] != f["hi"] else "",
+            "file": source["file"],
+            "line": source["line"],
+            "report": source["report"] or "",
+            "report_line": source["report_line"],
+            "kind": self.fig_kind(source["kind"]),
+            "place": ", ".join(place),
+            "quote": source["quote"] or "",
+            "suspect": is_suspect,
+            "suggested": fmt_value(suspect["suggested"], f["unit"], self.lang)
+            if is_suspect and suspect is not None else "",
+        }
+
+    def _subject_label(self, a: Anomaly) -> str:
+        subject = a["subject"] or ""
+        if not subject:
+            return self.rule_descriptions.get(a["rule"], "")
+        for f in a["figures"]:
+            if f["indicator"] == subject:
+                return loc(f["label"], self.lang)
+        for f in a["figures"]:
+            if f["indicator"].startswith(subject + "."):
+                return _pair_label(loc(f["label"], self.lang))
+        return ""
 
     def anomalies(self) -> list[dict[str, Any]]:
         rows = []
-        for index, a in enumerate(sorted_anomalies(self.report.get("anomalies") or ())):
-            suspect = a.get("suspect") or None
-            suspect_ref = (suspect or {}).get("ref")
-            figures = []
-            for f in a.get("figures") or ():
-                source = f.get("source") or {}
-                place = []
-                if source.get("table") not in (None, ""):
-                    place.append(f"{self.t['table']} {source['table']}")
-                if source.get("row") not in (None, ""):
-                    place.append(f"{self.t['row']} « {source['row']} »" if self.lang == "fr"
-                                 else f"{self.t['row']} “{source['row']}”")
-                if source.get("column") not in (None, ""):
-                    place.append(f"{self.t['column']} « {source['column']} »" if self.lang == "fr"
-                                 else f"{self.t['column']} “{source['column']}”")
-                is_suspect = bool(suspect_ref) and f.get("ref") == suspect_ref
-                figures.append({
-                    "ref": str(f.get("ref") or ""),
-                    "indicator": str(f.get("indicator") or ""),
-                    "label": loc(f.get("label"), self.lang),
-                    "entity": str(f.get("entity") or ""),
-                    "period": str(f.get("period") or ""),
-                    "printed": str(f.get("text") if f.get("text") is not None else ""),
-                    "value": fmt_value(f.get("value"), f.get("unit"), self.lang),
-                    "interval": self.interval(f.get("lo"), f.get("hi"), f.get("unit"))
-                    if f.get("lo") != f.get("hi") else "",
-                    "file": str(source.get("file") or ""),
-                    "line": source.get("line"),
-                    "report": str(source.get("report") or ""),
-                    "report_line": source.get("report_line"),
-                    "kind": self.fig_kind(source.get("kind")),
-                    "place": ", ".join(place),
-                    "quote": str(source.get("quote") or ""),
-                    "suspect": is_suspect,
-                    "suggested": fmt_value((suspect or {}).get("suggested"), f.get("unit"),
-                                           self.lang) if is_suspect else "",
-                })
-            subject = str(a.get("subject") or "")
-            subject_label = ""
-            if subject:
-                for f in a.get("figures") or ():
-                    if f.get("indicator") == subject:
-                        subject_label = loc(f.get("label"), self.lang)
-                        break
-                else:
-                    for f in a.get("figures") or ():
-                        if str(f.get("indicator") or "").startswith(subject + "."):
-                            subject_label = _LABEL_SUFFIX_RE.sub("", loc(f.get("label"), self.lang))
-                            break
-            if not subject_label and not subject:
-                subject_label = self.rule_descriptions.get(str(a.get("rule")), "")
-            diff = _num(a.get("difference"))
-            unit = None
-            first = (a.get("figures") or [None])[0]
-            if first is not None:
-                unit = first.get("unit")
-            lhs, rhs = a.get("lhs") or {}, a.get("rhs") or {}
-            sfig = figure_by_ref(a, suspect_ref)
-            accepted = self.accepted.get(str(a.get("id")))
+        for index, a in enumerate(self.all):
+            suspect = a["suspect"]
+            diff = _num(a["difference"])
+            unit = a["figures"][0]["unit"] if a["figures"] else None
+            lhs, rhs = a["lhs"], a["rhs"]
+            sfig = suspect_figure(a)
+            accepted = self.is_accepted(a)
             rows.append({
                 "index": index,
-                "id": str(a.get("id") or ""),
-                "severity": str(a.get("severity") or ""),
-                "severity_rank": severity_rank(a.get("severity")),
-                "severity_label": self.sev(a.get("severity")),
-                "category": str(a.get("category") or ""),
-                "category_label": self.cat(a.get("category")),
-                "kind": self.kind(a.get("kind")),
-                "dataset": str(a.get("dataset") or ""),
-                "entity": str(a.get("entity") or ""),
-                "entity_label": self.entity_name(a.get("entity")),
-                "period": str(a.get("period") or ""),
-                "rule": str(a.get("rule") or ""),
-                "theme": str(a.get("theme") or ""),
-                "subject": subject,
-                "subject_label": subject_label,
-                "message": loc(a.get("message"), self.lang),
-                "relation": loc(a.get("relation"), self.lang),
+                "id": a["id"],
+                "severity": a["severity"],
+                "severity_rank": severity_rank(a["severity"]),
+                "severity_label": self.sev(a["severity"]),
+                "category": a["category"],
+                "category_label": self.cat(a["category"]),
+                "kind": self.kind(a["kind"]),
+                "dataset": a["dataset"],
+                "entity": a["entity"],
+                "entity_label": self.entity_name(a["entity"]),
+                "period": a["period"],
+                "rule": a["rule"],
+                "theme": a["theme"] or "",
+                "theme_label": self.theme_name(a["theme"]),
+                "subject": a["subject"] or "",
+                "subject_label": self._subject_label(a),
+                "message": loc(a["message"], self.lang),
+                "relation": loc(a["relation"], self.lang),
                 "difference": fmt_number(diff, self.lang, signed=True,
                                          max_decimals=2 if abs(diff) >= 1 else 3)
                 if diff is not None else self.t["none"],
                 "difference_sort": f"{abs(diff):.6f}" if diff is not None else "-1",
-                "lhs": self.interval(lhs.get("lo"), lhs.get("hi"), unit) if lhs else "",
-                "rhs": self.interval(rhs.get("lo"), rhs.get("hi"), unit) if rhs else "",
-                "figures": figures,
-                "suspect_label": loc(sfig.get("label"), self.lang) if sfig else "",
-                "suspect_printed": str(sfig.get("text") or "") if sfig else "",
-                "suggested": fmt_value((suspect or {}).get("suggested"),
-                                       sfig.get("unit") if sfig else None, self.lang)
-                if suspect else "",
-                "reason": loc((suspect or {}).get("reason"), self.lang),
-                "accepted": accepted is not None,
-                "justification": accepted or "",
+                "lhs": self.interval(lhs["lo"], lhs["hi"], unit) if lhs else "",
+                "rhs": self.interval(rhs["lo"], rhs["hi"], unit) if rhs else "",
+                "figures": [self._figure(f, suspect) for f in a["figures"]],
+                "suspect_label": loc(sfig["label"], self.lang) if sfig else "",
+                "suspect_printed": (sfig["text"] or "") if sfig else "",
+                "suggested": fmt_value(suspect["suggested"], sfig["unit"] if sfig else None,
+                                       self.lang) if suspect else "",
+                "reason": loc(suspect["reason"], self.lang) if suspect else "",
+                "accepted": accepted,
+                "new": self.has_baseline and not accepted,
+                "justification": (a.get("justification") or self.accepted.get(a["id"], ""))
+                if accepted else "",
             })
         return rows
 
@@ -610,10 +683,10 @@ class _View:
         info = baseline_info(self.report)
         if not info:
             return []
-        return [{k: ("" if e.get(k) is None else str(e.get(k)))
+        return [{k: ("" if e[k] is None else str(e[k]))
                  for k in ("id", "rule", "dataset", "entity", "period", "subject", "line",
                            "justification")}
-                for e in info.get("stale") or ()]
+                for e in info["stale"]]
 
     # -- objectives chart ----------------------------------------------------------------------
     def objective_items(self) -> list[dict[str, Any]]:
@@ -633,7 +706,7 @@ class _View:
                 if not isinstance(met, bool):
                     met = result >= objective if direction != "lower" else result <= objective
                 items[key] = {"dataset": key[0], "entity": key[1], "indicator": key[3],
-                              "label": loc(o.get("label"), self.lang) or key[3],
+                              "label": _pair_label(loc(o.get("label"), self.lang)) or key[3],
                               "unit": o.get("unit"), "objective": objective, "result": result,
                               "direction": direction, "met": met}
         else:
@@ -779,27 +852,46 @@ def render_html(
     categories_present = [c for c in list(CATEGORIES) + sorted(
         {a["category"] for a in anomalies} - set(CATEGORIES)) if any(
         a["category"] == c for a in anomalies)]
-    tool = report.get("tool") or {}
+    tool = report["tool"]
+    suspects = view.suspects()
+    chart = view.objectives_svg()
+    rules = view.rules()
+    stale = view.stale()
+    t = view.t
+    toc = [("summary", t["summary"], None), ("suspects", t["suspects"], len(suspects)),
+           ("anomalies", t["anomalies"], len(anomalies)),
+           ("breakdown", t["breakdown"], None)]
+    if chart is not None:
+        toc.append(("objectives", t["objectives"], None))
+    toc.append(("rules", t["rules"], rules["applied"]))
+    if stale:
+        toc.append(("stale", t["stale"], len(stale)))
+    group_columns = [{"key": s, "label": SEVERITY_LABELS[lang][s]} for s in SEVERITIES]
+    if view.has_baseline:
+        group_columns.append({"key": "accepted", "label": t["accepted_col"]})
     context = {
         "lang": lang,
-        "t": view.t,
+        "t": t,
         "csp": _csp(script),
         "css": Markup(css),
         "script": Markup(script),
-        "tool_name": str(tool.get("name") or "drsmcheck"),
-        "tool_version": str(tool.get("version") or ""),
-        "schema_version": str(report.get("schema_version") or ""),
+        "tool_name": tool["name"],
+        "tool_version": tool["version"],
+        "schema_version": report["schema_version"],
         "datasets": view.datasets(),
         "kpis": view.kpis(),
+        "toc": [{"id": i, "label": label, "count": None if n is None else fmt_number(n, lang)}
+                for i, label, n in toc],
         "categories": view.categories(),
         "by_entity": view._group("entity"),
         "by_theme": view._group("theme"),
-        "suspects": view.suspects(),
-        "chart": view.objectives_svg(),
-        "rules": view.rules(),
+        "group_columns": group_columns,
+        "suspects": suspects,
+        "chart": chart,
+        "rules": rules,
         "anomalies": anomalies,
-        "stale": view.stale(),
-        "has_baseline": baseline_info(report) is not None,
+        "stale": stale,
+        "has_baseline": view.has_baseline,
         "severities": [{"key": s, "label": SEVERITY_LABELS[lang][s]} for s in SEVERITIES],
         "filter_categories": [{"key": c, "label": view.cat(c)} for c in categories_present],
         "filter_entities": [{"key": e, "label": view.entity_name(e)} for e in entities],

@@ -110,11 +110,17 @@
 
   // Printing shows every detail; the previous state comes back afterwards.
   var before = null;
+  var details = Array.prototype.slice.call(document.querySelectorAll("details"));
+  var detailsBefore = null;
   window.addEventListener("beforeprint", function () {
     before = bodies.map(function (b) { return b.querySelector("tr.detail").hidden; });
     bodies.forEach(function (b) { setExpanded(b, true); });
+    detailsBefore = details.map(function (d) { return d.open; });
+    details.forEach(function (d) { d.open = true; });
   });
   window.addEventListener("afterprint", function () {
+    if (detailsBefore) { details.forEach(function (d, i) { d.open = detailsBefore[i]; }); }
+    detailsBefore = null;
     if (!before) { return; }
     bodies.forEach(function (b, i) { setExpanded(b, !before[i]); });
     before = null;

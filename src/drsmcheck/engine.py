@@ -61,6 +61,23 @@ class Run:
                             int(counts[PASS][k]), int(counts[FAIL][k]), int(counts[NA][k]))
                 for k, rule in enumerate(self.rules)]
 
+    def summaries_by_dataset(self) -> dict[str, list[RuleSummary]]:
+        """Per dataset, the counts of every rule that had items there."""
+        v = self.verdicts
+        n, nd = len(self.rules), len(self.store.datasets)
+        key = v["dataset"].astype(np.int64) * n + v["rule"]
+        counts = {s: np.bincount(key[v["status"] == s], minlength=n * nd).reshape(nd, n)
+                  for s in (PASS, FAIL, NA)}
+        out: dict[str, list[RuleSummary]] = {}
+        for d, ds in enumerate(self.store.datasets):
+            rows = []
+            for k, rule in enumerate(self.rules):
+                p, f, na = (int(counts[s][d, k]) for s in (PASS, FAIL, NA))
+                if p + f + na:
+                    rows.append(RuleSummary(rule, p + f + na, p, f, na))
+            out[ds] = rows
+        return out
+
 
 class Engine:
     """Evaluates every rule of a pack (plus the built-in non-numeric check) on the figures."""

@@ -60,6 +60,8 @@ def run(pack: RulePack, datasets: list[Dataset], figures: Any, backend: str = "n
     analysis = analyse(pack, datasets, figures)
     out = to_dict(pack, datasets, figures, analysis.run.summaries(), analysis.anomalies)
     out["objectives"] = objectives(pack, analysis.run, analysis.rows)
+    out["rules_by_dataset"] = {ds: [_rule_summary(r) for r in rows] for ds, rows in
+                               sorted(analysis.run.summaries_by_dataset().items())}
     if with_verdicts:
         out["verdicts"] = verdict_dicts(analysis.run)
     return out
@@ -146,6 +148,13 @@ def anomaly_dict(a: Anomaly, pack: RulePack) -> dict[str, Any]:
     }
 
 
+def _rule_summary(r: RuleSummary) -> dict[str, Any]:
+    return {"rule": r.rule.id, "kind": r.rule.kind, "severity": r.rule.severity,
+            "description": r.rule.description, "file": r.rule.file, "line": r.rule.line,
+            "items": r.items, "passes": r.passes, "fails": r.fails,
+            "not_evaluable": r.not_evaluable}
+
+
 def to_dict(pack: RulePack, datasets: list[Dataset], figures: Any, results: list[RuleSummary],
             anomalies: list[Anomaly]) -> dict[str, Any]:
     items = [anomaly_dict(a, pack) for a in anomalies]
@@ -154,12 +163,7 @@ def to_dict(pack: RulePack, datasets: list[Dataset], figures: Any, results: list
     by_sev = Counter(d["severity"] for d in items)
     by_cat = Counter(d["category"] for d in items)
     counts = Counter(figures["dataset"]) if len(figures) else Counter()
-    rules = [{
-        "rule": r.rule.id, "kind": r.rule.kind, "severity": r.rule.severity,
-        "description": r.rule.description, "file": r.rule.file, "line": r.rule.line,
-        "items": r.items, "passes": r.passes, "fails": r.fails,
-        "not_evaluable": r.not_evaluable,
-    } for r in results]
+    rules = [_rule_summary(r) for r in results]
     rules.sort(key=lambda d: d["rule"])
     return {
         "schema_version": SCHEMA_VERSION,

@@ -627,7 +627,7 @@ class _View:
             if f["indicator"] == subject:
                 return loc(f["label"], self.lang)
         for f in a["figures"]:
-            if f["indicator"].startswith(subject + "."):
+            if (f["indicator"] or "").startswith(subject + "."):
                 return _pair_label(loc(f["label"], self.lang))
         return ""
 

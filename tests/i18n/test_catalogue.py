@@ -21,6 +21,15 @@ def _forms(entry: str | dict[str, str]) -> list[str]:
     return list(entry.values()) if isinstance(entry, dict) else [entry]
 
 
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_catalogue_is_strict_yaml(lang: str) -> None:
+    """No duplicate key (PyYAML would keep the last silently), no alias, no tag."""
+    from drsmcheck.i18n.messages import catalogue_path
+    from drsmcheck.yamlfile import load_yaml
+
+    assert load_yaml(catalogue_path(lang))
+
+
 def test_same_keys_in_both_languages() -> None:
     fr, en = catalogue("fr"), catalogue("en")
     assert sorted(set(fr) - set(en)) == [] and sorted(set(en) - set(fr)) == []

@@ -143,3 +143,45 @@ def test_color_option() -> None:
     assert SUMMARY_FR.match(ANSI.sub("", always.stdout).splitlines()[-1])
     code, out, _ = run_cli_tty("validate", SOMME, "--color", "never", columns=100)
     assert code == 1 and not ANSI.search(out) and "ERREUR" in out
+
+
+def test_baseline_accepted_not_counted_new_marked(tmp_path, somme_json: dict) -> None:
+    (error,) = [a for a in somme_json["anomalies"] if a["severity"] == "error"]
+    baseline = tmp_path / "baseline.yaml"
+    baseline.write_text(
+        "version: 1\nanomalies:\n"
+        f"  {error['id']}:\n    rule: {error['rule']}\n    dataset: {error['dataset']}\n"
+        "    justification: \"Erratum envoyé le 2023-03-01\"\n", encoding="utf-8")
+    proc = run_cli("validate", SOMME, "--baseline", str(baseline))
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # only a new warning is left
+    lines = proc.stdout.splitlines()
+    assert "  ACCEPTÉE (erreur) md24.invoices.anomaly_rate.ratio · 80 2022 · incohérence" in lines
+    assert "    acceptée : Erratum envoyé le 2023-03-01" in lines
+    assert any(x.startswith("  AVERTISSEMENT NOUVELLE md24.overpayment.share.ratio")
+               for x in lines)
+    assert "ERREUR" not in proc.stdout
+    assert re.match(r"^1 jeu de données, 38 chiffres, \d+ évaluations — 2 anomalies : 0 erreur, "
+                    r"1 avertissement, 0 information ; 1 acceptée par la baseline$", lines[-1])
+
+
+def test_data_text_is_inert_on_the_terminal(tmp_path) -> None:
+    from packs import make_dataset, make_pack
+
+    pack = make_pack(tmp_path, """
+        rules:
+          - {id: parts, kind: equation, severity: error, description: {fr: d, en: d},
+             expr: "t.a + t.b == t.total"}
+        """)
+    ds = make_dataset(tmp_path, """
+        figures:
+          - {indicator: t.a, value: "1", line: 1, quote: "un \\e[2J effacement \\e]0;x\\a"}
+          - {indicator: t.b, value: "1", line: 2, quote: "fin\\n::error::faux"}
+          - {indicator: t.total, value: "3", line: 3, quote: q}
+        """)
+    for args in ([], ["--color", "always"]):
+        proc = run_cli("validate", str(ds), "--rules", str(pack), *args)
+        assert proc.returncode == 1, proc.stderr
+        raw = ANSI.sub("", proc.stdout)  # Rich's own styles removed: no escape may be left
+        assert "\x1b" not in raw and "\a" not in raw
+        assert "un \\e[2J effacement \\e]0;x\\x07" in raw and "« fin\\n::error::faux »" in raw
+        assert not any(line.startswith("::") for line in raw.splitlines())

@@ -43,10 +43,12 @@ def catalogue(lang: str) -> dict[str, Entry]:
     """Dotted key → template (or plural forms) for one language, loaded once."""
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
-    from ..yamlfile import load_yaml  # strict: a duplicate key is an error, not a silent override
+    import yaml
 
+    # shipped with the package, so the fast C loader; the tests load it with the strict one
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     out: dict[str, Entry] = {}
-    _flatten(load_yaml(catalogue_path(lang)), "", out)
+    _flatten(yaml.load(catalogue_path(lang).read_text(encoding="utf-8"), Loader=loader), "", out)
     return out
 
 

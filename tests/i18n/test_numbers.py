@@ -109,3 +109,37 @@ def test_ten_times_faster_than_babel() -> None:
     ours = time.perf_counter() - start
     # measured ~12-20× on the 2-core CI machine kind; 5× leaves room for a noisy neighbour
     assert babel / ours > 5, (babel, ours)
+
+
+def _babel_reporters(value: float | int, lang: str, signed: bool = False, max_decimals: int = 3,
+                     decimals: int | None = None) -> str:
+    """`reporters._common.fmt_number` as it was (Babel for every number): the reference."""
+    if isinstance(value, int):
+        number = Decimal(value)
+    else:
+        number = Decimal(repr(round(float(value), 6)))
+        number = number.normalize() if number == number.to_integral_value() else number
+    if decimals is not None:
+        pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    else:
+        pattern = "#,##0" + ("." + "#" * max_decimals if max_decimals else "")
+    text = format_decimal(number, format=pattern, locale=LOCALES[lang]).replace("-", "\u2212")
+    return "+" + text if signed and number > 0 else text
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_reporters_formatter_same_as_babel(lang: str) -> None:
+    from drsmcheck.reporters._common import fmt_number as fmt_report
+
+    rng = random.Random(4)
+    mismatches = []
+    for value, d in _sample(20_000, seed=21):
+        if abs(value) >= 1e15:  # Babel's own 28-digit context is the limit there
+            continue
+        options = rng.choice(({}, {"signed": True}, {"max_decimals": 4}, {"max_decimals": 0},
+                              {"decimals": d if d is not None else 1, "signed": True}))
+        ours, babel = fmt_report(value, lang, **options), _babel_reporters(value, lang, **options)
+        if ours != babel:
+            mismatches.append((value, options, ours, babel))
+    assert mismatches == [], mismatches[:10]
+    assert fmt_report(-1234.5, "fr") == "\u22121\u202f234,5"

@@ -68,3 +68,11 @@ def test_progress_on_a_terminal_stderr_only(tmp_path) -> None:
     proc = run_cli("validate", "samples/cpam-somme-2022", "--format", "json", "--output",
                    str(tmp_path / "s.json"))
     assert proc.stderr == f"rapport écrit dans {tmp_path / 's.json'}\n"
+
+
+def test_error_messages_are_inert(tmp_path) -> None:
+    folder = tmp_path / "bad\x1b[2Jname"
+    folder.mkdir()
+    proc = run_cli("validate", str(folder))
+    assert proc.returncode == 2
+    assert "\x1b" not in proc.stderr and "bad\\e[2Jname: no dataset.yaml" in proc.stderr

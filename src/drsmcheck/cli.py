@@ -20,6 +20,7 @@ from . import __version__
 from .errors import InputError, InputErrors
 from .i18n import LANGS, t
 from .rules import default_rules_dir, load_rules
+from .sanitize import terminal
 
 LANG_ENV = "DRSMCHECK_LANG"
 HELP_LANG = os.environ.get(LANG_ENV, "en") if os.environ.get(LANG_ENV) in LANGS else "en"
@@ -82,10 +83,15 @@ def _check_backend(backend: str, lang: str = "fr") -> None:
                          t("cli.backend_hint", lang))
 
 
+def _say(text: object) -> None:
+    """One message on stderr; data in it (file names, values) made inert line by line."""
+    typer.echo("\n".join(terminal(line) for line in str(text).split("\n")), err=True)
+
+
 def _fail(exc: InputError | InputErrors) -> None:
     errors = exc.errors if isinstance(exc, InputErrors) else [exc]
     for e in errors:
-        typer.echo(str(e), err=True)
+        _say(e)
     raise typer.Exit(2)
 
 
@@ -139,11 +145,11 @@ def validate(
     try:
         gate = prepare(format, output, output_dir, baseline)
         _check_backend(backend, code)
-        message = t("cli.progress", code, datasets=", ".join(str(p) for p in paths))
+        message = t("cli.progress", code, datasets=", ".join(terminal(p) for p in paths))
         with DelayedProgress(message, sys.stderr):
             report = run_validation(paths, rules or default_rules_dir(), backend)
     except UsageError as exc:
-        typer.echo(str(exc), err=True)
+        _say(exc)
         raise typer.Exit(2) from None
     except (InputError, InputErrors) as exc:
         _fail(exc)
@@ -152,7 +158,7 @@ def validate(
     status = finish(report, gate, code, fail_on.value, color=_use_color(color), console=layout)
     for _fmt, path in plan_outputs(gate.formats, gate.output, gate.output_dir):
         if path is not None:
-            typer.echo(t("cli.report_written", code, path=path), err=True)
+            typer.echo(t("cli.report_written", code, path=terminal(path)), err=True)
     raise typer.Exit(status)
 
 

@@ -39,8 +39,10 @@ Line = list[tuple[str, str]]  # (text, style) pieces of one logical line
 Row = tuple[int, Line, Line]  # indent, prefix (kept whole), body (wrapped after the prefix)
 
 # A number printed with spaces between its digit groups, and its unit: one unbreakable unit
-_NUMBER = re.compile(r"[-+−]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?"
-                     r"(?:[ \u00a0\u202f]?(?:%|k€|M€|€))?|[-+−]?\d+(?:[.,]\d+)?[ \u00a0\u202f](?:%|k€|M€|€)")
+# (and a difference with its word: "écart 0,52")
+_SPACE = "[ \u00a0\u202f]"
+_NUMBER = re.compile(rf"(?:(?:écart|difference) )?[-+−]?(?:\d{{1,3}}(?:{_SPACE}\d{{3}})+|\d+)(?!\d)"
+                     rf"(?:[.,]\d+)?(?:{_SPACE}?(?:%|k€|M€|€))?")
 # Private-use stand-ins for the spaces inside a number while Rich wraps (it breaks at any space)
 _GLUE = {" ": "\ue000", "\u00a0": "\ue001", "\u202f": "\ue002"}
 _UNGLUE = str.maketrans({v: k for k, v in _GLUE.items()})

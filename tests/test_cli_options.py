@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 
 from drsmcheck import __version__
 
-from support import run_cli, run_cli_tty
+from support import ROOT, drsmcheck_exe, run_cli, run_cli_tty
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def test_version_and_short_help() -> None:
@@ -36,10 +39,6 @@ def test_validate_help_says_what_each_option_does_and_the_exit_codes() -> None:
 
 
 def test_help_in_french_with_drsmcheck_lang() -> None:
-    import subprocess
-
-    from support import ROOT, drsmcheck_exe
-
     env = {**os.environ, "DRSMCHECK_LANG": "fr"}
     out = subprocess.run([drsmcheck_exe(), "validate", "-h"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120).stdout
@@ -56,18 +55,22 @@ def test_rules_check_speaks_the_run_language() -> None:
 
 
 def test_progress_on_a_terminal_stderr_only(tmp_path) -> None:
-    # samples/ takes several seconds: past the 1 s delay, the spinner shows on a terminal
-    code, out, err = run_cli_tty("validate", "samples", "--format", "json", "--output",
-                                 str(tmp_path / "r.json"), "--lang", "en", stdout_tty=False,
-                                 stderr_tty=True, columns=100)
+    somme = "samples/cpam-somme-2022"
+    out_file = tmp_path / "r.json"
+    # the delay (1 s by default) brought to 0 so that the test does not depend on speed
+    code, out, err = run_cli_tty("validate", somme, "--format", "json", "--output", str(out_file),
+                                 "--lang", "en", stdout_tty=False, stderr_tty=True, columns=100,
+                                 env={"DRSMCHECK_PROGRESS_DELAY": "0"})
     assert code == 1
-    assert "Validating samples…" in err
+    assert f"Validating {somme}…" in err and "0:00:0" in err  # spinner, text, elapsed time
     assert out == ""  # stdout untouched: the report went to the file
-    assert f"report written to {tmp_path / 'r.json'}" in err
-    # piped stderr: no spinner, only the written-file line
-    proc = run_cli("validate", "samples/cpam-somme-2022", "--format", "json", "--output",
-                   str(tmp_path / "s.json"))
-    assert proc.stderr == f"rapport écrit dans {tmp_path / 's.json'}\n"
+    assert err.rstrip().endswith(f"report written to {out_file}")
+    # a run quicker than the delay: nothing but the written-file line, even on a terminal
+    code, out, err = run_cli_tty("validate", somme, "--format", "json", "--output", str(out_file),
+                                 stdout_tty=False, stderr_tty=True, columns=100,
+                                 env={"DRSMCHECK_PROGRESS_DELAY": "600"})
+    assert ANSI.sub("", err).strip() == f"rapport écrit dans {out_file}"
+    # piped stderr (a run longer than 1 s): see test_console's test_written_files_are_named_…
 
 
 def test_error_messages_are_inert(tmp_path) -> None:

@@ -104,6 +104,14 @@ def _use_color(color: Color) -> bool | None:
     return None
 
 
+def _progress_delay() -> float:
+    """Seconds before the progress line shows: 1, or DRSMCHECK_PROGRESS_DELAY (e.g. 0 in tests)."""
+    try:
+        return max(0.0, float(os.environ.get("DRSMCHECK_PROGRESS_DELAY", "1")))
+    except ValueError:
+        return 1.0
+
+
 def _terminal_width() -> int | None:
     """The width to wrap the console report to, or None when stdout is not a terminal."""
     try:
@@ -146,7 +154,7 @@ def validate(
         gate = prepare(format, output, output_dir, baseline)
         _check_backend(backend, code)
         message = t("cli.progress", code, datasets=", ".join(terminal(p) for p in paths))
-        with DelayedProgress(message, sys.stderr):
+        with DelayedProgress(message, sys.stderr, delay=_progress_delay()):
             report = run_validation(paths, rules or default_rules_dir(), backend)
     except UsageError as exc:
         _say(exc)

@@ -230,7 +230,6 @@ def _rules_table(report: Mapping[str, Any], lang: str, width: int | None) -> Any
 def _render_rich(rows: list[Row], table_of: Mapping[str, Any] | None, lang: str,
                  summary: str | None, color: bool, width: int | None) -> str:
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
     buf = io.StringIO()
@@ -246,15 +245,20 @@ def _render_rich(rows: list[Row], table_of: Mapping[str, Any] | None, lang: str,
             out.append(_glue(piece) if wrap else piece, style or None)
         return out
 
+    # all rows as one Text printed once: one Rich render, not one per line (25 000 anomalies
+    # take seconds, not minutes); a wrapped body continues under its own start
+    lines: list[Text] = []
     for indent, prefix, body in rows:
+        head = Text(" " * indent) + text(prefix)
         if not wrap or not body:
-            con.print(Text(" " * indent) + text(prefix) + text(body))
+            lines.append(head + text(body))
             continue
-        grid = Table.grid(padding=0)
-        grid.add_column(no_wrap=True)
-        grid.add_column(overflow="fold")
-        grid.add_row(Text(" " * indent) + text(prefix), text(body))
-        con.print(grid)
+        room = max(10, (width or 0) - head.cell_len)
+        pad = Text(" " * head.cell_len)
+        for i, part in enumerate(text(body).wrap(con, room, overflow="fold")):
+            lines.append((head if i == 0 else pad) + part)
+    if lines:
+        con.print(Text("\n").join(lines), soft_wrap=True)
     if table_of is not None:
         con.print(_rules_table(table_of, lang, width))
         con.print()

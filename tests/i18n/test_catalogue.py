@@ -84,3 +84,13 @@ def test_formatting_keeps_its_old_imports() -> None:
     assert fmt_number(162062, "fr") == "162\u00a0062" and fmt_diff(11, "en") == "11"
     assert fmt_with_unit(7.35, "percent", "fr") == "7,35\u00a0%"
     assert fmt_interval(1, 2, "en") == "1.50"
+
+
+def test_every_category_and_rule_kind_has_a_label() -> None:
+    from drsmcheck.kinds import registry
+    from drsmcheck.verdicts import CATEGORIES
+
+    for lang in ("fr", "en"):
+        labels = catalogue(lang)
+        assert [c for c in CATEGORIES if f"category.{c}" not in labels] == []
+        assert [k for k in registry() if f"rule_kind.{k}" not in labels] == []

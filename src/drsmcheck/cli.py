@@ -243,11 +243,14 @@ class _PlainArgument(TyperArgument):
     def display_type_rich(self, ctx: Any) -> str | None:
         return None
 
+    def _plain_name(self) -> str:
+        return self.metavar or (self.name or "").upper()
+
     def _rich_display_name(self) -> str:
-        return self.display_name_raw + ("..." if self.nargs != 1 else "")
+        return self._plain_name() + ("..." if self.nargs != 1 else "")
 
     def _usage_display_name(self) -> str:
-        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        name = self._plain_name() if self.required else f"[{self._plain_name()}]"
         return name + ("..." if self.nargs != 1 else "")
 
 

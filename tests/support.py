@@ -70,3 +70,54 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     if proc.returncode in (0, 1):
         check_json_outputs(args, proc.stdout, cwd)
     return proc
+
+
+def run_cli_tty(*args: str, columns: int = 80, stdout_tty: bool = True, stderr_tty: bool = False,
+                env: dict[str, str] | None = None, cwd: Path = ROOT) -> tuple[int, str, str]:
+    """The CLI with stdout and/or stderr on a pseudo-terminal of `columns` columns.
+
+    Returns (exit code, stdout, stderr) with the terminal's CRLF turned back into LF.
+    """
+    import fcntl
+    import os
+    import pty
+    import select
+    import struct
+    import termios
+
+    full_env = {**os.environ, "COLUMNS": str(columns), "TERM": "xterm"}
+    full_env.pop("NO_COLOR", None)
+    full_env.update(env or {})
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    proc = subprocess.Popen(
+        [drsmcheck_exe(), *args], cwd=cwd, env=full_env, stdin=subprocess.DEVNULL,
+        stdout=slave if stdout_tty else subprocess.PIPE,
+        stderr=slave if stderr_tty else subprocess.PIPE)
+    os.close(slave)
+    tty_out = bytearray()
+    pipes = {p: bytearray() for p in (proc.stdout, proc.stderr) if p is not None}
+    open_fds = [master, *pipes]
+    while open_fds:
+        ready, _, _ = select.select(open_fds, [], [], 600)
+        if not ready:
+            proc.kill()
+            raise TimeoutError(f"drsmcheck {' '.join(args)} did not finish")
+        for fd in ready:
+            try:
+                chunk = os.read(fd if isinstance(fd, int) else fd.fileno(), 65536)
+            except OSError:  # the terminal closes with EIO once the child has exited
+                chunk = b""
+            if not chunk:
+                open_fds.remove(fd)
+                continue
+            (tty_out if fd == master else pipes[fd]).extend(chunk)
+    os.close(master)
+    code = proc.wait(timeout=600)
+    tty_text = tty_out.decode("utf-8", "replace").replace("\r\n", "\n")
+    piped = {p: b.decode("utf-8", "replace") for p, b in pipes.items()}
+    out = tty_text if stdout_tty else piped[proc.stdout]
+    err = tty_text if stderr_tty and not stdout_tty else piped.get(proc.stderr, "")
+    if stdout_tty and stderr_tty:
+        err = ""  # both on one terminal: everything is in `out`
+    return code, out, err

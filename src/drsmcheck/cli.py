@@ -1,20 +1,41 @@
-"""The `drsmcheck` command: validate datasets, lint rule packs. Exit 0 / 1 / 2 (ARCHITECTURE §7)."""
+"""The `drsmcheck` command: validate datasets, lint rule packs. Exit 0 / 1 / 2 / 3 (ARCHITECTURE §7).
+
+Help texts come from the catalogues (`drsmcheck.i18n`) in the language of `DRSMCHECK_LANG`
+(English when unset: the help is read before `--lang` is parsed); messages follow `--lang`.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperArgument
 
+from . import __version__
 from .errors import InputError, InputErrors
+from .i18n import LANGS, t
 from .rules import default_rules_dir, load_rules
+from .sanitize import terminal
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Consistency checks for the figures of DRSM / ELSM activity reports.")
-rules_app = typer.Typer(no_args_is_help=True, help="Work with rule packs.")
+LANG_ENV = "DRSMCHECK_LANG"
+HELP_LANG = os.environ.get(LANG_ENV, "en") if os.environ.get(LANG_ENV) in LANGS else "en"
+
+
+def _help(key: str) -> str:
+    return t(f"help.{key}", HELP_LANG)
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+app = typer.Typer(add_completion=False, no_args_is_help=True, context_settings=CONTEXT,
+                  rich_markup_mode=None, help=_help("app"), epilog=_help("exit_codes"),
+                  pretty_exceptions_enable=False)
+rules_app = typer.Typer(no_args_is_help=True, help=_help("rules_group"),
+                        context_settings=CONTEXT, rich_markup_mode=None)
 app.add_typer(rules_app, name="rules")
 
 
@@ -30,59 +51,127 @@ class Lang(StrEnum):
     en = "en"
 
 
-def _check_backend(backend: str) -> None:
+class Color(StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"drsmcheck {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", help=_help("version"), is_eager=True,
+                                          callback=_version)] = False,
+) -> None:
+    """Consistency checks for the figures of DRSM / ELSM activity reports."""
+
+
+LangOption = Annotated[Lang, typer.Option("--lang", help=_help("lang"), envvar=LANG_ENV,
+                                          show_envvar=False)]
+
+
+def _check_backend(backend: str, lang: str = "fr") -> None:
     """Only DuckDB runs today: the engine compiles rules to Ibis, but the Spark path has not
     been made to pass the golden tests yet, so it is refused rather than half-working."""
     if backend != "duckdb":
-        raise InputError("--backend", None, f"backend {backend!r} is not available",
-                         "use --backend duckdb (the default)")
+        raise InputError("--backend", None, t("cli.backend_unavailable", lang, backend=backend),
+                         t("cli.backend_hint", lang))
+
+
+def _say(text: object) -> None:
+    """One message on stderr; data in it (file names, values) made inert line by line."""
+    typer.echo("\n".join(terminal(line) for line in str(text).split("\n")), err=True)
 
 
 def _fail(exc: InputError | InputErrors) -> None:
     errors = exc.errors if isinstance(exc, InputErrors) else [exc]
     for e in errors:
-        typer.echo(str(e), err=True)
+        _say(e)
     raise typer.Exit(2)
 
 
-@app.command()
+def _use_color(color: Color) -> bool | None:
+    """--color: always / never, or None to let the writer ask whether stdout is a terminal."""
+    if color is Color.always:
+        return True
+    if color is Color.never or os.environ.get("NO_COLOR"):
+        return False
+    return None
+
+
+def _progress_delay() -> float:
+    """Seconds before the progress line shows: 1, or DRSMCHECK_PROGRESS_DELAY (e.g. 0 in tests)."""
+    try:
+        return max(0.0, float(os.environ.get("DRSMCHECK_PROGRESS_DELAY", "1")))
+    except ValueError:
+        return 1.0
+
+
+def _terminal_width() -> int | None:
+    """The width to wrap the console report to, or None when stdout is not a terminal."""
+    try:
+        if not sys.stdout.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    return max(20, shutil.get_terminal_size().columns)
+
+
+@app.command(epilog=_help("exit_codes"), context_settings=CONTEXT, help=_help("validate"))
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="Dataset folders or files (a folder of "
-                                                     "datasets is searched for dataset.yaml).")],
-    rules: Annotated[Path | None, typer.Option("--rules", help="Rule pack folder "
-                                               "(default: the shipped one).")] = None,
-    format: Annotated[str, typer.Option("--format", help="Comma list of console, json, html, "
-                                        "junit, sarif, github, markdown.")] = "console",
-    output: Annotated[Path | None, typer.Option("--output", help="Write the (one) format to "
-                                                "this file.")] = None,
-    output_dir: Annotated[Path | None, typer.Option("--output-dir", help="Write each format "
-                                                    "to DIR/report.<ext>.")] = None,
-    baseline: Annotated[Path | None, typer.Option("--baseline", help="Accepted anomalies "
-                                                  "(YAML): fail only on new ones.")] = None,
-    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that makes "
-                                            "the exit code 1.")] = FailOn.error,
-    lang: Annotated[Lang, typer.Option("--lang", help="Language of messages.")] = Lang.fr,
-    backend: Annotated[str, typer.Option("--backend", help="duckdb (the only backend so far)")] =
-    "duckdb",
+    paths: Annotated[list[Path], typer.Argument(help=_help("paths"), metavar="PATH",
+                                                show_default=False)],
+    rules: Annotated[Path | None, typer.Option("--rules", help=_help("rules"), metavar="DIR",
+                                               show_default=False)] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help=_help("format"),
+                                        metavar="FORMATS")] = "console",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=_help("output"),
+                                                metavar="FILE", show_default=False)] = None,
+    output_dir: Annotated[Path | None, typer.Option("--output-dir", help=_help("output_dir"),
+                                                    metavar="DIR", show_default=False)] = None,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help=_help("baseline"),
+                                                  metavar="FILE", show_default=False)] = None,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help=_help("fail_on"))] = FailOn.error,
+    lang: LangOption = Lang.fr,
+    rules_table: Annotated[bool, typer.Option("--rules-table", help=_help("rules_table"))] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=_help("verbose"))] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_help("quiet"))] = False,
+    color: Annotated[Color, typer.Option("--color", help=_help("color"))] = Color.auto,
+    backend: Annotated[str, typer.Option("--backend", help=_help("backend"),
+                                         metavar="NAME")] = "duckdb",
 ) -> None:
-    """Check datasets against the rule pack and report every anomaly."""
-    from .outputs import UsageError, finish, prepare
+    from .outputs import UsageError, finish, plan_outputs, prepare
+    from .progress import DelayedProgress
     from .report import validate as run_validation
 
+    code = lang.value
     try:
         gate = prepare(format, output, output_dir, baseline)
-        _check_backend(backend)
-        report = run_validation(paths, rules or default_rules_dir(), backend)
+        _check_backend(backend, code)
+        message = t("cli.progress", code, datasets=", ".join(terminal(p) for p in paths))
+        with DelayedProgress(message, sys.stderr, delay=_progress_delay()):
+            report = run_validation(paths, rules or default_rules_dir(), backend)
     except UsageError as exc:
-        typer.echo(str(exc), err=True)
+        _say(exc)
         raise typer.Exit(2) from None
     except (InputError, InputErrors) as exc:
         _fail(exc)
         return
-    raise typer.Exit(finish(report, gate, lang.value, fail_on.value))
+    layout = {"width": _terminal_width(), "rules_table": rules_table or verbose, "quiet": quiet}
+    status = finish(report, gate, code, fail_on.value, color=_use_color(color), console=layout)
+    for _fmt, path in plan_outputs(gate.formats, gate.output, gate.output_dir):
+        if path is not None:
+            typer.echo(t("cli.report_written", code, path=terminal(path)), err=True)
+    raise typer.Exit(status)
 
 
-baseline_app = typer.Typer(no_args_is_help=True, help="Accepted anomalies for a CI gate.")
+baseline_app = typer.Typer(no_args_is_help=True, help=_help("baseline_group"),
+                           context_settings=CONTEXT, rich_markup_mode=None)
 app.add_typer(baseline_app, name="baseline")
 
 
@@ -120,19 +209,62 @@ def baseline_create(
         typer.echo(line, err=True)
 
 
-@rules_app.command("check")
+@rules_app.command("check", help=_help("rules_check"))
 def rules_check(
-    path: Annotated[Path | None, typer.Argument(help="Rule pack folder (default: shipped).")]
-    = None,
+    path: Annotated[Path | None, typer.Argument(help=_help("rules_check_path"), metavar="DIR",
+                                                show_default=False)] = None,
+    lang: LangOption = Lang.fr,
 ) -> None:
-    """Lint a rule pack: syntax, unknown keys and indicators, with file:line and did-you-mean."""
     try:
         pack = load_rules(path or default_rules_dir())
     except (InputError, InputErrors) as exc:
         _fail(exc)
         return
-    typer.echo(f"{len(pack.rules)} rules, {len(pack.reference.indicators)} indicators, "
-               f"{len(pack.reference.entities)} entities: OK")
+    code = lang.value
+    typer.echo(t("cli.rules_ok", code, rules=t("count.rules", code, n=len(pack.rules)),
+                 indicators=t("count.indicators", code, n=len(pack.reference.indicators)),
+                 entities=t("count.entities", code, n=len(pack.reference.entities))))
+
+
+def _argv_lang(argv: list[str]) -> str:
+    """The run's language for a message printed outside any command (an internal error)."""
+    for i, arg in enumerate(argv):
+        value = arg.split("=", 1)[1] if arg.startswith("--lang=") else (
+            argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else None)
+        if value in LANGS:
+            return value
+    env = os.environ.get(LANG_ENV)
+    return env if env in LANGS else "fr"
+
+
+class _PlainArgument(TyperArgument):
+    """An argument shown as click shows it (`PATH...`, `[DIR]`), not `{PATH}... <list[Path]>`."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+    def _plain_name(self) -> str:
+        return self.metavar or (self.name or "").upper()
+
+    def _rich_display_name(self) -> str:
+        return self._plain_name() + ("..." if self.nargs != 1 else "")
+
+    def _usage_display_name(self) -> str:
+        name = self._plain_name() if self.required else f"[{self._plain_name()}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+
+def command() -> Any:
+    """The (click) command behind `app`, with plain argument names in help and usage."""
+    root = typer.main.get_command(app)
+    todo = [root]
+    while todo:
+        cmd = todo.pop()
+        for param in cmd.params:
+            if type(param) is TyperArgument:
+                param.__class__ = _PlainArgument
+        todo.extend(getattr(cmd, "commands", {}).values())
+    return root
 
 
 from .commands.report_tools import register as _register_report_tools  # noqa: E402
@@ -143,13 +275,13 @@ _register_report_tools(app)
 def main() -> None:
     """Console entry point: no traceback ever reaches the user."""
     try:
-        app()
+        command()(prog_name="drsmcheck")
     except SystemExit:
         raise
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - last line of defence, reported and exit 3
-        typer.echo(f"drsmcheck: internal error: {type(exc).__name__}: {exc}\n"
-                   "  hint: this is a bug in drsmcheck; please report it with the input",
-                   err=True)
+        lang = _argv_lang(sys.argv[1:])
+        typer.echo(t("cli.internal_error", lang, error=f"{type(exc).__name__}: {exc}") + "\n"
+                   + t("cli.internal_hint", lang), err=True)
         sys.exit(3)

@@ -89,10 +89,15 @@ def _lead_renderer(module: str) -> Callable[..., str]:
 
 def render(
     report: Mapping[str, Any], fmt: str, lang: str = "fr", *, color: bool = False,
-    fail_on: str = "error",
+    fail_on: str = "error", console: Mapping[str, Any] | None = None,
 ) -> str:
-    """One format as text (deterministic for a given report, language and options)."""
-    if fmt in ("console", "json"):
+    """One format as text (deterministic for a given report, language and options).
+
+    `console`: the console reporter's layout options (width, rules_table, quiet).
+    """
+    if fmt == "console":
+        return _lead_renderer(fmt)(report, lang=lang, color=color, **(console or {}))
+    if fmt == "json":
         return _lead_renderer(fmt)(report, lang=lang, color=color)
     if fmt == "html":
         from .reporters.html import render_html
@@ -134,6 +139,7 @@ def write_outputs(
     fail_on: str = "error",
     stdout: TextIO | None = None,
     color: bool | None = None,
+    console: Mapping[str, Any] | None = None,
 ) -> list[Path]:
     """Render every format and write it to its place; returns the files written."""
     plan = plan_outputs(formats, output, output_dir)
@@ -142,8 +148,10 @@ def write_outputs(
     for fmt, path in plan:
         use_color = bool(color) if color is not None else (
             path is None and fmt == "console" and out.isatty())
+        # a file gets the unwrapped layout whatever the terminal's width
+        layout = {**(console or {}), "width": None} if path is not None else console
         text = render(report, fmt, lang, color=use_color if path is None else False,
-                      fail_on=fail_on)
+                      fail_on=fail_on, console=layout)
         if path is None:
             out.write(text)
             out.flush()
@@ -187,13 +195,14 @@ def prepare(
 
 def finish(
     report: Mapping[str, Any], gate: Gate, lang: str, fail_on: str, *,
-    stdout: TextIO | None = None, stderr: TextIO | None = None,
+    stdout: TextIO | None = None, stderr: TextIO | None = None, color: bool | None = None,
+    console: Mapping[str, Any] | None = None,
 ) -> int:
     """Apply the baseline, write every output, say what the baseline did; the exit code."""
     if gate.baseline is not None:
         report = apply_baseline(report, gate.baseline)
     write_outputs(report, gate.formats, gate.output, gate.output_dir, lang, fail_on=fail_on,
-                  stdout=stdout)
+                  stdout=stdout, color=color, console=console)
     err = stderr if stderr is not None else sys.stderr
     info = report.get("baseline")
     if isinstance(info, Mapping):

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_decimal
+from ..i18n.numbers import fmt_decimal
 
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
@@ -154,14 +153,14 @@ def severity_counts(anomalies: Iterable[Anomaly]) -> dict[str, int]:
     return counts
 
 
-def _clean(value: float | int) -> Decimal:
-    """A float as the Decimal a human would write (no 0.30000000000000004)."""
-    if isinstance(value, bool):
-        value = int(value)
+def _positive(value: Any) -> bool:
+    """Above zero once rounded to 6 decimals, as the sign of a printed difference."""
     if isinstance(value, int):
-        return Decimal(value)
-    dec = Decimal(repr(round(float(value), 6)))
-    return dec.normalize() if dec == dec.to_integral_value() else dec
+        return value > 0
+    try:
+        return round(float(value), 6) > 0
+    except (TypeError, ValueError, OverflowError):
+        return False
 
 
 def fmt_number(
@@ -170,22 +169,18 @@ def fmt_number(
 ) -> str:
     """Format a number the way the language writes it: `162 062`, `71,9` (fr), `162,062` (en).
 
-    Babel formats; French uses a narrow no-break space (U+202F) as thousands separator.
+    The one formatter (`drsmcheck.i18n.numbers.fmt_decimal`, Babel's symbols at f-string
+    speed); French uses a narrow no-break space (U+202F) as thousands separator here.
     Negative numbers use a real minus sign (U+2212).
     """
     if value is None or isinstance(value, str):
         return "" if value is None else value
     try:
-        number = _clean(value)
+        text = fmt_decimal(value, check_lang(lang), decimals=decimals, max_decimals=max_decimals)
     except (ValueError, ArithmeticError, TypeError):
         return str(value)
-    if decimals is not None:
-        pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    else:
-        pattern = "#,##0" + ("." + "#" * max_decimals if max_decimals else "")
-    text = format_decimal(number, format=pattern, locale=LOCALES[check_lang(lang)])
     text = text.replace("-", "\u2212")
-    if signed and number > 0:
+    if signed and _positive(value):
         text = "+" + text
     return text
 

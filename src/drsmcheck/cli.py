@@ -10,12 +10,17 @@ from typing import Annotated
 import typer
 
 from .errors import InputError, InputErrors
-from .rules import default_rules_dir, load_rules
+from .pack import load_pack
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Consistency checks for the figures of DRSM / ELSM activity reports.")
 rules_app = typer.Typer(no_args_is_help=True, help="Work with rule packs.")
 app.add_typer(rules_app, name="rules")
+
+
+# `--rules DIR` extends the shipped pack; this flag (or `extend: false` in DIR/pack.yaml) drops it
+NoDefaultRules = Annotated[bool, typer.Option(
+    "--no-default-rules", help="Do not load the shipped rule pack under --rules.")]
 
 
 class FailOn(StrEnum):
@@ -49,8 +54,8 @@ def _fail(exc: InputError | InputErrors) -> None:
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="Dataset folders or files (a folder of "
                                                      "datasets is searched for dataset.yaml).")],
-    rules: Annotated[Path | None, typer.Option("--rules", help="Rule pack folder "
-                                               "(default: the shipped one).")] = None,
+    rules: Annotated[Path | None, typer.Option("--rules", help="Your rule pack folder: it "
+                                               "extends the shipped one.")] = None,
     format: Annotated[str, typer.Option("--format", help="Comma list of console, json, html, "
                                         "junit, sarif, github, markdown.")] = "console",
     output: Annotated[Path | None, typer.Option("--output", help="Write the (one) format to "
@@ -64,6 +69,7 @@ def validate(
     lang: Annotated[Lang, typer.Option("--lang", help="Language of messages.")] = Lang.fr,
     backend: Annotated[str, typer.Option("--backend", help="duckdb (the only backend so far)")] =
     "duckdb",
+    no_default_rules: NoDefaultRules = False,
 ) -> None:
     """Check datasets against the rule pack and report every anomaly."""
     from .outputs import UsageError, finish, prepare
@@ -72,7 +78,7 @@ def validate(
     try:
         gate = prepare(format, output, output_dir, baseline)
         _check_backend(backend)
-        report = run_validation(paths, rules or default_rules_dir(), backend)
+        report = run_validation(paths, load_pack(rules, defaults=not no_default_rules), backend)
     except UsageError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
@@ -101,6 +107,7 @@ def baseline_create(
     rules: Annotated[Path | None, typer.Option("--rules", help="Rule pack folder.")] = None,
     lang: Annotated[Lang, typer.Option("--lang", help="Language of messages.")] = Lang.fr,
     backend: Annotated[str, typer.Option("--backend", help="duckdb (the only backend so far)")] = "duckdb",
+    no_default_rules: NoDefaultRules = False,
 ) -> None:
     """Record current anomalies as accepted; each needs a justification before the gate uses it."""
     from .baseline import Selection, check_justification, summary_lines, write_baseline
@@ -110,7 +117,7 @@ def baseline_create(
         reason = check_justification(justification) if justification is not None else None
         selection = Selection.parse(select or ())
         _check_backend(backend)
-        report = run_validation(paths, rules or default_rules_dir(), backend)
+        report = run_validation(paths, load_pack(rules, defaults=not no_default_rules), backend)
         written = write_baseline(report, output, lang.value, justification=reason,
                                  select=selection)
     except (InputError, InputErrors) as exc:
@@ -120,24 +127,11 @@ def baseline_create(
         typer.echo(line, err=True)
 
 
-@rules_app.command("check")
-def rules_check(
-    path: Annotated[Path | None, typer.Argument(help="Rule pack folder (default: shipped).")]
-    = None,
-) -> None:
-    """Lint a rule pack: syntax, unknown keys and indicators, with file:line and did-you-mean."""
-    try:
-        pack = load_rules(path or default_rules_dir())
-    except (InputError, InputErrors) as exc:
-        _fail(exc)
-        return
-    typer.echo(f"{len(pack.rules)} rules, {len(pack.reference.indicators)} indicators, "
-               f"{len(pack.reference.entities)} entities: OK")
-
-
 from .commands.report_tools import register as _register_report_tools  # noqa: E402
+from .commands.rules import register as _register_rules_commands  # noqa: E402
 
 _register_report_tools(app)
+_register_rules_commands(app, rules_app)
 
 
 def main() -> None:

@@ -63,6 +63,9 @@ class RulePack:
     path: Path
     reference: Reference
     rules: list[Rule]
+    layers: list[Path] = field(default_factory=list)       # packs loaded, first to last
+    overridden: dict[str, str] = field(default_factory=dict)  # rule id → the file:line replaced
+    disabled: list[str] = field(default_factory=list)
 
 
 def parse_rule(spec: Any, file: str, ref: Reference) -> Rule:

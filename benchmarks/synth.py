@@ -73,7 +73,7 @@ class Corruption:
 
 
 def load_tree(path: Path = ENTITIES_YAML) -> dict[str, dict[str, list[str]]]:
-    """The named hierarchies of benchmarks/entities.yaml (the 35-entity tree): {hierarchy: {parent: [children]}}."""
+    """The hierarchies of benchmarks/entities.yaml (35 entities): {hierarchy: {parent: [children]}}."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return {h: {str(p): [str(c) for c in cs] for p, cs in tree.items()}
             for h, tree in data["hierarchies"].items()}

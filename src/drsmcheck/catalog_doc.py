@@ -168,7 +168,7 @@ def reference_markdown(pack: RulePack) -> str:
     out = ["# Rule reference",
            "",
            "<!-- Generated from the shipped rule pack by `drsmcheck rules doc --output "
-           "docs/RULES.md`; do not edit by hand (tests/test_rule_reference.py checks it). -->",
+           "docs/RULES.md`; do not edit by hand (tests/commands/test_rules.py checks it). -->",
            "",
            f"{len(pack.rules)} rules and {len(ref.indicators)} indicators, by theme; "
            f"{len(ref.entities)} entities in {len(ref.hierarchies)} hierarchies "

@@ -176,9 +176,17 @@ def raise_all(errors: list[InputError]) -> None:
 
 
 def _display(path: Path, rules_dir: Path) -> str:
+    """Relative to the working directory; outside it (the installed shipped pack), relative
+    to the pack's parent, like the reference files: `rules/checks/ald.yaml`."""
     from .loader import display_path
 
-    return display_path(path)
+    shown = display_path(path)
+    if Path(shown).is_absolute():
+        try:
+            return path.resolve().relative_to(rules_dir.resolve().parent).as_posix()
+        except ValueError:
+            return shown
+    return shown
 
 
 def default_rules_dir() -> Path:

@@ -31,8 +31,8 @@ def strength_of(rule: Rule) -> str:
         return "bounds"
     if rule.kind == "rollup":
         return "inequality" if rule.mode == "partial_null" else "equality"
-    if rule.kind == "agreement":
-        return "equality"
+    if rule.kind in ("agreement", "objective"):
+        return "equality"  # objective: only its recomputed attainment rates are linked
     if rule.kind == "equation":
         return "equality" if _all_equalities(rule.ast) else "inequality"
     return "inequality"
@@ -94,6 +94,8 @@ def compute_links(figures: pd.DataFrame, pack: RulePack) -> pd.DataFrame:
                 out += [(r["ref"], rule.id, strength, _status(ok)) for r in group]
         elif rule.kind == "rollup":
             _rollup(rule, pack, records, strength, out)
+        elif rule.kind == "objective":
+            _attainment(rule, records, out)
     return pd.DataFrame(out, columns=["ref", "rule", "strength", "status"])
 
 
@@ -120,6 +122,31 @@ def _equation(rule: Rule, records: dict, known: list[str], strength: str, out: l
         if globs and not any(E.expand_glob(g, list(rec)) for g in globs):
             ok = None
         out += [(r["ref"], rule.id, strength, _status(ok)) for r in read + read_prev]
+
+
+def _attainment(rule: Rule, records: dict, out: list) -> None:
+    """An attainment rate printed beside its objective and result is recomputed (an
+    equality: result / objective, or objective / result when lower is better); the pair
+    alone is only compared (a missed objective is information, not an inconsistency)."""
+    for (_ds, ent, per), rec in records.items():
+        if not _selected(rule, ent, per):
+            continue
+        for ind, o in rec.items():
+            if not ind.endswith(".objective") or not rule.matches_indicator(ind):
+                continue
+            base = ind[: -len(".objective")]
+            r, a = rec.get(base + ".result"), rec.get(base + ".attainment")
+            if r is None or a is None:
+                continue
+            oi, ri, ai = _interval(o), _interval(r), _interval(a)
+            if oi is None or ri is None or ai is None or oi.lo <= 0 or ri.lo <= 0:
+                status = "na"
+            else:
+                ratios = [(100 * ri.lo / oi.hi, 100 * ri.hi / oi.lo),
+                          (100 * oi.lo / ri.hi, 100 * oi.hi / ri.lo)]
+                status = _status(any(ai.lo <= hi + 1e-9 and lo <= ai.hi + 1e-9
+                                     for lo, hi in ratios))
+            out += [(x["ref"], rule.id, "equality", status) for x in (o, r, a)]
 
 
 def _selected(rule: Rule, ent: str, per: str) -> bool:

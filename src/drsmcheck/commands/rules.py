@@ -56,8 +56,9 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
                                                     "shipped pack alone).")] = None,
         no_default_rules: NoDefaultOpt = False,
     ) -> None:
-        """Lint a rule pack (with the packs it extends): syntax, unknown keys and indicators,
-        an indicator or a rule id defined twice, with file:line and did-you-mean."""
+        """Lint a rule pack with the packs it extends: file:line and did-you-mean.
+
+        Syntax, unknown keys and indicators, an indicator or a rule id defined twice."""
         pack = _pack(path, no_default_rules)
         layers = ", ".join(str(p) for p in pack.layers) or str(pack.path)
         typer.echo(f"{len(pack.rules)} rules, {len(pack.reference.indicators)} indicators, "
@@ -168,8 +169,9 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
         rules: RulesOpt = None,
         no_default_rules: NoDefaultOpt = False,
     ) -> None:
-        """Rule coverage: which figures an equality checks, which only an inequality or a
-        bound, which nothing (per dataset, table and indicator)."""
+        """Rule coverage: which figures an equality pins, which only an inequality or a bound.
+
+        Per dataset, table and indicator; --fail-under makes it a CI gate."""
         from ..coverage import compute_coverage, render_console
         from ..coverage_links import links_for
 

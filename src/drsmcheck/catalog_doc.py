@@ -149,7 +149,7 @@ def explain(rule: Rule, pack: RulePack, lang: str = "en") -> str:
     return "\n".join(lines)
 
 
-# -- the rule reference (docs/RULES.md) ---------------------------------------------------------
+# -- the rule reference (docs/RULE_PACK.md) ---------------------------------------------------------
 
 def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
@@ -165,10 +165,10 @@ def reference_markdown(pack: RulePack) -> str:
     for ind in ref.indicators.values():
         inds_by.setdefault(ind.theme, []).append(ind)
     themes = sorted(set(rules_by) | set(inds_by), key=lambda t: (t != "core", t))
-    out = ["# Rule reference",
+    out = ["# Rule pack reference",
            "",
            "<!-- Generated from the shipped rule pack by `drsmcheck rules doc --output "
-           "docs/RULES.md`; do not edit by hand (tests/commands/test_rules.py checks it). -->",
+           "docs/RULE_PACK.md`; do not edit by hand (tests/commands/test_rules.py checks it). -->",
            "",
            f"{len(pack.rules)} rules and {len(ref.indicators)} indicators, by theme; "
            f"{len(ref.entities)} entities in {len(ref.hierarchies)} hierarchies "

@@ -170,8 +170,17 @@ def resolve_layers(rules: Path | None = None, *, defaults: bool = True,
 
 
 def load_layers(layers: Layers) -> RulePack:
-    """Load every layer into one pack: references first (rules of any layer may use any
-    indicator), then rules; a later rule with an earlier id overrides it; then disable."""
+    """Load every layer into one pack (cached by the layers' content), then disable rules."""
+    from .plancache import cached
+
+    pack = cached(list(layers.packs), lambda: _build(layers.packs))
+    return _disable(pack, layers.disable)
+
+
+def _build(packs: list[Path]) -> RulePack:
+    """References first (rules of any layer may use any indicator), then rules; a later rule
+    with an earlier id overrides it."""
+    layers = Layers(packs=packs)
     ref = Reference()
     first = layers.packs[0]
     errors: list[InputError] = []
@@ -191,8 +200,18 @@ def load_layers(layers: Layers) -> RulePack:
                 overrides[rule.id] = rules[rule.id]
             rules[rule.id] = rule
     raise_all(errors)
+    pack = RulePack(path=layers.packs[-1] if len(layers.packs) > 1 else first, reference=ref,
+                    rules=list(rules.values()))
+    pack.layers = list(layers.packs)
+    pack.overridden = {rid: f"{r.file}:{r.line}" for rid, r in sorted(overrides.items())}
+    return pack
+
+
+def _disable(pack: RulePack, disable: list[Disable]) -> RulePack:
+    rules = {r.id: r for r in pack.rules}
+    errors: list[InputError] = []
     disabled: list[str] = []
-    for d in layers.disable:
+    for d in disable:
         if d.id not in rules:
             errors.append(InputError(d.file, d.line, f"cannot disable unknown rule {d.id!r}",
                                      did_you_mean(d.id, rules) or "`drsmcheck rules list` "
@@ -201,10 +220,7 @@ def load_layers(layers: Layers) -> RulePack:
         del rules[d.id]
         disabled.append(d.id)
     raise_all(errors)
-    pack = RulePack(path=layers.packs[-1] if len(layers.packs) > 1 else first, reference=ref,
-                    rules=list(rules.values()))
-    pack.layers = list(layers.packs)
-    pack.overridden = {rid: f"{r.file}:{r.line}" for rid, r in sorted(overrides.items())}
+    pack.rules = list(rules.values())
     pack.disabled = sorted(disabled)
     return pack
 

@@ -82,7 +82,7 @@ def test_indicators_search_nothing() -> None:
 def test_rule_reference_in_docs_is_up_to_date() -> None:
     out = cli("rules", "doc")
     assert out.exit_code == 0
-    on_disk = (ROOT / "docs" / "RULES.md").read_text(encoding="utf-8")
-    assert out.stdout == on_disk, ("docs/RULES.md is stale: run "
-                                   "`drsmcheck rules doc --output docs/RULES.md`")
+    on_disk = (ROOT / "docs" / "RULE_PACK.md").read_text(encoding="utf-8")
+    assert out.stdout == on_disk, ("docs/RULE_PACK.md is stale: run "
+                                   "`drsmcheck rules doc --output docs/RULE_PACK.md`")
     assert "| `ald.admission.parts` | equation | error |" in on_disk

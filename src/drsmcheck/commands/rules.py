@@ -45,6 +45,21 @@ def _pack(rules: Path | None, no_default: bool) -> RulePack:
         raise  # unreachable: _fail exits
 
 
+def _links(paths: list[Path], pack: RulePack):  # -> (figures, links) DataFrames
+    """Load the datasets like `validate`, run the engine, and take its coverage links."""
+    import pandas as pd
+
+    from ..loader import load_figures
+    from ..report import analyse, coverage_links
+    from ..schema import validate_figures
+
+    datasets, figures = load_figures(paths, pack.reference)
+    figures = validate_figures(figures, pack.reference)
+    if not len(figures):
+        return figures, pd.DataFrame(columns=["ref", "rule", "strength", "status"])
+    return figures, coverage_links(analyse(pack, datasets, figures))
+
+
 def register(app: typer.Typer, rules_app: typer.Typer) -> None:
     """Add the commands to the main app and its `rules` group."""
     indicators_app = typer.Typer(no_args_is_help=True, help="Find indicators of the catalog.")
@@ -173,14 +188,13 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
 
         Per dataset, table and indicator; --fail-under makes it a CI gate."""
         from ..coverage import compute_coverage, render_console
-        from ..coverage_links import links_for
 
         if format not in ("console", "json"):
             typer.echo(f"--format: unknown format {format!r}\n  hint: console or json", err=True)
             raise typer.Exit(2)
         pack = _pack(rules, no_default_rules)
         try:
-            figures, links = links_for(paths, pack)
+            figures, links = _links(paths, pack)
         except (InputError, InputErrors) as exc:
             _fail(exc)
             return

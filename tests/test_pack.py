@@ -178,3 +178,25 @@ def test_unknown_indicator_hint_shows_the_yaml_to_add(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert ("hint: declare it in your own pack's reference/indicators/zzz.yaml: indicators: "
             '{zzz.new_thing: {fr: "…", en: "…", unit: count, additive: true}}') in proc.stderr
+
+
+def test_unknown_hierarchy_hint_shows_the_yaml_to_add(tmp_path: Path) -> None:
+    write(tmp_path / "mine" / "checks" / "r.yaml", """
+        rules:
+          - {id: my.up, kind: rollup, severity: error, description: {fr: r, en: r},
+             hierarchies: [cpam_zones]}
+        """)
+    proc = run_cli("rules", "check", "mine", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "mine/checks/r.yaml:3: unknown hierarchy 'cpam_zones'" in proc.stderr
+    assert ("hint: declare it in your own pack's reference/entities.yaml: hierarchies: "
+            "{cpam_zones: {PARENT: [CHILD, …]}}") in proc.stderr
+
+
+def test_a_bad_project_config_key_is_reported_with_its_line(tmp_path: Path) -> None:
+    write(tmp_path / "drsmcheck.yaml", "rules: []\ndisabel: [bounds.count]\n")
+    proc = run_cli("rules", "check", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("drsmcheck.yaml:2: unknown key")
+    assert "drsmcheck.yaml:2: unknown key 'disabel'" in proc.stderr
+    assert "did you mean 'disable'?" in proc.stderr

@@ -71,9 +71,11 @@ def _pyproject(path: Path) -> dict[str, Any]:
 
 def _read_config(path: Path) -> tuple[dict[str, Any], str]:
     """The config mapping and its display name; a pyproject table has no line numbers."""
+    from .loader import display_path
+
     if path.name == "pyproject.toml":
         table = _pyproject(path)["tool"]["drsmcheck"]
-        display = f"{path} [tool.drsmcheck]"
+        display = f"{display_path(path)} [tool.drsmcheck]"
         if not isinstance(table, dict):
             raise InputError(display, None, "[tool.drsmcheck] must be a table")
         unknown = sorted(set(table) - CONFIG_KEYS)
@@ -82,7 +84,7 @@ def _read_config(path: Path) -> tuple[dict[str, Any], str]:
                              did_you_mean(unknown[0], CONFIG_KEYS) or
                              f"keys: {', '.join(sorted(CONFIG_KEYS))}")
         return table, display
-    display = str(path)
+    display = display_path(path)
     data = load_yaml(path, display)
     if data is None:
         return {}, display

@@ -75,8 +75,11 @@ def example(rule: Rule, ref: Reference, lang: str = "en") -> list[tuple[str, str
         return None
     env_ids = [i for i in rule_indicators(rule, ref) if i != target]
     values = {i: Interval.point(_seed_value(i, ref, k)) for k, i in enumerate(env_ids)}
+    # prev(x): the previous period's figure, a quarter higher than this period's
+    prev = {i: Interval.point(values[i].mid * 1.25 if i in values else _seed_value(i, ref, 0))
+            for i in rule.needed_prev}
     try:
-        got = eval_num(other, Env(values, values, sorted(ref.indicators)))
+        got = eval_num(other, Env(values, prev, sorted(ref.indicators)))
     except (ZeroDivisionError, TypeError, ValueError):
         return None
     if got is None:
@@ -100,6 +103,10 @@ def example(rule: Rule, ref: Reference, lang: str = "en") -> list[tuple[str, str
                              0 if ref.indicators[i].unit == "count" else decimals))
            for i in env_ids if i in values]
     out.append((target, fmt_with_unit(round(v, decimals), unit, lang, decimals)))
+    out += [(f"{i}  # previous period", fmt_with_unit(iv.mid, ref.indicators[i].unit, lang,
+                                                     0 if ref.indicators[i].unit == "count"
+                                                     else decimals))
+            for i, iv in prev.items()]
     return sorted(out)
 
 
@@ -127,7 +134,10 @@ def explain(rule: Rule, pack: RulePack, lang: str = "en") -> str:
     lines += ["", "example:"]
     if ex:
         lines.append("  figures of one entity and period on which the rule holds:")
-        lines += [f"    - {{indicator: {i}, value: \"{v}\"}}" for i, v in ex]
+        for i, v in ex:
+            ident, _, note = i.partition("  # ")
+            lines.append(f"    - {{indicator: {ident}, value: \"{v}\"}}"
+                         + (f"  # {note}" if note else ""))
     elif rule.kind == "equation":
         lines.append("  any entity and period printing these indicators")
     elif rule.kind == "rollup":

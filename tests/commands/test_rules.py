@@ -86,3 +86,11 @@ def test_rule_reference_in_docs_is_up_to_date() -> None:
     assert out.stdout == on_disk, ("docs/RULE_PACK.md is stale: run "
                                    "`drsmcheck rules doc --output docs/RULE_PACK.md`")
     assert "| `ald.admission.parts` | equation | error |" in on_disk
+
+
+def test_rules_explain_example_with_the_previous_period() -> None:
+    text = cli("rules", "explain", "opinion.total.decline.ratio").stdout
+    # decline = 100 × (1 − 1 200 / 1 500) = 20 %
+    assert '{indicator: opinion.total, value: "1\u00a0200"}' in text
+    assert '{indicator: opinion.total, value: "1\u00a0500"}  # previous period' in text
+    assert '{indicator: opinion.total.decline, value: "20,0 %"}' in text

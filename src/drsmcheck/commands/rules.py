@@ -71,9 +71,8 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
                                                     "shipped pack alone).")] = None,
         no_default_rules: NoDefaultOpt = False,
     ) -> None:
-        """Lint a rule pack with the packs it extends: file:line and did-you-mean.
-
-        Syntax, unknown keys and indicators, an indicator or a rule id defined twice."""
+        """Lint a rule pack (with the packs it extends): syntax, unknown keys and indicators,
+        an indicator or a rule id defined twice, with file:line and did-you-mean."""
         pack = _pack(path, no_default_rules)
         layers = ", ".join(str(p) for p in pack.layers) or str(pack.path)
         typer.echo(f"{len(pack.rules)} rules, {len(pack.reference.indicators)} indicators, "
@@ -184,9 +183,8 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
         rules: RulesOpt = None,
         no_default_rules: NoDefaultOpt = False,
     ) -> None:
-        """Rule coverage: which figures an equality pins, which only an inequality or a bound.
-
-        Per dataset, table and indicator; --fail-under makes it a CI gate."""
+        """Rule coverage: which figures an equality checks, which only an inequality or a
+        bound, which nothing (per dataset, table and indicator)."""
         from ..coverage import compute_coverage, render_console
 
         if format not in ("console", "json"):

@@ -15,7 +15,7 @@ M€ is the rounded sum of exact amounts, not the sum of the children's rounded 
 naive equality check fails where the printed figures are all correct). Figures are written as
 printed in a French report (`"24 619"` with a space, NBSP or narrow NBSP thousands separator,
 `"71,9 %"`, `"13,74 M€"`) in the long CSV format of docs/FORMATS.md §1, one folder per dataset,
-beside a tiny rule pack (`rules/`: the shipped entities.yaml, a generated indicator catalog and
+beside a tiny rule pack (`rules/`: benchmarks/entities.yaml, a generated indicator catalog and
 checks) and `manifest.json` (the injected corruptions, the catalog, the tree).
 
 About 1 % of the figures are corrupted like a typist would (one digit replaced, or two adjacent
@@ -37,7 +37,7 @@ import numpy as np
 import yaml
 
 HERE = Path(__file__).resolve().parent
-ENTITIES_YAML = HERE.parent / "rules" / "reference" / "entities.yaml"
+ENTITIES_YAML = HERE / "entities.yaml"  # frozen: sizes stay comparable across pack changes
 
 THEME_NAMES = [
     "ald_admission", "ald_extension", "sick_leave", "atmp_relapse", "disability",
@@ -73,7 +73,7 @@ class Corruption:
 
 
 def load_tree(path: Path = ENTITIES_YAML) -> dict[str, dict[str, list[str]]]:
-    """The named hierarchies of the shipped entities.yaml: {hierarchy: {parent: [children]}}."""
+    """The hierarchies of benchmarks/entities.yaml (35 entities): {hierarchy: {parent: [children]}}."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return {h: {str(p): [str(c) for c in cs] for p, cs in tree.items()}
             for h, tree in data["hierarchies"].items()}

@@ -40,6 +40,7 @@ def make_pack(tmp: Path, checks: str, indicators: str = INDICATORS) -> Path:
                 pack / "reference" / "entities.yaml")
     write(pack / "reference" / "indicators" / "t.yaml", indicators)
     write(pack / "checks" / "t.yaml", checks)
+    write(pack / "pack.yaml", "extend: false  # a test pack stands alone\n")
     return pack
 
 

@@ -19,7 +19,7 @@ from typer.core import TyperArgument
 from . import __version__
 from .errors import InputError, InputErrors
 from .i18n import LANGS, t
-from .rules import default_rules_dir, load_rules
+from .pack import load_pack
 from .sanitize import terminal
 
 LANG_ENV = "DRSMCHECK_LANG"
@@ -37,6 +37,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, context_settings=C
 rules_app = typer.Typer(no_args_is_help=True, help=_help("rules_group"),
                         context_settings=CONTEXT, rich_markup_mode=None)
 app.add_typer(rules_app, name="rules")
+
+
+# `--rules DIR` extends the shipped pack; this flag (or `extend: false` in DIR/pack.yaml) drops it
+NoDefaultRules = Annotated[bool, typer.Option(
+    "--no-default-rules", help="Do not load the shipped rule pack under --rules.")]
 
 
 class FailOn(StrEnum):
@@ -144,6 +149,7 @@ def validate(
     color: Annotated[Color, typer.Option("--color", help=_help("color"))] = Color.auto,
     backend: Annotated[str, typer.Option("--backend", help=_help("backend"),
                                          metavar="NAME")] = "duckdb",
+    no_default_rules: NoDefaultRules = False,
 ) -> None:
     from .outputs import UsageError, finish, plan_outputs, prepare
     from .progress import DelayedProgress
@@ -155,7 +161,8 @@ def validate(
         _check_backend(backend, code)
         message = t("cli.progress", code, datasets=", ".join(terminal(p) for p in paths))
         with DelayedProgress(message, sys.stderr, delay=_progress_delay()):
-            report = run_validation(paths, rules or default_rules_dir(), backend)
+            report = run_validation(paths, load_pack(rules, defaults=not no_default_rules),
+                                        backend)
     except UsageError as exc:
         _say(exc)
         raise typer.Exit(2) from None
@@ -190,6 +197,7 @@ def baseline_create(
     rules: Annotated[Path | None, typer.Option("--rules", help="Rule pack folder.")] = None,
     lang: Annotated[Lang, typer.Option("--lang", help="Language of messages.")] = Lang.fr,
     backend: Annotated[str, typer.Option("--backend", help="duckdb (the only backend so far)")] = "duckdb",
+    no_default_rules: NoDefaultRules = False,
 ) -> None:
     """Record current anomalies as accepted; each needs a justification before the gate uses it."""
     from .baseline import Selection, check_justification, summary_lines, write_baseline
@@ -199,7 +207,7 @@ def baseline_create(
         reason = check_justification(justification) if justification is not None else None
         selection = Selection.parse(select or ())
         _check_backend(backend)
-        report = run_validation(paths, rules or default_rules_dir(), backend)
+        report = run_validation(paths, load_pack(rules, defaults=not no_default_rules), backend)
         written = write_baseline(report, output, lang.value, justification=reason,
                                  select=selection)
     except (InputError, InputErrors) as exc:
@@ -207,23 +215,6 @@ def baseline_create(
         return
     for line in summary_lines(written, str(output), lang.value):
         typer.echo(line, err=True)
-
-
-@rules_app.command("check", help=_help("rules_check"))
-def rules_check(
-    path: Annotated[Path | None, typer.Argument(help=_help("rules_check_path"), metavar="DIR",
-                                                show_default=False)] = None,
-    lang: LangOption = Lang.fr,
-) -> None:
-    try:
-        pack = load_rules(path or default_rules_dir())
-    except (InputError, InputErrors) as exc:
-        _fail(exc)
-        return
-    code = lang.value
-    typer.echo(t("cli.rules_ok", code, rules=t("count.rules", code, n=len(pack.rules)),
-                 indicators=t("count.indicators", code, n=len(pack.reference.indicators)),
-                 entities=t("count.entities", code, n=len(pack.reference.entities))))
 
 
 def _argv_lang(argv: list[str]) -> str:
@@ -268,8 +259,10 @@ def command() -> Any:
 
 
 from .commands.report_tools import register as _register_report_tools  # noqa: E402
+from .commands.rules import register as _register_rules_commands  # noqa: E402
 
 _register_report_tools(app)
+_register_rules_commands(app, rules_app)
 
 
 def main() -> None:

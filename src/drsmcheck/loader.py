@@ -20,7 +20,7 @@ from .errors import InputError
 from .figures import KINDS, NAMES, make_figure
 from .figures import frame as figures_frame
 from .numbers import NumberFormatError, parse_number
-from .reference import Reference
+from .reference import UNITS, Reference, declare_entity_hint, declare_indicator_hint
 from .yamlfile import LDict, check_keys, did_you_mean, file_kind, load_yaml, read_text
 
 EXCLUDED_FILES = {"expected.yaml", "expected.yml"}
@@ -83,14 +83,14 @@ class _Builder:
         if ind is None:
             raise InputError(file, line, f"unknown indicator {indicator!r}",
                              did_you_mean(indicator, self.ref.indicators) or
-                             "declare it in the rule pack's reference/indicators/")
+                             declare_indicator_hint(indicator, unit if unit in UNITS else "count"))
         if entity not in self.ref.entities:
             padded = entity.zfill(2) if entity.isdigit() else None
             raise InputError(file, line, f"unknown entity {entity!r}",
                              f"did you mean {padded!r}? quote département codes in YAML: "
                              f"entity: \"{padded}\"" if padded in self.ref.entities else
                              did_you_mean(entity, self.ref.entities) or
-                             "declare it in the rule pack's reference/entities.yaml")
+                             declare_entity_hint(entity))
         if kind not in KINDS:
             raise InputError(file, line, f"unknown kind {kind!r}",
                              did_you_mean(kind, KINDS) or "kind is text, box or table")

@@ -51,6 +51,7 @@ class Rule:
     consistency_severity: str = "error"  # objective: unit mismatch, wrong attainment rate
     needed: list[str] = field(default_factory=list)      # indicators of the current period
     needed_prev: list[str] = field(default_factory=list)  # indicators used with prev()
+    theme: str = ""  # the checks file's stem: rules are filed by theme
 
     def matches_indicator(self, ident: str) -> bool:
         return any(fnmatch.fnmatchcase(ident, g) for g in self.indicators) and not any(
@@ -62,6 +63,9 @@ class RulePack:
     path: Path
     reference: Reference
     rules: list[Rule]
+    layers: list[Path] = field(default_factory=list)       # packs loaded, first to last
+    overridden: dict[str, str] = field(default_factory=dict)  # rule id → the file:line replaced
+    disabled: list[str] = field(default_factory=list)
 
 
 def parse_rule(spec: Any, file: str, ref: Reference) -> Rule:
@@ -112,16 +116,30 @@ def parse_rule(spec: Any, file: str, ref: Reference) -> Rule:
 
 
 def load_rules(rules_dir: Path) -> RulePack:
-    """Load a rule pack: reference data + every `checks/*.yaml`; all errors reported at once."""
+    """Load one rule pack on its own: reference data + every `checks/*.yaml`; all errors at once.
+
+    Layered packs (the shipped one extended by a user's) are built by `drsmcheck.pack`.
+    """
     if not rules_dir.is_dir():
         raise InputError(str(rules_dir), None, "rule pack folder not found",
                          "--rules takes a folder holding reference/ and checks/")
     ref = load_reference(rules_dir)
+    rules, errors = load_rule_files(rules_dir, ref)
+    raise_all(errors)
+    return RulePack(path=rules_dir, reference=ref, rules=rules)
+
+
+def load_rule_files(rules_dir: Path, ref: Reference, *, layer: bool = False
+                    ) -> tuple[list[Rule], list[InputError]]:
+    """Parse every `checks/*.yaml` of a pack against `ref`: the rules, and every error found.
+
+    A pack that only extends another (`layer`) may have no checks/ at all.
+    """
     errors: list[InputError] = []
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
     files = sorted((rules_dir / "checks").glob("*.y*ml"))
-    if not files:
+    if not files and not layer:
         raise InputError(str(rules_dir / "checks"), None, "rule pack has no checks/*.yaml")
     for path in files:
         file = _display(path, rules_dir)
@@ -144,19 +162,31 @@ def load_rules(rules_dir: Path) -> RulePack:
                 errors.append(InputError(file, rule.line, f"rule id {rule.id!r} is already used "
                                          f"at {first.file}:{first.line}", "rule ids are unique"))
                 continue
+            rule.theme = path.stem
             seen[rule.id] = rule
             rules.append(rule)
+    return rules, errors
+
+
+def raise_all(errors: list[InputError]) -> None:
+    if len(errors) == 1:
+        raise errors[0]
     if errors:
-        if len(errors) == 1:
-            raise errors[0]
         raise InputErrors(errors)
-    return RulePack(path=rules_dir, reference=ref, rules=rules)
 
 
 def _display(path: Path, rules_dir: Path) -> str:
+    """Relative to the working directory; outside it (the installed shipped pack), relative
+    to the pack's parent, like the reference files: `rules/checks/ald.yaml`."""
     from .loader import display_path
 
-    return display_path(path)
+    shown = display_path(path)
+    if Path(shown).is_absolute():
+        try:
+            return path.resolve().relative_to(rules_dir.resolve().parent).as_posix()
+        except ValueError:
+            return shown
+    return shown
 
 
 def default_rules_dir() -> Path:

@@ -28,10 +28,13 @@ def default_entity(doc: Document, matcher: EntityMatcher) -> str | None:
     counts: Counter[str] = Counter()
     for p in doc.paragraphs:
         toks = " " + " ".join(re.findall(r"[a-z0-9]+", fold(p.text))) + " "
-        for words, code in matcher.names:
-            n = toks.count(" " + " ".join(words) + " ")
+        for words, code in matcher.names:  # longest labels first
+            label = " " + " ".join(words) + " "
+            n = toks.count(label)
             if n:
                 counts[code] += n
+                # "Bourgogne-Franche-Comté" is not also a mention of (ex-)Franche-Comté
+                toks = toks.replace(label, " | ")
     if not counts:
         return None
     regions = {c: n for c, n in counts.items() if not c[:1].isdigit() and c != "FR"}

@@ -16,6 +16,7 @@ from .. import algebra as A
 from .. import expr as E
 from ..backends.numpy import Env
 from ..errors import InputError
+from ..reference import declare_indicator_hint
 from ..verdicts import CATEGORY_CODE, FAIL, NA, PASS, Verdicts
 from ..yamlfile import LDict, did_you_mean
 from . import Context, na_reason
@@ -138,8 +139,7 @@ def _parse_equation(rule: Any, spec: LDict, file: str, ref: Any) -> None:
     for ident in sorted(plain | prev):
         if ident not in ref.indicators:
             raise InputError(file, eline, f"rule {rule.id}: unknown indicator {ident!r}",
-                             did_you_mean(ident, known) or
-                             "declare it in reference/indicators/")
+                             did_you_mean(ident, known) or declare_indicator_hint(ident))
     expanded: set[str] = set()
     for g in sorted(globs):
         ids = E.expand_glob(g, known)

@@ -36,7 +36,9 @@ def parse(rule: Any, spec: LDict, file: str, ref: Any) -> None:
         if h not in ref.hierarchies:
             raise InputError(file, spec.line_of("hierarchies"), f"unknown hierarchy {h!r}",
                              did_you_mean(h, ref.hierarchies) or
-                             "hierarchies are declared in reference/entities.yaml")
+                             "declare it in your own pack's reference/entities.yaml: "
+                             f"hierarchies: {{{h}: {{PARENT: [CHILD, …]}}}} (then pass --rules "
+                             "<your pack>; it extends the shipped one)")
     rule.method = spec.get("method", "sum")
     if rule.method not in METHODS:
         raise InputError(file, spec.line_of("method"), f"unknown method {rule.method!r}",

@@ -146,9 +146,9 @@ def test_pyproject_tool_table_can_make_a_pack_stand_alone(tmp_path: Path) -> Non
     write(tmp_path / "mine" / "reference" / "indicators" / "my.yaml",
           "indicators:\n  my.count: {fr: Compte, en: Count, unit: count, additive: true}\n")
     write(tmp_path / "mine" / "checks" / "my.yaml", "rules: []\n")
-    proc = run_cli("rules", "check", cwd=tmp_path)
+    proc = run_cli("rules", "check", "--lang", "en", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("0 rules, 1 indicators, 1 entities: OK")
+    assert proc.stdout.startswith("0 rules, 1 indicator, 1 entity: OK")
 
 
 def test_no_default_rules_uses_the_given_pack_alone(tmp_path: Path) -> None:
@@ -156,8 +156,8 @@ def test_no_default_rules_uses_the_given_pack_alone(tmp_path: Path) -> None:
     write(tmp_path / "mine" / "reference" / "indicators" / "my.yaml",
           "indicators:\n  my.count: {fr: Compte, en: Count, unit: count, additive: true}\n")
     write(tmp_path / "mine" / "checks" / "my.yaml", "rules: []\n")
-    proc = run_cli("rules", "check", "mine", "--no-default-rules", cwd=tmp_path)
-    assert proc.stdout.startswith("0 rules, 1 indicators, 1 entities: OK"), proc.stderr
+    proc = run_cli("rules", "check", "mine", "--no-default-rules", "--lang", "en", cwd=tmp_path)
+    assert proc.stdout.startswith("0 rules, 1 indicator, 1 entity: OK"), proc.stderr
     proc = run_cli("rules", "check", "mine", cwd=tmp_path)  # without: FR is relabelled, fine
     assert proc.returncode == 0 and "layers: " in proc.stdout, proc.stderr
 

@@ -93,4 +93,4 @@ def test_rules_explain_example_with_the_previous_period() -> None:
     # decline = 100 × (1 − 1 200 / 1 500) = 20 %
     assert '{indicator: opinion.total, value: "1\u00a0200"}' in text
     assert '{indicator: opinion.total, value: "1\u00a0500"}  # previous period' in text
-    assert '{indicator: opinion.total.decline, value: "20,0 %"}' in text
+    assert '{indicator: opinion.total.decline, value: "20,0\u00a0%"}' in text

@@ -1,0 +1,369 @@
+"""Raw figure columns → the figures table (figures.py's contract), in one columnar pass.
+
+Checks are computed as masks over all rows, and the first bad row (in reading order) is
+reported with the first of its problems, in the order a row-by-row reader would find them:
+missing key, unknown indicator, unknown entity, malformed period, unknown kind, missing quote,
+unknown unit, unreadable value, the same cell given twice. So a file of a million figures is
+checked in a few vectorized operations, and errors read as before: `file:line: what, hint`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import InputError
+from ..figures import COLUMNS, KIND_PRIORITY, KINDS, NAMES
+from ..numbers import EXACT_UNITS
+from ..reference import UNITS, Reference
+from ..yamlfile import did_you_mean
+from .header import Dataset
+from .parse import ParsedColumn, _objects, parse_column
+from .part import COLUMNS as PART_COLUMNS
+from .part import Part, constant
+
+PERIOD = re.compile(r"\d{4}([-/][0-9A-Za-z]+)*")
+# A report prints a figure a few times (text, box, table); a million prints of one figure is a
+# generated file or an attack, and would make every comparison of that figure quadratic.
+MAX_PRINTS = 100
+
+
+def next_period(period: str) -> str | None:
+    """The period after this one (years only), so `prev(x)` can join on it."""
+    if re.fullmatch(r"\d{4}", period):
+        return str(int(period) + 1)
+    return None
+
+
+def check_period(period: str, file: str, line: int | None) -> None:
+    if not PERIOD.fullmatch(period):
+        raise InputError(file, line, f"malformed period {period!r}",
+                         "a period is a year, or a year and a sub-period: 2019, 2019-S2, "
+                         "2018-12-31")
+
+
+def check_entity(entity: str, ref: Reference, file: str, line: int | None) -> None:
+    if entity not in ref.entities:
+        raise _unknown_entity(entity, ref, file, line)
+
+
+def _unknown_entity(entity: str, ref: Reference, file: str, line: int | None) -> InputError:
+    padded = entity.zfill(2) if entity.isdigit() else None
+    return InputError(file, line, f"unknown entity {entity!r}",
+                      f"did you mean {padded!r}? quote département codes in YAML: "
+                      f"entity: \"{padded}\"" if padded in ref.entities else
+                      did_you_mean(entity, ref.entities) or
+                      "declare it in the rule pack's reference/entities.yaml")
+
+
+def _clean_keys(arr: pa.Array) -> pa.Array:
+    """Keys stripped of surrounding blanks; an empty key is no key (the default applies)."""
+    arr = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
+def _dataset_columns(ds: Dataset, parts: list[Part]) -> dict[str, pa.Array]:
+    n = sum(len(p) for p in parts)
+    cols: dict[str, pa.Array] = {}
+    for name in PART_COLUMNS:
+        cols[name] = pa.concat_arrays([p.columns[name] for p in parts]) if parts else \
+            pa.array([], type=pa.int64() if name in ("line", "report_line") else
+                     pa.bool_() if name == "rounded" else pa.string())
+    for key, default in (("indicator", None), ("entity", ds.entity), ("period", ds.period)):
+        cols[key] = _clean_keys(cols[key])
+        if default is not None:
+            cols[key] = cols[key].fill_null(default)
+    if ds.rounded is not None:
+        cols["rounded"] = cols["rounded"].fill_null(ds.rounded)
+    cols["dataset"] = constant(ds.id, n)
+    cols["report"] = constant(ds.report, n)
+    # print precedence among prints of one kind: report line, then the file's content (never
+    # its name), then the line in the file
+    ranks = {c: r for r, c in enumerate(sorted({p.checksum for p in parts}))}
+    cols["filerank"] = pa.array(np.concatenate(
+        [np.full(len(p), ranks[p.checksum], dtype=np.int64) for p in parts]) if parts
+        else np.empty(0, dtype=np.int64))
+    cols["quotes_checked"] = pa.array(np.concatenate(
+        [np.full(len(p), p.quotes_checked) for p in parts]) if parts else np.empty(0, bool))
+    return cols
+
+
+def _codes(arr: pa.Array) -> tuple[np.ndarray, list[Any]]:
+    """Integer codes (-1 for null) and the distinct values of a column."""
+    enc = pc.dictionary_encode(arr)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    return (enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64),
+            enc.dictionary.to_pylist())
+
+
+def _bad(arr: pa.Array, ok: Callable[[Any], bool]) -> np.ndarray:
+    """Mask of the rows whose (non-null) value fails `ok`, testing each distinct value once."""
+    codes, words = _codes(arr)
+    bad_words = np.array([not ok(w) for w in words] + [False], dtype=bool)
+    return bad_words[codes]
+
+
+class _Checks:
+    """Masks of problems over all rows; the first bad row is reported, as a row reader would."""
+
+    def __init__(self, cols: dict[str, pa.Array]):
+        self.cols = cols
+        self.checks: list[tuple[np.ndarray, Callable[[int], InputError]]] = []
+
+    def add(self, mask: np.ndarray, error: Callable[[int], InputError]) -> None:
+        if mask.any():
+            self.checks.append((mask, error))
+
+    def first(self) -> int | None:
+        firsts = [int(np.argmax(m)) for m, _ in self.checks]
+        return min(firsts) if firsts else None
+
+    def raise_at(self, i: int) -> None:
+        for mask, error in self.checks:
+            if mask[i]:
+                raise error(i)
+
+
+def build_figures(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) -> pd.DataFrame:
+    """Check, parse and type the raw figures of every dataset into one figures table."""
+    per_ds = [_dataset_columns(ds, parts) for ds, parts in datasets]
+    names = [*PART_COLUMNS, "dataset", "report", "filerank", "quotes_checked"]
+    cols = {c: pa.concat_arrays([d[c] for d in per_ds]) for c in names}
+    n = len(cols["line"])
+    file_np = _objects(cols["file"])
+    line_np = cols["line"].to_numpy(zero_copy_only=False)
+
+    def err(i: int, message: str, hint: str | None = None) -> InputError:
+        return InputError(file_np[i], int(line_np[i]), message, hint)
+
+    ind_np, ent_np, per_np = (_objects(cols[c]) for c in ("indicator", "entity", "period"))
+    kind_np = _objects(cols["kind"])
+    unit_np = _objects(cols["unit"])
+    checks = _Checks(cols)
+    checks.add(pc.is_null(cols["indicator"]).to_numpy(zero_copy_only=False), lambda i: err(
+        i, "figure has no indicator", "set 'indicator' on the figure, its row, column or table"))
+    checks.add(pc.is_null(cols["entity"]).to_numpy(zero_copy_only=False), lambda i: err(
+        i, "figure has no entity", "set 'entity' on the figure, its row, column, table or "
+        "dataset"))
+    checks.add(pc.is_null(cols["period"]).to_numpy(zero_copy_only=False), lambda i: err(
+        i, "figure has no period", "set 'period' on the dataset"))
+    checks.add(_bad(cols["indicator"], lambda w: w in ref.indicators), lambda i: err(
+        i, f"unknown indicator {ind_np[i]!r}", did_you_mean(ind_np[i], ref.indicators)
+        or "declare it in the rule pack's reference/indicators/"))
+    checks.add(_bad(cols["entity"], lambda w: w in ref.entities),
+               lambda i: _unknown_entity(ent_np[i], ref, file_np[i], int(line_np[i])))
+    checks.add(_bad(cols["period"], lambda w: bool(PERIOD.fullmatch(w))), lambda i: err(
+        i, f"malformed period {per_np[i]!r}", "a period is a year, or a year and a "
+        "sub-period: 2019, 2019-S2, 2018-12-31"))
+    checks.add(_bad(cols["kind"], lambda w: w in KINDS) | pc.is_null(cols["kind"]).to_numpy(
+        zero_copy_only=False), lambda i: err(i, f"unknown kind {kind_np[i]!r}",
+                                             did_you_mean(str(kind_np[i]), KINDS)
+                                             or "kind is text, box or table"))
+    quote_null = pc.or_(pc.is_null(cols["quote"]), pc.equal(cols["quote"], "")).fill_null(True)
+    needs_quote = pc.and_(pc.is_in(cols["kind"], pa.array(["text", "box"])).fill_null(False),
+                          pc.invert(cols["quotes_checked"]))
+    checks.add(pc.and_(needs_quote, quote_null).to_numpy(zero_copy_only=False), lambda i: err(
+        i, f"a {kind_np[i]} figure needs a 'quote' from the report",
+        "copy the few words around the number from the report line (kind: table needs none)"))
+    checks.add(_bad(cols["unit"], lambda w: w in UNITS),
+               lambda i: err(i, f"unknown unit {unit_np[i]!r}",
+                             did_you_mean(str(unit_np[i]), UNITS)
+                             or f"units: {', '.join(UNITS)}"))
+    first = checks.first()
+    value_null = pc.is_null(cols["value"]).to_numpy(zero_copy_only=False)
+    objects = _merge_objects([p for _, parts in datasets for p in parts])
+    parsed = parse_column(cols["value"], objects, stop_at=first)
+    if parsed.error is not None:
+        i, message = parsed.error
+        checks.add(np.arange(n) == i, lambda i: err(
+            i, f"bad value: {message}", "write the number as printed, e.g. \"162 062\" or "
+            "\"71,9 %\""))
+    missing = value_null & ~np.isin(np.arange(n), np.fromiter(objects, dtype=np.int64)) \
+        if objects else value_null
+    checks.add(missing, lambda i: err(i, "bad value: empty value",
+                                      "write the number as printed, e.g. \"162 062\" or \"71,9 %\""))
+    first = checks.first()
+    if first is not None:
+        checks.raise_at(first)
+    _check_duplicates(cols, ind_np, ent_np, per_np, parsed, file_np, line_np)
+    return _frame(cols, parsed, ind_np, ent_np, per_np, kind_np, unit_np, file_np, line_np, ref)
+
+
+def _merge_objects(parts: list[Part]) -> dict[int, Any]:
+    out: dict[int, Any] = {}
+    offset = 0
+    for p in parts:
+        for i, v in p.objects.items():
+            out[offset + i] = v
+        offset += len(p)
+    return out
+
+
+def _check_duplicates(cols: dict[str, pa.Array], ind: np.ndarray, ent: np.ndarray,
+                      per: np.ndarray, parsed: ParsedColumn, file_np: np.ndarray,
+                      line_np: np.ndarray) -> None:
+    """The same printed cell given twice, and a figure printed more than MAX_PRINTS times."""
+    if not len(line_np):
+        return
+    fig = np.stack([_codes(cols[c])[0] for c in ("dataset", "entity", "period", "indicator")],
+                   axis=1)
+    place = np.stack([_codes(cols["table"])[0], _codes(cols["column"])[0],
+                      cols["report_line"].fill_null(-1).to_numpy(zero_copy_only=False)], axis=1)
+    keys = pd.DataFrame(np.concatenate([fig, place], axis=1))
+    dup = keys.duplicated(keep="first").to_numpy()
+    if dup.any():
+        j = int(np.argmax(dup))
+        i = int(np.flatnonzero((keys.to_numpy() == keys.to_numpy()[j]).all(axis=1))[0])
+        same = "the same value" if parsed.text[i] == parsed.text[j] else f"{parsed.text[i]!r}"
+        raise InputError(file_np[j], int(line_np[j]),
+                         f"{ind[j]} for {ent[j]} {per[j]} is given twice for the same place "
+                         f"(also {file_np[i]}:{int(line_np[i])}, {same})",
+                         "each printed cell is transcribed once; fix the entity/indicator map")
+    counts = pd.DataFrame(fig).groupby([0, 1, 2, 3], sort=False)[0].transform("size").to_numpy()
+    if (counts > MAX_PRINTS).any():
+        j = int(np.argmax(counts > MAX_PRINTS))
+        raise InputError(file_np[j], int(line_np[j]),
+                         f"{ind[j]} for {ent[j]} {per[j]} is printed {int(counts[j]):,} times "
+                         f"in dataset {cols['dataset'][j].as_py()!r}; at most {MAX_PRINTS} "
+                         "prints of one figure are read".replace(",", " "),
+                         "a report prints a figure a few times (text, box, table): check the "
+                         "entity, period and indicator columns of this file")
+
+
+def any_of(arr: np.ndarray, values: Any) -> np.ndarray:
+    """Elementwise `arr in values` for an object array that may hold None."""
+    out = np.zeros(len(arr), dtype=bool)
+    for v in values:
+        out |= arr == v
+    return out
+
+
+def _pow10(decimals: np.ndarray) -> np.ndarray:
+    """10 ** -d exactly as Python computes it (figures.intervals), per distinct d."""
+    uniq, inv = np.unique(decimals, return_inverse=True)
+    return np.array([10 ** (-int(d)) for d in uniq], dtype=np.float64)[inv]
+
+
+def intervals(value: np.ndarray, decimals: np.ndarray, scale: np.ndarray, unit: np.ndarray,
+              qualifier: np.ndarray, declared: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(lo, hi, tlo, thi, rounded) of figures.make_figure, a column at a time.
+
+    `declared`: -1 not declared, 0 exact (rounded: false), 1 rounded. numbers.interval and
+    figures.intervals are the definition; tests/io/test_build.py checks this agrees with them.
+    """
+    d = np.where(decimals < 0, 0, decimals)
+    p = _pow10(d)
+    exact_unit = any_of(unit, EXACT_UNITS)
+    auto = (d > 0) | ~exact_unit | (scale != 1.0)
+    rounded = np.where(declared < 0, auto, declared == 1)
+    half = np.where(rounded, 0.5 * p * scale, 0.0)
+    lo, hi = value - half, value + half
+    lt = any_of(qualifier, ("<", "<="))
+    gt = any_of(qualifier, (">", ">="))
+    lo = np.where(lt, np.where(value > 0, 0.0, -np.inf), lo)
+    hi = np.where(lt, value, hi)
+    lo = np.where(gt, value, lo)
+    hi = np.where(gt, np.where((unit == "percent") & (value < 100), 100.0, np.inf), hi)
+    exact = (lo == hi) & ((declared == 0) | (exact_unit & (d == 0) & (scale == 1.0)))
+    step = p * scale
+    keep = exact | lt | gt
+    tlo = np.where(keep, lo, np.minimum(lo, value - step))
+    thi = np.where(keep, hi, np.maximum(hi, value + step))
+    numeric = ~np.isnan(value)
+    flag = np.where(declared < 0, numeric & (lo != hi), declared == 1)
+    nan = np.where(numeric, 0.0, np.nan)
+    return lo + nan, hi + nan, tlo + nan, thi + nan, flag
+
+
+def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, ind: np.ndarray, ent: np.ndarray,
+           per: np.ndarray, kind: np.ndarray, unit_decl: np.ndarray, file_np: np.ndarray,
+           line_np: np.ndarray, ref: Reference) -> pd.DataFrame:
+    n = len(line_np)
+    codes, words = _codes(cols["indicator"])
+    catalog_units = np.array([ref.indicators[w].unit for w in words] + [None], dtype=object)
+    unit = np.where(pd.isna(unit_decl), catalog_units[codes], unit_decl)
+    pcodes, pwords = _codes(cols["period"])
+    period_next = np.array([next_period(w) for w in pwords] + [None], dtype=object)[pcodes]
+    declared = cols["rounded"].cast(pa.int8()).fill_null(-1).to_numpy(zero_copy_only=False)
+    with np.errstate(invalid="ignore"):
+        lo, hi, tlo, thi, rounded = intervals(parsed.value, parsed.decimals, parsed.scale,
+                                              unit, parsed.qualifier, declared)
+    prio = np.array([KIND_PRIORITY[k] for k in KINDS] + [0])[_kind_codes(kind)]
+    dataset = _objects(cols["dataset"])
+    seq = _seq(cols, prio, line_np)
+    refs = _refs(cols, n)
+    report_line = pd.array(cols["report_line"].to_numpy(zero_copy_only=False),
+                           dtype="Int64") if n else pd.array([], dtype="Int64")
+    data: dict[str, Any] = {
+        "dataset": dataset, "ref": refs, "entity": ent, "period": per,
+        "period_next": period_next, "indicator": ind, "unit": unit,
+        "unit_printed": parsed.unit_hint, "text": parsed.text, "value": parsed.value,
+        "lo": lo, "hi": hi, "tlo": tlo, "thi": thi, "decimals": parsed.decimals,
+        "scale": parsed.scale, "qualifier": parsed.qualifier, "non_numeric": parsed.non_numeric,
+        "rounded": rounded, "kind": kind, "prio": prio.astype(np.int64), "seq": seq,
+        "file": file_np, "line": line_np.astype(np.int64), "report": _objects(cols["report"]),
+        "report_line": report_line, "table": _objects(cols["table"]),
+        "row": _objects(cols["row"]), "column": _objects(cols["column"]),
+        "quote": _objects(cols["quote"]),
+    }
+    out = {}
+    for col in COLUMNS:
+        v = data[col.name]
+        if col.dtype == "str":
+            out[col.name] = pd.Series(v, dtype=object) if n else pd.Series([], dtype=object)
+        elif col.dtype == "float":
+            out[col.name] = pd.Series(np.asarray(v, dtype=np.float64))
+        elif col.dtype == "bool":
+            out[col.name] = pd.Series(np.asarray(v, dtype=bool))
+        elif col.nullable:
+            out[col.name] = pd.Series(v, dtype="Int64")
+        else:
+            out[col.name] = pd.Series(np.asarray(v, dtype=np.int64))
+    return pd.DataFrame(out, columns=list(NAMES))
+
+
+def _refs(cols: dict[str, pa.Array], n: int) -> np.ndarray:
+    """`entity|period|indicator@file:line`, built by Arrow (one Python str per figure)."""
+    if not n:
+        return np.empty(0, dtype=object)
+    left = pc.binary_join_element_wise(cols["entity"], cols["period"], cols["indicator"], "|")
+    right = pc.binary_join_element_wise(cols["file"], pc.cast(cols["line"], pa.string()), ":")
+    return pc.binary_join_element_wise(left, right, "@").to_numpy(zero_copy_only=False)
+
+
+def _kind_codes(kind: np.ndarray) -> np.ndarray:
+    out = np.full(len(kind), len(KINDS), dtype=np.int64)
+    for i, k in enumerate(KINDS):
+        out[kind == k] = i
+    return out
+
+
+def _seq(cols: dict[str, pa.Array], prio: np.ndarray, line_np: np.ndarray) -> np.ndarray:
+    """Order of the prints in their dataset: kind, report line, file content, line in file.
+
+    The lowest seq of a figure's prints of its best kind is the one the rules read, so it must
+    not depend on how the files are named (issue 16): after the kind, the first print in the
+    report wins, then the file whose content sorts first, then the first line.
+    """
+    n = len(line_np)
+    if not n:
+        return np.empty(0, dtype=np.int64)
+    ds = _codes(cols["dataset"])[0]
+    rline = cols["report_line"].fill_null(np.iinfo(np.int64).max).to_numpy(zero_copy_only=False)
+    frank = cols["filerank"].to_numpy(zero_copy_only=False)
+    order = np.lexsort((line_np, frank, rline, prio, ds))
+    seq = np.empty(n, dtype=np.int64)
+    seq[order] = np.arange(n)
+    starts = np.zeros(int(ds.max()) + 1, dtype=np.int64)
+    sorted_ds = ds[order]
+    first_pos = np.flatnonzero(np.r_[True, sorted_ds[1:] != sorted_ds[:-1]])
+    starts[sorted_ds[first_pos]] = first_pos
+    return seq - starts[ds]

@@ -1,0 +1,119 @@
+"""French printed numbers parsed a column at a time, with `numbers.parse_number`'s semantics.
+
+The common shapes (`162 062`, `71,9 %`, `13,74 M€`, NBSP or narrow-NBSP thousands separators,
+a leading minus) are read with one Arrow regex and one cast; every other value (words, dots,
+qualifiers, scale words, odd spaces, non-string cells) goes through `parse_number` itself, so
+the result is the same ParsedNumber field by field whatever path a value takes
+(tests/io/test_parse.py checks this on a large generated corpus of prints).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..numbers import MAX_ABS, NumberFormatError, parse_number
+
+# One regex for the shapes that make up nearly every figure of a French report. Anything with
+# surrounding blanks, a dot, a qualifier, a scale word or another unit is left to parse_number.
+_FAST = (r"^(?P<sign>[-+\x{2212}\x{2013}]?)"
+         r"(?P<int>\d{1,3}(?:[ \x{a0}\x{202f}]\d{3})+|\d+)"
+         r"(?:,(?P<dec>\d+))?"
+         r"(?:[ \x{a0}\x{202f}]?(?P<unit>%|[Mm]€|[Kk]€|€))?$")
+_UNITS = {"%": "percent", "M€": "meur", "m€": "meur", "K€": "keur", "k€": "keur", "€": "eur"}
+
+
+@dataclass
+class ParsedColumn:
+    """The ParsedNumber fields of n values, as arrays (object arrays hold None for null)."""
+
+    text: np.ndarray          # object: the value as printed (stripped)
+    value: np.ndarray         # float64, NaN when not a number
+    decimals: np.ndarray      # int64, -1 when ParsedNumber.decimals is None
+    unit_hint: np.ndarray     # object
+    qualifier: np.ndarray     # object
+    non_numeric: np.ndarray   # bool
+    scale: np.ndarray         # float64
+    error: tuple[int, str] | None = None  # first value that cannot be read: (index, message)
+
+
+def _objects(arr: pa.Array) -> np.ndarray:
+    """A string array as a numpy object array (None for null), sharing repeated strings."""
+    if len(arr) == 0:
+        return np.empty(0, dtype=object)
+    enc = pc.dictionary_encode(arr)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    words = np.array([*enc.dictionary.to_pylist(), None], dtype=object)
+    idx = enc.indices.fill_null(len(enc.dictionary)).to_numpy(zero_copy_only=False)
+    return words[idx]
+
+
+def parse_column(values: pa.Array, objects: dict[int, Any] | None = None,
+                 stop_at: int | None = None) -> ParsedColumn:
+    """Parse `values` (a string array; null where `objects` holds a non-string raw value).
+
+    Null values without an entry in `objects` are treated as missing by the caller; here they
+    come out as non-numeric with an empty text. `stop_at`: no need to parse past this index
+    (an earlier error elsewhere will be reported first).
+    """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    n = len(values)
+    objects = objects or {}
+    m = pc.extract_regex(values, _FAST)
+    # at most 16 integer digits (10^15 is the largest figure) and a sane length: the cast
+    # below must never overflow; longer values get parse_number's message
+    fast = pc.and_(m.is_valid(), pc.less_equal(pc.utf8_length(values), 40)).fill_null(False)
+    ints = pc.replace_substring_regex(pc.struct_field(m, "int"), r"[ \x{a0}\x{202f}]", "")
+    fast = pc.and_(fast, pc.less_equal(pc.utf8_length(ints), 16)).fill_null(False)
+    dec = pc.struct_field(m, "dec")
+    has_dec = pc.greater(pc.utf8_length(dec), 0)
+    digits = pc.if_else(has_dec, pc.binary_join_element_wise(ints, dec, "."), ints)
+    digits = pc.if_else(fast, digits, "0")
+    value = pc.cast(digits.fill_null("0"), pa.float64()).to_numpy(zero_copy_only=False)
+    sign = _objects(pc.struct_field(m, "sign"))
+    neg = (sign == "-") | (sign == "\u2212") | (sign == "\u2013")
+    value = np.where(neg, -value, value)
+    fast_np = fast.to_numpy(zero_copy_only=False)
+    too_big = fast_np & (np.abs(value) > MAX_ABS)
+    fast_np = fast_np & ~too_big  # parse_number says why
+    decimals = np.where(fast_np, pc.utf8_length(dec).fill_null(0).to_numpy(zero_copy_only=False),
+                        -1).astype(np.int64)
+    unit_raw = _objects(pc.struct_field(m, "unit"))
+    unit_hint = np.array([None] * n, dtype=object)
+    for sym, unit in _UNITS.items():
+        unit_hint[fast_np & (unit_raw == sym)] = unit
+    text = _objects(values)
+    value = np.where(fast_np, value, np.nan)
+    qualifier = np.full(n, None, dtype=object)
+    non_numeric = np.zeros(n, dtype=bool)
+    scale = np.ones(n, dtype=np.float64)
+    out = ParsedColumn(text, value, decimals, unit_hint, qualifier, non_numeric, scale)
+    slow = np.flatnonzero(~fast_np)
+    for i in slow:
+        i = int(i)
+        if stop_at is not None and i > stop_at:
+            break
+        raw = objects.get(i, text[i])
+        if raw is None:
+            out.text[i] = ""
+            out.non_numeric[i] = True
+            continue
+        try:
+            p = parse_number(raw)
+        except NumberFormatError as exc:
+            out.error = (i, str(exc))
+            break
+        out.text[i] = p.text
+        out.value[i] = np.nan if p.value is None else p.value
+        out.decimals[i] = -1 if p.decimals is None else p.decimals
+        out.unit_hint[i] = p.unit_hint
+        out.qualifier[i] = p.qualifier
+        out.non_numeric[i] = p.non_numeric
+        out.scale[i] = p.scale
+    return out

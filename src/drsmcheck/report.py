@@ -23,15 +23,15 @@ CATEGORIES = ("inconsistent", "rounding", "bounds", "missing", "unit", "non_nume
               "objective_missed")
 
 
-def validate(paths: list[Path], rules_dir: Path | RulePack, backend: str = "numpy"
-             ) -> dict[str, Any]:
+def validate(paths: list[Path], rules_dir: Path | RulePack, backend: str = "numpy",
+             csv_sep: str | None = None) -> dict[str, Any]:
     """Load rules and datasets, run every rule, diagnose, and return the report dict.
 
     `rules_dir` is one pack folder used on its own, or a pack already loaded (layered packs).
     """
     pack = rules_dir if isinstance(rules_dir, RulePack) else cached(
         [rules_dir], lambda: load_rules(rules_dir))
-    datasets, figures = load_figures(paths, pack.reference)
+    datasets, figures = load_figures(paths, pack.reference, csv_sep=csv_sep)
     figures = validate_figures(figures, pack.reference)
     return run(pack, datasets, figures, backend)
 

@@ -26,7 +26,7 @@ from ..yamlfile import did_you_mean
 from .header import Dataset
 from .parse import ParsedColumn, _objects, parse_column
 from .part import COLUMNS as PART_COLUMNS
-from .part import Part, constant
+from .part import Part
 
 PERIOD = re.compile(r"\d{4}([-/][0-9A-Za-z]+)*")
 # A report prints a figure a few times (text, box, table); a million prints of one figure is a
@@ -68,30 +68,64 @@ def _clean_keys(arr: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
 
 
-def _dataset_columns(ds: Dataset, parts: list[Part]) -> dict[str, pa.Array]:
-    n = sum(len(p) for p in parts)
+def _gather(datasets: list[tuple[Dataset, list[Part]]]) -> tuple[dict[str, pa.Array], np.ndarray,
+                                                               list[str]]:
+    """All parts' columns end to end (one Arrow call per column), keys stripped and defaulted.
+
+    Returns the columns, the file code of every row and the files (codes index them).
+    """
+    parts = [(k, p) for k, (_, ps) in enumerate(datasets) for p in ps]
+    sizes = np.array([len(p) for _, p in parts], dtype=np.int64)
+    ds_idx = pa.array(np.repeat(np.array([k for k, _ in parts], dtype=np.int64), sizes))
     cols: dict[str, pa.Array] = {}
     for name in PART_COLUMNS:
-        cols[name] = pa.concat_arrays([p.columns[name] for p in parts]) if parts else \
-            pa.array([], type=pa.int64() if name in ("line", "report_line") else
-                     pa.bool_() if name == "rounded" else pa.string())
-    for key, default in (("indicator", None), ("entity", ds.entity), ("period", ds.period)):
+        if name == "file":
+            continue
+        arrays = [p.columns[name] for _, p in parts]
+        cols[name] = pa.concat_arrays(arrays) if arrays else pa.array(
+            [], type=pa.int64() if name in ("line", "report_line") else
+            pa.bool_() if name == "rounded" else pa.string())
+    for name in ("value", "kind", "table", "row", "column", "quote", "unit"):
+        cols[name] = _blank_to_null(cols[name])
+    dss = [ds for ds, _ in datasets]
+    for key, default in (("indicator", None), ("entity", "entity"), ("period", "period")):
         cols[key] = _clean_keys(cols[key])
         if default is not None:
-            cols[key] = cols[key].fill_null(default)
-    if ds.rounded is not None:
-        cols["rounded"] = cols["rounded"].fill_null(ds.rounded)
-    cols["dataset"] = constant(ds.id, n)
-    cols["report"] = constant(ds.report, n)
+            defaults = pa.array([getattr(ds, default) for ds in dss], pa.string())
+            cols[key] = pc.coalesce(cols[key], defaults.take(ds_idx))
+    cols["rounded"] = pc.coalesce(cols["rounded"], pa.array([ds.rounded for ds in dss],
+                                                            pa.bool_()).take(ds_idx))
+    cols["dataset"] = pa.array([ds.id for ds in dss], pa.string()).take(ds_idx)
+    cols["report"] = pa.array([ds.report for ds in dss], pa.string()).take(ds_idx)
     # print precedence among prints of one kind: report line, then the file's content (never
     # its name), then the line in the file
-    ranks = {c: r for r, c in enumerate(sorted({p.checksum for p in parts}))}
-    cols["filerank"] = pa.array(np.concatenate(
-        [np.full(len(p), ranks[p.checksum], dtype=np.int64) for p in parts]) if parts
-        else np.empty(0, dtype=np.int64))
-    cols["quotes_checked"] = pa.array(np.concatenate(
-        [np.full(len(p), p.quotes_checked) for p in parts]) if parts else np.empty(0, bool))
-    return cols
+    ranks = [{c: r for r, c in enumerate(sorted({p.checksum for p in ps}))} for _, ps in datasets]
+    cols["filerank"] = pa.array(np.repeat(np.array([ranks[k][p.checksum] for k, p in parts],
+                                                   dtype=np.int64), sizes))
+    cols["quotes_checked"] = pa.array(np.repeat(np.array([p.quotes_checked for _, p in parts],
+                                                         dtype=bool), sizes))
+    files: list[str] = []
+    index: dict[str, int] = {}
+    codes = []
+    for _, p in parts:
+        col = p.columns.get("file")
+        if col is None or (len(col) and pc.all(pc.equal(col, p.file)).as_py()):
+            codes.append(np.full(len(p), index.setdefault(p.file, len(index)), dtype=np.int64))
+        else:
+            codes.append(np.array([index.setdefault(f, len(index)) for f in col.to_pylist()],
+                                  dtype=np.int64))
+    files = list(index)
+    file_codes = np.concatenate(codes) if codes else np.empty(0, dtype=np.int64)
+    cols["file"] = pa.array(files, pa.string()).take(pa.array(file_codes))
+    return cols, file_codes, files
+
+
+def _blank_to_null(arr: pa.Array) -> pa.Array:
+    """'' (or blanks) → null: an empty cell gives no value, no label."""
+    empty = pc.equal(pc.utf8_trim_whitespace(arr), "")
+    if not pc.any(empty).as_py():
+        return arr
+    return pc.if_else(empty, pa.scalar(None, pa.string()), arr)
 
 
 def _codes(arr: pa.Array) -> tuple[np.ndarray, list[Any]]:
@@ -133,11 +167,9 @@ class _Checks:
 
 def build_figures(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) -> pd.DataFrame:
     """Check, parse and type the raw figures of every dataset into one figures table."""
-    per_ds = [_dataset_columns(ds, parts) for ds, parts in datasets]
-    names = [*PART_COLUMNS, "dataset", "report", "filerank", "quotes_checked"]
-    cols = {c: pa.concat_arrays([d[c] for d in per_ds]) for c in names}
+    cols, file_codes, files = _gather(datasets)
     n = len(cols["line"])
-    file_np = _objects(cols["file"])
+    file_np = np.array([*files, None], dtype=object)[file_codes]
     line_np = cols["line"].to_numpy(zero_copy_only=False)
 
     def err(i: int, message: str, hint: str | None = None) -> InputError:
@@ -312,7 +344,7 @@ def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, ind: np.ndarray, ent
         "file": file_np, "line": line_np.astype(np.int64), "report": _objects(cols["report"]),
         "report_line": report_line, "table": _objects(cols["table"]),
         "row": _objects(cols["row"]), "column": _objects(cols["column"]),
-        "quote": _objects(cols["quote"]),
+        "quote": cols["quote"].to_numpy(zero_copy_only=False).astype(object),
     }
     out = {}
     for col in COLUMNS:
@@ -327,7 +359,7 @@ def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, ind: np.ndarray, ent
             out[col.name] = pd.Series(v, dtype="Int64")
         else:
             out[col.name] = pd.Series(np.asarray(v, dtype=np.int64))
-    return pd.DataFrame(out, columns=list(NAMES))
+    return pd.DataFrame(out, columns=list(NAMES), copy=False)
 
 
 def _refs(cols: dict[str, pa.Array], n: int) -> np.ndarray:

@@ -83,6 +83,17 @@ class FileSpec:
     used: bool = False
 
 
+def csv_separator(option: str | None) -> str | None:
+    """`--csv-sep` as a character; InputError for anything else."""
+    if option is None:
+        return None
+    sep = SEPARATORS.get(option)
+    if sep is None:
+        raise InputError("--csv-sep", None, f"unknown separator {option!r}",
+                         "use ',', ';', '|' or tab")
+    return sep
+
+
 def exactness(mapping: LDict, file: str, what: str) -> bool | None:
     """`exact: true` ≡ `rounded: false`: the declared rounding of a scope, or None."""
     rounded = mapping.get("rounded")

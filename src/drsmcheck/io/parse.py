@@ -20,10 +20,11 @@ from ..numbers import MAX_ABS, NumberFormatError, parse_number
 
 # One regex for the shapes that make up nearly every figure of a French report. Anything with
 # surrounding blanks, a dot, a qualifier, a scale word or another unit is left to parse_number.
-_FAST = (r"^(?P<sign>[-+\x{2212}\x{2013}]?)"
-         r"(?P<int>\d{1,3}(?:[ \x{a0}\x{202f}]\d{3})+|\d+)"
-         r"(?:,(?P<dec>\d+))?"
-         r"(?:[ \x{a0}\x{202f}]?(?P<unit>%|[Mm]€|[Kk]€|€))?$")
+_FAST = (r"^[-+\x{2212}\x{2013}]?"
+         r"(?:[0-9]{1,3}(?:[ \x{a0}\x{202f}][0-9]{3})+|[0-9]+)"
+         r"(?:,[0-9]+)?"
+         r"(?:[ \x{a0}\x{202f}]?(?:%|[Mm]€|[Kk]€|€))?$")
+# tested in this order: "M€" before "€"
 _UNITS = {"%": "percent", "M€": "meur", "m€": "meur", "K€": "keur", "k€": "keur", "€": "eur"}
 
 
@@ -65,30 +66,34 @@ def parse_column(values: pa.Array, objects: dict[int, Any] | None = None,
         values = values.combine_chunks()
     n = len(values)
     objects = objects or {}
-    m = pc.extract_regex(values, _FAST)
-    # at most 16 integer digits (10^15 is the largest figure) and a sane length: the cast
-    # below must never overflow; longer values get parse_number's message
-    fast = pc.and_(m.is_valid(), pc.less_equal(pc.utf8_length(values), 40)).fill_null(False)
-    ints = pc.replace_substring_regex(pc.struct_field(m, "int"), r"[ \x{a0}\x{202f}]", "")
-    fast = pc.and_(fast, pc.less_equal(pc.utf8_length(ints), 16)).fill_null(False)
-    dec = pc.struct_field(m, "dec")
-    has_dec = pc.greater(pc.utf8_length(dec), 0)
-    digits = pc.if_else(has_dec, pc.binary_join_element_wise(ints, dec, "."), ints)
-    digits = pc.if_else(fast, digits, "0")
+    # one regex match without captures (RE2 runs it as a DFA), then plain string kernels
+    fast = pc.and_(pc.match_substring_regex(values, _FAST),
+                   pc.less_equal(pc.utf8_length(values), 40)).fill_null(False)
+    body = pc.utf8_rtrim(values, characters="%€MmKk \u00a0\u202f")
+    for sep in (" ", "\u00a0", "\u202f"):
+        body = pc.replace_substring(body, sep, "")
+    body = pc.utf8_ltrim(body, characters="+")
+    for minus in ("\u2212", "\u2013"):
+        body = pc.replace_substring(body, minus, "-")
+    # at most 16 integer digits (10^15 is the largest figure): the cast never overflows, and
+    # longer values get parse_number's message
+    comma = pc.find_substring(body, ",")
+    length = pc.utf8_length(body)
+    int_digits = pc.if_else(pc.greater_equal(comma, 0), comma, length)
+    fast = pc.and_(fast, pc.less_equal(int_digits, 17)).fill_null(False)
+    digits = pc.if_else(fast, pc.replace_substring(body, ",", "."), "0")
     value = pc.cast(digits.fill_null("0"), pa.float64()).to_numpy(zero_copy_only=False)
-    sign = _objects(pc.struct_field(m, "sign"))
-    neg = (sign == "-") | (sign == "\u2212") | (sign == "\u2013")
-    value = np.where(neg, -value, value)
     fast_np = fast.to_numpy(zero_copy_only=False)
     too_big = fast_np & (np.abs(value) > MAX_ABS)
     fast_np = fast_np & ~too_big  # parse_number says why
-    decimals = np.where(fast_np, pc.utf8_length(dec).fill_null(0).to_numpy(zero_copy_only=False),
-                        -1).astype(np.int64)
-    unit_raw = _objects(pc.struct_field(m, "unit"))
-    unit_hint = np.array([None] * n, dtype=object)
+    decimals = pc.if_else(pc.greater_equal(comma, 0), pc.subtract(pc.subtract(length, comma), 1),
+                          0).fill_null(0).to_numpy(zero_copy_only=False)
+    decimals = np.where(fast_np, decimals, -1).astype(np.int64)
+    unit_hint = np.full(n, None, dtype=object)
     for sym, unit in _UNITS.items():
-        unit_hint[fast_np & (unit_raw == sym)] = unit
-    text = _objects(values)
+        unit_hint[fast_np & pc.ends_with(values, sym).fill_null(False).to_numpy(
+            zero_copy_only=False) & (unit_hint == None)] = unit  # noqa: E711 - elementwise
+    text = values.to_numpy(zero_copy_only=False).astype(object)
     value = np.where(fast_np, value, np.nan)
     qualifier = np.full(n, None, dtype=object)
     non_numeric = np.zeros(n, dtype=bool)

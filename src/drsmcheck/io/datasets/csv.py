@@ -59,7 +59,7 @@ def read_csv(path: Path, file: str, sep: str | None) -> Grid:
         table = pacsv.read_csv(
             io.BytesIO(data),
             read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(len(names))],
-                                           skip_rows=1, block_size=1 << 24),
+                                           skip_rows=1, block_size=1 << 20),
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True,
                                              ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(
@@ -76,7 +76,7 @@ def read_csv(path: Path, file: str, sep: str | None) -> Grid:
         lines = np.arange(2, n + 2, dtype=np.int64)
     else:  # blank lines or newlines inside quotes: csv gives each record's first line
         lines = _record_lines(text, sep, n)
-    for name, col in cols.items():
+    for name, col in cols.items() if len(data) > MAX_FIELD else ():
         if len(col) and pc.max(pc.utf8_length(col)).as_py() > MAX_FIELD:
             i = int(np.argmax(pc.greater(pc.utf8_length(col), MAX_FIELD).to_numpy(
                 zero_copy_only=False)))

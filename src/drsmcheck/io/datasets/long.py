@@ -11,8 +11,8 @@ import pyarrow.compute as pc
 from ...errors import InputError
 from ...yamlfile import did_you_mean
 from ..header import FileSpec
-from ..part import Part, constant
-from .grid import Grid, blank_to_null
+from ..part import Part
+from .grid import Grid
 
 LONG_COLUMNS = ("indicator", "entity", "period", "value", "kind", "line", "quote", "table", "row",
                 "column", "unit", "rounded", "exact")
@@ -77,7 +77,7 @@ def values(grid: Grid, name: str) -> tuple[pa.Array, dict[int, Any]]:
     """A value column: strings as printed, or typed cells kept as Python objects."""
     col = grid.columns[name]
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-        return blank_to_null(col.cast(pa.string())), {}
+        return col.cast(pa.string()), {}
     objs = {i: v for i, v in enumerate(col.to_pylist()) if v is not None}
     return pa.nulls(len(col), pa.string()), objs
 
@@ -91,16 +91,17 @@ def read_long(grid: Grid, spec: FileSpec | None) -> Part:
     n = len(grid)
     cols: dict[str, pa.Array] = {}
     for name in ("indicator", "entity", "period", "quote", "table", "row", "column", "unit"):
-        cols[name] = blank_to_null(grid.text(name)) if name in grid.names else \
+        cols[name] = grid.text(name) if name in grid.names else \
             pa.nulls(n, pa.string())
     if spec is not None:
         for name, fixed in (("entity", spec.entity), ("period", spec.period),
                             ("unit", spec.unit), ("table", spec.table)):
             if fixed is not None:
-                cols[name] = cols[name].fill_null(fixed)
+                cols[name] = pc.if_else(pc.equal(pc.utf8_trim_whitespace(cols[name]), ""),
+                                        fixed, cols[name]).fill_null(fixed)
     default_kind = spec.kind if spec is not None else "table"
-    cols["kind"] = (blank_to_null(grid.text("kind")) if "kind" in grid.names
-                    else pa.nulls(n, pa.string())).fill_null(default_kind)
+    kind = grid.text("kind") if "kind" in grid.names else pa.nulls(n, pa.string())
+    cols["kind"] = pc.if_else(pc.equal(kind, ""), default_kind, kind).fill_null(default_kind)
     cols["value"], objects = values(grid, "value")
     cols["line"] = pa.array(grid.lines, type=pa.int64())
     cols["report_line"] = report_lines(grid, "line", required=True)
@@ -119,5 +120,6 @@ def read_long(grid: Grid, spec: FileSpec | None) -> Part:
     if spec is not None and spec.rounded is not None:
         rounded = rounded.fill_null(spec.rounded)
     cols["rounded"] = rounded
-    cols["file"] = grid.where("value") if grid.cell is not None else constant(grid.file, n)
+    if grid.cell is not None:
+        cols["file"] = grid.where("value")
     return Part(grid.file, cols, objects, grid.checksum)

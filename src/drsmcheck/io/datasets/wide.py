@@ -50,6 +50,7 @@ def read_wide(grid: Grid, spec: FileSpec, default_period: str | None) -> Part:
     offset = 0
     for j, col in enumerate(spec.columns):
         vals, objs = values(grid, col.name)
+        vals = blank_to_null(vals)  # an empty cell is no figure (the record stays)
         present = pc.or_(pc.is_valid(vals), pa.array(
             np.isin(np.arange(n), np.fromiter(objs, dtype=np.int64)))).to_numpy(
             zero_copy_only=False) if objs else pc.is_valid(vals).to_numpy(zero_copy_only=False)

@@ -66,6 +66,14 @@ def read_csv(path: Path, file: str, sep: str | None) -> Grid:
                 column_types={f"c{i}": pa.string() for i in range(len(names))},
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowException) as exc:
+        if len(names) == 1:
+            other = next((s for s in (";", "\t", ",", "|") if s != sep and s in names[0]), None)
+            if other is not None:
+                raise InputError(file, 1, f"unknown CSV column {names[0]!r}",
+                                 f"the header holds {other!r}: the file looks "
+                                 f"{_NAMES[other]}-separated ({other!r}-separated) but is "
+                                 f"read as {_NAMES.get(sep, sep)}-separated; drop --csv-sep or "
+                                 "give the separator (files: {name: {sep: ';'}})") from None
         _explain(text, file, sep, len(names))
         raise InputError(file, None, f"invalid CSV: {str(exc).splitlines()[0]}",
                          "save the file as plain UTF-8 text with one header line") from None

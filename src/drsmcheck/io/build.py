@@ -209,6 +209,11 @@ def build_figures(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) ->
                              did_you_mean(str(unit_np[i]), UNITS)
                              or f"units: {', '.join(UNITS)}"))
     first = checks.first()
+    if first is not None:
+        checks.raise_at(first)
+    fig = np.stack([_codes(cols[c])[0] for c in ("dataset", "entity", "period", "indicator")],
+                   axis=1) if n else np.empty((0, 4), dtype=np.int64)
+    _check_prints(fig, cols, ind_np, ent_np, per_np, file_np, line_np)
     value_null = pc.is_null(cols["value"]).to_numpy(zero_copy_only=False)
     objects = _merge_objects([p for _, parts in datasets for p in parts])
     parsed = parse_column(cols["value"], objects, stop_at=first)
@@ -224,7 +229,7 @@ def build_figures(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) ->
     first = checks.first()
     if first is not None:
         checks.raise_at(first)
-    _check_duplicates(cols, ind_np, ent_np, per_np, parsed, file_np, line_np)
+    _check_duplicates(fig, cols, ind_np, ent_np, per_np, parsed, file_np, line_np)
     return _frame(cols, parsed, ind_np, ent_np, per_np, kind_np, unit_np, file_np, line_np, ref)
 
 
@@ -238,14 +243,12 @@ def _merge_objects(parts: list[Part]) -> dict[int, Any]:
     return out
 
 
-def _check_duplicates(cols: dict[str, pa.Array], ind: np.ndarray, ent: np.ndarray,
-                      per: np.ndarray, parsed: ParsedColumn, file_np: np.ndarray,
-                      line_np: np.ndarray) -> None:
-    """The same printed cell given twice, and a figure printed more than MAX_PRINTS times."""
+def _check_duplicates(fig: np.ndarray, cols: dict[str, pa.Array], ind: np.ndarray,
+                      ent: np.ndarray, per: np.ndarray, parsed: ParsedColumn,
+                      file_np: np.ndarray, line_np: np.ndarray) -> None:
+    """The same printed cell given twice."""
     if not len(line_np):
         return
-    fig = np.stack([_codes(cols[c])[0] for c in ("dataset", "entity", "period", "indicator")],
-                   axis=1)
     place = np.stack([_codes(cols["table"])[0], _codes(cols["column"])[0],
                       cols["report_line"].fill_null(-1).to_numpy(zero_copy_only=False)], axis=1)
     keys = pd.DataFrame(np.concatenate([fig, place], axis=1))
@@ -258,6 +261,13 @@ def _check_duplicates(cols: dict[str, pa.Array], ind: np.ndarray, ent: np.ndarra
                          f"{ind[j]} for {ent[j]} {per[j]} is given twice for the same place "
                          f"(also {file_np[i]}:{int(line_np[i])}, {same})",
                          "each printed cell is transcribed once; fix the entity/indicator map")
+
+
+def _check_prints(fig: np.ndarray, cols: dict[str, pa.Array], ind: np.ndarray, ent: np.ndarray,
+                  per: np.ndarray, file_np: np.ndarray, line_np: np.ndarray) -> None:
+    """A figure printed more than MAX_PRINTS times (checked before any value is parsed)."""
+    if not len(line_np):
+        return
     counts = pd.DataFrame(fig).groupby([0, 1, 2, 3], sort=False)[0].transform("size").to_numpy()
     if (counts > MAX_PRINTS).any():
         j = int(np.argmax(counts > MAX_PRINTS))

@@ -19,6 +19,7 @@ from typer.core import TyperArgument
 from . import __version__
 from .errors import InputError, InputErrors
 from .i18n import LANGS, t
+from .io.header import csv_separator
 from .pack import load_pack
 from .sanitize import terminal
 
@@ -150,6 +151,8 @@ def validate(
     backend: Annotated[str, typer.Option("--backend", help=_help("backend"),
                                          metavar="NAME")] = "duckdb",
     no_default_rules: NoDefaultRules = False,
+    csv_sep: Annotated[str | None, typer.Option("--csv-sep", help=_help("csv_sep"),
+                                                metavar="SEP", show_default=False)] = None,
 ) -> None:
     from .outputs import UsageError, finish, plan_outputs, prepare
     from .progress import DelayedProgress
@@ -162,7 +165,7 @@ def validate(
         message = t("cli.progress", code, datasets=", ".join(terminal(p) for p in paths))
         with DelayedProgress(message, sys.stderr, delay=_progress_delay()):
             report = run_validation(paths, load_pack(rules, defaults=not no_default_rules),
-                                        backend)
+                                    backend, csv_sep=csv_separator(csv_sep))
     except UsageError as exc:
         _say(exc)
         raise typer.Exit(2) from None
@@ -258,11 +261,15 @@ def command() -> Any:
     return root
 
 
+from .commands.compare import register as _register_compare  # noqa: E402
+from .commands.export import register as _register_export  # noqa: E402
 from .commands.report_tools import register as _register_report_tools  # noqa: E402
 from .commands.rules import register as _register_rules_commands  # noqa: E402
 
 _register_report_tools(app)
 _register_rules_commands(app, rules_app)
+_register_compare(app)
+_register_export(app)
 
 
 def main() -> None:

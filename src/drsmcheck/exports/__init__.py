@@ -1,0 +1,1 @@
+"""What drsmcheck knows, in the formats other tools read: a records table and a GX suite."""

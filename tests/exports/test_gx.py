@@ -1,0 +1,68 @@
+"""The exported Great Expectations suite, run in GX on the samples, finds drsmcheck's failures.
+
+The samples' records table goes into SQLite, GX 1.x validates the suite of `drsmcheck export
+gx rules --dialect sqlite` on it, and the records each expectation returns must be exactly the
+(rule, dataset, entity, period) of drsmcheck's failing equation and bounds verdicts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+
+import pytest
+
+from support import ROOT, run_cli
+
+
+@pytest.fixture(scope="module")
+def gx_failures(tmp_path_factory: pytest.TempPathFactory) -> set[tuple[str, str, str, str]]:
+    import great_expectations as gx
+    import pandas as pd
+
+    tmp = tmp_path_factory.mktemp("gx")
+    proc = run_cli("export", "gx", "rules", "--dialect", "sqlite", "--output",
+                   str(tmp / "suite.json"))
+    assert proc.returncode == 0, proc.stderr
+    proc = run_cli("export", "records", "samples", "--output", str(tmp / "records.parquet"))
+    assert proc.returncode == 0, proc.stderr
+    with sqlite3.connect(tmp / "records.db") as con:
+        pd.read_parquet(tmp / "records.parquet").to_sql("records", con, index=False)
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = {"globally": False, "metric_calculations": False}
+    source = ctx.data_sources.add_sqlite("samples", connection_string=f"sqlite:///{tmp}/records.db")
+    batch = source.add_table_asset("records", table_name="records") \
+        .add_batch_definition_whole_table("all").get_batch()
+    spec = json.loads((tmp / "suite.json").read_text(encoding="utf-8"))
+    suite = ctx.suites.add(gx.ExpectationSuite(name=spec["name"],
+                                               expectations=spec["expectations"]))
+    result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    found = set()
+    for r in result.results:
+        assert r.exception_info.get("raised_exception") is not True, r.exception_info
+        rule = r.expectation_config.meta["drsmcheck_rule"]
+        for row in r.result["details"]["unexpected_rows"]:
+            found.add((rule, row["dataset"], row["entity"], row["period"]))
+    return found
+
+
+def test_suite_expresses_equations_and_bounds(tmp_path):
+    proc = run_cli("export", "gx", "rules", "--output", str(tmp_path / "s.json"), cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    spec = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    rules = {e["meta"]["drsmcheck_rule"] for e in spec["expectations"]}
+    assert "ald.admission.parts" in rules and "bounds.percent" in rules
+    skipped = {s["rule"]: s["reason"] for s in spec["meta"]["drsmcheck"]["not_exported"]}
+    assert "agreement" in skipped and "rollup" in skipped["rollup.sum"]
+
+
+def test_gx_finds_the_failures_drsmcheck_finds(gx_failures, samples_run):
+    _, report = samples_run
+    kinds = {r["rule"]: r["kind"] for r in report["rules"]}
+    want = {(a["rule"], a["dataset"], a["entity"], a["period"]) for a in report["anomalies"]
+            if kinds.get(a["rule"]) in ("equation", "bounds")
+            and a["category"] in ("inconsistent", "rounding", "bounds")}
+    assert want, "the samples hold equation failures"
+    assert gx_failures == want

@@ -52,10 +52,10 @@ def _bounds_condition(rule: Any, pack: RulePack) -> str:
 
 def suite_dict(pack: RulePack, dialect: str = "ansi", name: str = "drsmcheck") -> dict[str, Any]:
     """The suite as GX's own JSON (built and checked by GX's ExpectationSuite model)."""
+    import logging
+
     import great_expectations as gx
     import great_expectations.expectations as gxe
-
-    import logging
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     gx.get_context(mode="ephemeral")  # GX's models need an active (in-memory) context

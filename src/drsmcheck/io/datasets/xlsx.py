@@ -92,30 +92,37 @@ def read_xlsx(path: Path, file: str, sheets: list[str] | None, header: int | Non
     checksum = zlib.crc32(data)
     for sheet in sheets or names:
         ws = book[sheet]
-        rows = [r for r in ws.iter_rows() if any(c.value not in (None, "") for c in r)]
-        if not rows:
+        # read-only sheets yield EmptyCell (no .row) in gaps: number rows and columns here
+        numbered = [(i, r) for i, r in enumerate(ws.iter_rows(min_row=1, min_col=1), start=1)
+                    if any(c.value not in (None, "") for c in r)]
+        if not numbered:
             continue
-        if header is not None:
-            head = next((r for r in rows if r[0].row == header), None)
-            if head is None:
-                raise InputError(f"{file}!{sheet}", header, f"header row {header} is empty")
-        else:
-            head = rows[0]
-        hrow = head[0].row
-        names_ = [str(c.value).strip() if c.value is not None else "" for c in head]
-        while names_ and not names_[-1]:
-            names_.pop()
         where = f"{file}!{sheet}"
-        for i, name in enumerate(names_):
-            if not name:
-                raise InputError(where, hrow, f"column {_letter(i + 1)} has no header",
+        if header is not None:
+            head = next((r for i, r in numbered if i == header), None)
+            if head is None:
+                raise InputError(where, header, f"header row {header} is empty")
+            hrow = header
+        else:
+            hrow, head = numbered[0]
+        body = [(i, r) for i, r in numbered if i > hrow]
+        width = max(len(r) for _, r in numbered)
+        titles = [str(c.value).strip() if c.value is not None else "" for c in head]
+        titles += [""] * (width - len(titles))
+        keep = []
+        for j, name in enumerate(titles):
+            used = any(j < len(r) and r[j].value not in (None, "") for _, r in body)
+            if name:
+                keep.append(j)
+            elif used:
+                raise InputError(where, hrow, f"column {_letter(j + 1)} has no header",
                                  "name every column of the header row")
-        body = [r for r in rows if r[0].row > hrow]
-        lines = np.array([r[0].row for r in body], dtype=np.int64)
+        names_ = [titles[j] for j in keep]
+        lines = np.array([i for i, _ in body], dtype=np.int64)
         cols: dict[str, pa.Array] = {}
-        for j, name in enumerate(names_):
+        for j, name in zip(keep, names_, strict=True):
             vals = [printed(r[j].value, r[j].number_format) if j < len(r) else None
-                    for r in body]
+                    for _, r in body]
             if all(v is None or isinstance(v, str) for v in vals):
                 cols[name] = pa.array(vals, pa.string())
             else:  # a float whose repr has an exponent: parse_number reads the float
@@ -123,7 +130,7 @@ def read_xlsx(path: Path, file: str, sheets: list[str] | None, header: int | Non
                                       pa.float64()) if all(
                     v is None or isinstance(v, float) for v in vals) else pa.array(
                     [None if v is None else str(v) for v in vals], pa.string())
-        letters = {name: _letter(j + 1) for j, name in enumerate(names_)}
+        letters = {name: _letter(j + 1) for j, name in zip(keep, names_, strict=True)}
 
         def cell(name: str, idx: np.ndarray, where: str = where,
                  letters: dict[str, str] = letters, lines: np.ndarray = lines) -> pa.Array:

@@ -70,9 +70,15 @@ def find_datasets(paths: list[Path]) -> list[Target]:
         if not p.exists():
             raise InputError(display_path(p), None, "no such file or folder")
         if p.is_file():
-            header = header_of(p.parent)
-            if header is not None:
-                t = Target(p.parent, header, True)
+            # the dataset folder holding it, however deep (data/2019/figures.csv)
+            home = next(((a, h) for a in p.resolve().parents if (h := header_of(a))), None)
+            if home is not None:
+                folder = p.parent
+                for _ in range(len(p.resolve().parents)):
+                    if folder.resolve() == home[0]:
+                        break
+                    folder = folder.parent
+                t = Target(folder, folder / home[1].name, True)
             elif p.suffix.lower() in (".yaml", ".yml"):
                 t = Target(p, p, False)
             else:

@@ -119,7 +119,8 @@ def _generate_million_prints(work: Path) -> None:
         fh.writelines(f"t.total,OCC,1000,{i},table\n" for i in range(1, 1_000_001))
 
 
-GENERATORS = {"million_prints": _generate_million_prints, "huge_csv": _generate_huge_csv, "deep_nesting": _generate_deep_nesting,
+GENERATORS = {"million_prints": _generate_million_prints, "huge_csv": _generate_huge_csv,
+              "deep_nesting": _generate_deep_nesting,
               "huge_field": _generate_huge_field, "long_chain": _generate_long_chain,
               "fifo": _generate_fifo, "fifo_argument": _generate_fifo_argument,
               "dev_zero": _generate_dev_zero}

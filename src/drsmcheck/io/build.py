@@ -293,13 +293,17 @@ def _pow10(decimals: np.ndarray) -> np.ndarray:
     return np.array([10 ** (-int(d)) for d in uniq], dtype=np.float64)[inv]
 
 
-def intervals(value: np.ndarray, decimals: np.ndarray, scale: np.ndarray, unit: np.ndarray,
-              qualifier: np.ndarray, declared: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(lo, hi, tlo, thi, rounded) of figures.make_figure, a column at a time.
+_MONEY = {"eur": 1.0, "keur": 1e3, "meur": 1e6}
 
-    `declared`: -1 not declared, 0 exact (rounded: false), 1 rounded. numbers.interval and
-    figures.intervals are the definition; tests/io/test_build.py checks this agrees with them.
+
+def intervals(value: np.ndarray, decimals: np.ndarray, scale: np.ndarray, unit: np.ndarray,
+              qualifier: np.ndarray, declared: np.ndarray, unit_hint: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(value, lo, hi, tlo, thi, rounded) of figures.make_figure, a column at a time.
+
+    `declared`: -1 not declared, 0 exact (rounded: false), 1 rounded. numbers.interval,
+    numbers.truncation_interval and figures.unit_factor are the definition;
+    tests/io/test_build.py checks that this agrees with make_figure on generated prints.
     """
     d = np.where(decimals < 0, 0, decimals)
     p = _pow10(d)
@@ -314,15 +318,23 @@ def intervals(value: np.ndarray, decimals: np.ndarray, scale: np.ndarray, unit: 
     hi = np.where(lt, value, hi)
     lo = np.where(gt, value, lo)
     hi = np.where(gt, np.where((unit == "percent") & (value < 100), 100.0, np.inf), hi)
-    exact = (lo == hi) & ((declared == 0) | (exact_unit & (d == 0) & (scale == 1.0)))
     step = p * scale
-    keep = exact | lt | gt
+    keep = (lo == hi) | lt | gt
     tlo = np.where(keep, lo, np.minimum(lo, value - step))
     thi = np.where(keep, hi, np.maximum(hi, value + step))
     numeric = ~np.isnan(value)
     flag = np.where(declared < 0, numeric & (lo != hi), declared == 1)
-    nan = np.where(numeric, 0.0, np.nan)
-    return lo + nan, hi + nan, tlo + nan, thi + nan, flag
+    # "13,74 M€" on a € indicator is 13 740 000 € ± 5 000 € (figures.unit_factor)
+    factor = np.ones(len(value))
+    for printed, pf in _MONEY.items():
+        for target, tf in _MONEY.items():
+            if printed != target:
+                factor[(unit_hint == printed) & (unit == target)] = pf / tf
+    conv = numeric & (factor != 1.0)
+    if conv.any():
+        value, lo, hi, tlo, thi = (np.where(conv, x * factor, x)
+                                   for x in (value, lo, hi, tlo, thi))
+    return value, lo, hi, tlo, thi, flag
 
 
 def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, ind: np.ndarray, ent: np.ndarray,
@@ -336,8 +348,9 @@ def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, ind: np.ndarray, ent
     period_next = np.array([next_period(w) for w in pwords] + [None], dtype=object)[pcodes]
     declared = cols["rounded"].cast(pa.int8()).fill_null(-1).to_numpy(zero_copy_only=False)
     with np.errstate(invalid="ignore"):
-        lo, hi, tlo, thi, rounded = intervals(parsed.value, parsed.decimals, parsed.scale,
-                                              unit, parsed.qualifier, declared)
+        value, lo, hi, tlo, thi, rounded = intervals(
+            parsed.value, parsed.decimals, parsed.scale, unit, parsed.qualifier, declared,
+            parsed.unit_hint)
     prio = np.array([KIND_PRIORITY[k] for k in KINDS] + [0])[_kind_codes(kind)]
     dataset = _objects(cols["dataset"])
     seq = _seq(cols, prio, line_np)
@@ -347,7 +360,7 @@ def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, ind: np.ndarray, ent
     data: dict[str, Any] = {
         "dataset": dataset, "ref": refs, "entity": ent, "period": per,
         "period_next": period_next, "indicator": ind, "unit": unit,
-        "unit_printed": parsed.unit_hint, "text": parsed.text, "value": parsed.value,
+        "unit_printed": parsed.unit_hint, "text": parsed.text, "value": value,
         "lo": lo, "hi": hi, "tlo": tlo, "thi": thi, "decimals": parsed.decimals,
         "scale": parsed.scale, "qualifier": parsed.qualifier, "non_numeric": parsed.non_numeric,
         "rounded": rounded, "kind": kind, "prio": prio.astype(np.int64), "seq": seq,

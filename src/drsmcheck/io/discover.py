@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..yamlfile import file_kind
 
 KINDS_BY_SUFFIX = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".tsv": "csv",
                    ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
@@ -69,6 +70,10 @@ def find_datasets(paths: list[Path]) -> list[Target]:
     for p in paths:
         if not p.exists():
             raise InputError(display_path(p), None, "no such file or folder")
+        if not p.is_file() and not p.is_dir():
+            raise InputError(display_path(p), None,
+                             f"not a regular file or folder: it is {file_kind(p.stat().st_mode)}",
+                             "give a dataset folder (with dataset.yaml) or a .yaml file")
         if p.is_file():
             # the dataset folder holding it, however deep (data/2019/figures.csv)
             home = next(((a, h) for a in p.resolve().parents if (h := header_of(a))), None)

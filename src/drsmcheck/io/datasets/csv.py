@@ -88,9 +88,10 @@ def read_csv(path: Path, file: str, sep: str | None) -> Grid:
         if len(col) and pc.max(pc.utf8_length(col)).as_py() > MAX_FIELD:
             i = int(np.argmax(pc.greater(pc.utf8_length(col), MAX_FIELD).to_numpy(
                 zero_copy_only=False)))
-            raise InputError(file, int(lines[i]), f"invalid CSV: field larger than field limit "
-                             f"({MAX_FIELD}) in column {name!r}",
-                             "a figure's quote is a few words of the report")
+            raise InputError(file, int(lines[i]), f"invalid CSV: a field is longer than "
+                             f"{MAX_FIELD:_} characters (column {name!r})".replace("_", " "),
+                             "a cell holds a figure and a short quote; check for a quote (\") "
+                             "that is never closed")
     return Grid(file, names, cols, lines, 1, zlib.crc32(data))
 
 
@@ -126,6 +127,7 @@ def _explain(text: str, file: str, sep: str, width: int) -> None:
                                  f"has {len(rec)}; the file is {_NAMES.get(sep, sep)}-separated)",
                                  hint or "quote values that hold the separator; check for a "
                                  "missing or extra separator")
-    except csv.Error as exc:
-        raise InputError(file, reader.line_num or 1, f"invalid CSV: {exc}",
-                         "save the file as plain UTF-8 text with one header line") from None
+    except csv.Error:
+        raise InputError(file, reader.line_num or 1, "invalid CSV: this row cannot be read",
+                         "check the quotes (\") and separators; save the file as plain UTF-8 "
+                         "text") from None

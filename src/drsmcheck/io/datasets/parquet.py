@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from ...errors import InputError
-from ..safe import read_bytes
+from ...yamlfile import read_bytes
 from .grid import Grid
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import InputError
-from ...yamlfile import LDict, check_keys, load_yaml
+from ...yamlfile import LDict, check_keys, load_yaml, read_bytes
 from ..header import exactness
 from ..part import Part, RowParts
 
@@ -36,7 +36,7 @@ def read_yaml(path: Path, file: str, header_allowed: bool, data: Any = None) -> 
     if data is None:
         data = load_yaml(path, file)
     # the file passed load_yaml's checks (size, encoding): its bytes give the print order
-    rows = RowParts(file, zlib.crc32(path.read_bytes()), quotes_checked=True)
+    rows = RowParts(file, zlib.crc32(read_bytes(path, file)), quotes_checked=True)
     allowed = {"figures", "tables"} | ({"dataset"} if header_allowed else set())
     check_keys(data, file, "dataset file", allowed)
     if data.get("figures") is not None:

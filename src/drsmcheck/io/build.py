@@ -128,13 +128,21 @@ def _blank_to_null(arr: pa.Array) -> pa.Array:
     return pc.if_else(empty, pa.scalar(None, pa.string()), arr)
 
 
+_CODES: dict[int, tuple[pa.Array, np.ndarray, list[Any]]] = {}  # during one build_figures
+
+
 def _codes(arr: pa.Array) -> tuple[np.ndarray, list[Any]]:
-    """Integer codes (-1 for null) and the distinct values of a column."""
+    """Integer codes (-1 for null) and the distinct values of a column (each column once)."""
+    hit = _CODES.get(id(arr))
+    if hit is not None and hit[0] is arr:
+        return hit[1], hit[2]
     enc = pc.dictionary_encode(arr)
     if isinstance(enc, pa.ChunkedArray):
         enc = enc.combine_chunks()
-    return (enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64),
-            enc.dictionary.to_pylist())
+    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    words = enc.dictionary.to_pylist()
+    _CODES[id(arr)] = (arr, codes, words)
+    return codes, words
 
 
 def _bad(arr: pa.Array, ok: Callable[[Any], bool]) -> np.ndarray:
@@ -167,6 +175,13 @@ class _Checks:
 
 def build_figures(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) -> pd.DataFrame:
     """Check, parse and type the raw figures of every dataset into one figures table."""
+    try:
+        return _build(datasets, ref)
+    finally:
+        _CODES.clear()
+
+
+def _build(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) -> pd.DataFrame:
     cols, file_codes, files = _gather(datasets)
     n = len(cols["line"])
     file_np = np.array([*files, None], dtype=object)[file_codes]
@@ -268,7 +283,16 @@ def _check_prints(fig: np.ndarray, cols: dict[str, pa.Array], ind: np.ndarray, e
     """A figure printed more than MAX_PRINTS times (checked before any value is parsed)."""
     if not len(line_np):
         return
-    counts = pd.DataFrame(fig).groupby([0, 1, 2, 3], sort=False)[0].transform("size").to_numpy()
+    radix = [int(fig[:, j].max()) + 2 for j in range(fig.shape[1])]
+    if np.prod(np.array(radix, dtype=np.float64)) < 2.0 ** 62:
+        key = np.zeros(len(fig), dtype=np.int64)
+        for j, r in enumerate(radix):  # one int64 per figure: the codes are small
+            key = key * r + fig[:, j] + 1
+        _, inverse, sizes = np.unique(key, return_inverse=True, return_counts=True)
+        counts = sizes[inverse]
+    else:
+        counts = pd.DataFrame(fig).groupby([0, 1, 2, 3], sort=False)[0].transform(
+            "size").to_numpy()
     if (counts > MAX_PRINTS).any():
         j = int(np.argmax(counts > MAX_PRINTS))
         raise InputError(file_np[j], int(line_np[j]),

@@ -117,6 +117,9 @@ def _gather(datasets: list[tuple[Dataset, list[Part]]]) -> tuple[dict[str, pa.Ar
     files = list(index)
     file_codes = np.concatenate(codes) if codes else np.empty(0, dtype=np.int64)
     cols["file"] = pa.array(files, pa.string()).take(pa.array(file_codes))
+    cols["objects"] = _merge_objects([p for _, p in parts])  # type: ignore[assignment]
+    for _, p in parts:  # the table holds them now: free each file's own columns
+        p.columns = {}
     return cols, file_codes, files
 
 
@@ -230,7 +233,7 @@ def _build(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) -> pd.Dat
                    axis=1) if n else np.empty((0, 4), dtype=np.int64)
     _check_prints(fig, cols, ind_np, ent_np, per_np, file_np, line_np)
     value_null = pc.is_null(cols["value"]).to_numpy(zero_copy_only=False)
-    objects = _merge_objects([p for _, parts in datasets for p in parts])
+    objects: dict[int, Any] = cols.pop("objects")  # type: ignore[assignment]
     parsed = parse_column(cols["value"], objects, stop_at=first)
     if parsed.error is not None:
         i, message = parsed.error

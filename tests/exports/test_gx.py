@@ -8,44 +8,56 @@ gx rules --dialect sqlite` on it, and the records each expectation returns must 
 from __future__ import annotations
 
 import json
-import logging
-import sqlite3
+import subprocess
+import sys
 
 import pytest
 
 from support import ROOT, run_cli
 
+# GX runs in a child process: importing it costs ~250 MB that the test process would keep (and
+# hand on to every subprocess it forks afterwards, whose peak-memory bounds other tests check)
+GX_CHILD = """
+import json, logging, sqlite3, sys
+import great_expectations as gx
+import pandas as pd
+tmp = sys.argv[1]
+with sqlite3.connect(f"{tmp}/records.db") as con:
+    pd.read_parquet(f"{tmp}/records.parquet").to_sql("records", con, index=False)
+logging.getLogger("great_expectations").setLevel(logging.ERROR)
+ctx = gx.get_context(mode="ephemeral")
+ctx.variables.progress_bars = {"globally": False, "metric_calculations": False}
+source = ctx.data_sources.add_sqlite("samples", connection_string=f"sqlite:///{tmp}/records.db")
+batch = source.add_table_asset("records", table_name="records") \\
+    .add_batch_definition_whole_table("all").get_batch()
+spec = json.load(open(f"{tmp}/suite.json", encoding="utf-8"))
+suite = ctx.suites.add(gx.ExpectationSuite(name=spec["name"], expectations=spec["expectations"]))
+result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+found, errors = [], []
+for r in result.results:
+    if r.exception_info.get("raised_exception"):
+        errors.append(str(r.exception_info))
+    rule = r.expectation_config.meta["drsmcheck_rule"]
+    for row in r.result["details"]["unexpected_rows"]:
+        found.append([rule, row["dataset"], row["entity"], row["period"]])
+print(json.dumps({"found": found, "errors": errors}))
+"""
+
 
 @pytest.fixture(scope="module")
 def gx_failures(tmp_path_factory: pytest.TempPathFactory) -> set[tuple[str, str, str, str]]:
-    import great_expectations as gx
-    import pandas as pd
-
     tmp = tmp_path_factory.mktemp("gx")
     proc = run_cli("export", "gx", "rules", "--dialect", "sqlite", "--output",
                    str(tmp / "suite.json"))
     assert proc.returncode == 0, proc.stderr
     proc = run_cli("export", "records", "samples", "--output", str(tmp / "records.parquet"))
     assert proc.returncode == 0, proc.stderr
-    with sqlite3.connect(tmp / "records.db") as con:
-        pd.read_parquet(tmp / "records.parquet").to_sql("records", con, index=False)
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    ctx = gx.get_context(mode="ephemeral")
-    ctx.variables.progress_bars = {"globally": False, "metric_calculations": False}
-    source = ctx.data_sources.add_sqlite("samples", connection_string=f"sqlite:///{tmp}/records.db")
-    batch = source.add_table_asset("records", table_name="records") \
-        .add_batch_definition_whole_table("all").get_batch()
-    spec = json.loads((tmp / "suite.json").read_text(encoding="utf-8"))
-    suite = ctx.suites.add(gx.ExpectationSuite(name=spec["name"],
-                                               expectations=spec["expectations"]))
-    result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
-    found = set()
-    for r in result.results:
-        assert r.exception_info.get("raised_exception") is not True, r.exception_info
-        rule = r.expectation_config.meta["drsmcheck_rule"]
-        for row in r.result["details"]["unexpected_rows"]:
-            found.add((rule, row["dataset"], row["entity"], row["period"]))
-    return found
+    child = subprocess.run([sys.executable, "-c", GX_CHILD, str(tmp)], capture_output=True,
+                           text=True, timeout=600)
+    assert child.returncode == 0, child.stderr
+    out = json.loads(child.stdout.strip().splitlines()[-1])
+    assert out["errors"] == []
+    return {tuple(f) for f in out["found"]}
 
 
 def test_suite_expresses_equations_and_bounds(tmp_path):

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from ..errors import InputError
 from ..figures import COLUMNS, KIND_PRIORITY, KINDS, NAMES
 from ..numbers import EXACT_UNITS
-from ..reference import UNITS, Reference
+from ..reference import UNITS, Reference, declare_entity_hint, declare_indicator_hint
 from ..yamlfile import did_you_mean
 from .header import Dataset
 from .parse import ParsedColumn, _objects, parse_column
@@ -58,8 +58,7 @@ def _unknown_entity(entity: str, ref: Reference, file: str, line: int | None) ->
     return InputError(file, line, f"unknown entity {entity!r}",
                       f"did you mean {padded!r}? quote département codes in YAML: "
                       f"entity: \"{padded}\"" if padded in ref.entities else
-                      did_you_mean(entity, ref.entities) or
-                      "declare it in the rule pack's reference/entities.yaml")
+                      did_you_mean(entity, ref.entities) or declare_entity_hint(entity))
 
 
 def _clean_keys(arr: pa.Array) -> pa.Array:
@@ -206,7 +205,7 @@ def _build(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) -> pd.Dat
         i, "figure has no period", "set 'period' on the dataset"))
     checks.add(_bad(cols["indicator"], lambda w: w in ref.indicators), lambda i: err(
         i, f"unknown indicator {ind_np[i]!r}", did_you_mean(ind_np[i], ref.indicators)
-        or "declare it in the rule pack's reference/indicators/"))
+        or declare_indicator_hint(ind_np[i], unit_np[i] if unit_np[i] in UNITS else "count")))
     checks.add(_bad(cols["entity"], lambda w: w in ref.entities),
                lambda i: _unknown_entity(ent_np[i], ref, file_np[i], int(line_np[i])))
     checks.add(_bad(cols["period"], lambda w: bool(PERIOD.fullmatch(w))), lambda i: err(

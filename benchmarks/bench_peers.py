@@ -377,9 +377,9 @@ def child_pandera(root: Path, mode: str, ph: Phases) -> list[Failure]:
 def child_ge(root: Path, mode: str, ph: Phases) -> list[Failure]:
     import logging
 
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
+    from drsmcheck.exports.gx import import_gx
 
+    gx, gxe = import_gx()  # without GX's optional pyspark support (see import_gx)
     ph.lap("import")
     if mode == "import":
         return []

@@ -19,7 +19,8 @@ from support import ROOT, run_cli
 # hand on to every subprocess it forks afterwards, whose peak-memory bounds other tests check)
 GX_CHILD = """
 import json, logging, sqlite3, sys
-import great_expectations as gx
+from drsmcheck.exports.gx import import_gx
+gx, _ = import_gx()
 import pandas as pd
 tmp = sys.argv[1]
 with sqlite3.connect(f"{tmp}/records.db") as con:

@@ -50,13 +50,29 @@ def _bounds_condition(rule: Any, pack: RulePack) -> str:
     return " AND ".join(checks)
 
 
+def import_gx() -> tuple[Any, Any]:
+    """Great Expectations, imported without its optional PySpark support: with pyspark 4.x
+    installed (the `spark` extra) and no grpc, GX's import reaches pyspark's test utilities,
+    which print "Skipping doctests" and raise SystemExit(0) — a silent exit of the command."""
+    import sys
+
+    blocked = "pyspark" not in sys.modules
+    if blocked:
+        sys.modules["pyspark"] = None  # type: ignore[assignment]
+    try:
+        import great_expectations as gx
+        import great_expectations.expectations as gxe
+    finally:
+        if blocked:
+            del sys.modules["pyspark"]
+    return gx, gxe
+
+
 def suite_dict(pack: RulePack, dialect: str = "ansi", name: str = "drsmcheck") -> dict[str, Any]:
     """The suite as GX's own JSON (built and checked by GX's ExpectationSuite model)."""
     import logging
 
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
-
+    gx, gxe = import_gx()
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     gx.get_context(mode="ephemeral")  # GX's models need an active (in-memory) context
     compiler = SqlCompiler(dialect)

@@ -91,7 +91,12 @@ class Store:
         self.per_code = {p: k for k, p in enumerate(self.periods)}
 
         def enc(col: str, mapping: dict[str, int]) -> np.ndarray:
-            return np.fromiter((mapping[str(v)] for v in figures[col]), dtype=np.int64, count=n)
+            import pandas as pd
+
+            # hashing in C (pandas' Index), not a dict lookup per figure
+            codes_ = pd.Index(list(mapping)).get_indexer(figures[col].astype(str))
+            assert (codes_ >= 0).all(), f"unknown {col} value"
+            return codes_.astype(np.int64)
 
         self.f_ds = enc("dataset", self.ds_code)
         self.f_ent = enc("entity", self.ent_code)

@@ -26,14 +26,11 @@ def parse(rule: Any, spec: Any, file: str, ref: Any) -> None:
 
 def evaluate(rule: Any, ridx: int, ctx: Context) -> Verdicts:
     store = ctx.store
-    printed = np.array([u or None for u in store.uprints], dtype=object)
-    bad_pair: dict[tuple[int, int], bool] = {}
-    pairs = np.stack([store.f_uprint, store.f_unit], axis=1) if store.n else np.zeros((0, 2), int)
-    uniq = np.unique(pairs, axis=0) if len(pairs) else pairs
-    for pu, u in uniq:
-        bad_pair[(int(pu), int(u))] = unit_factor(printed[pu], store.units[u]) is None
-    bad = np.array([bad_pair[(int(pu), int(u))] for pu, u in pairs], dtype=bool) \
-        if len(pairs) else np.zeros(0, dtype=bool)
+    # a small table (printed unit × indicator unit) of contradictions, then one lookup
+    table = np.array([[unit_factor(pu or None, u) is None for u in store.units]
+                      for pu in store.uprints], dtype=bool).reshape(len(store.uprints),
+                                                                    len(store.units))
+    bad = table[store.f_uprint, store.f_unit] if store.n else np.zeros(0, dtype=bool)
     paired = [k for k, i in enumerate(store.indicators)
               if i.endswith((".objective", ".result"))]
     bad &= ~np.isin(store.f_ind, paired)

@@ -122,6 +122,8 @@ class Builder:
     def build(self) -> list[Anomaly]:
         v = self.run.verdicts
         reported = np.flatnonzero(v["category"] >= 0)
+        if len(reported):
+            self.rows.prefetch(v.take(reported).idx)
         out: list[Anomaly] = []
         for i in reported:
             rule = self.run.rules[v["rule"][i]]

@@ -100,41 +100,50 @@ class Diagnoser:
                 diff[m] = (j.p.lo + j.p.hi) / 2 - (j.e.lo + j.e.hi) / 2
         return status, diff
 
+    def judged(self, figs: np.ndarray, lo: np.ndarray | None, hi: np.ndarray | None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All relations of many figures at once: (owner request, verdict row, status), the
+        status re-evaluated with figure figs[k] read as [lo[k], hi[k]] (or as printed when
+        lo is None) — vectorized: one what-if per rule for the whole batch."""
+        res = self._resolved[figs]
+        start = np.searchsorted(self._link_f, res, side="left")
+        end = np.searchsorted(self._link_f, res, side="right")
+        counts = end - start
+        owner = np.repeat(np.arange(len(figs)), counts)
+        offsets = np.repeat(start - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+        vr = self._link_v[np.arange(int(counts.sum())) + offsets] if len(owner) else owner
+        if lo is None or hi is None:
+            return owner, vr, self.run.verdicts["status"][vr]
+        status, _ = self.what_if(vr, res[owner], lo[owner], hi[owner])
+        return owner, vr, status
+
+    def judge_counts(self, figs: np.ndarray, lo: np.ndarray | None = None,
+                     hi: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(relations holding, relations failing) per figure, vectorized."""
+        owner, _, status = self.judged(figs, lo, hi)
+        n = len(figs)
+        return (np.bincount(owner[status == PASS], minlength=n),
+                np.bincount(owner[status == FAIL], minlength=n))
+
     def judge_figure(self, requests: list[tuple[int, float | None, float | None]]
                      ) -> list[tuple[list[str], list[str]]]:
         """For each (figure, lo, hi): rule ids of its relations that hold / fail when the
         figure reads [lo, hi] (its own print when lo is None)."""
-        v = self.run.verdicts
-        plan = [(k, self.relations(f)) for k, (f, _, _) in enumerate(requests)]
         out: list[tuple[list[str], list[str]]] = [([], []) for _ in requests]
-        vr, fg, los, his, owner = [], [], [], [], []
-        for k, rels in plan:
-            f, lo, hi = requests[k]
-            if lo is None:
-                for r in rels:
-                    st = v["status"][r]
-                    rid = self.run.rules[v["rule"][r]].id
-                    if st == PASS:
-                        out[k][0].append(rid)
-                    elif st == FAIL:
-                        out[k][1].append(rid)
+        for own in (True, False):
+            ks = [k for k, r in enumerate(requests) if (r[1] is None) == own]
+            if not ks:
                 continue
-            res = self.resolved(f)
-            for r in rels:
-                vr.append(r)
-                fg.append(res)
-                los.append(lo)
-                his.append(hi)
-                owner.append(k)
-        if vr:
-            st, _ = self.what_if(np.array(vr, dtype=np.int64), np.array(fg, dtype=np.int64),
-                                 np.array(los, dtype=float), np.array(his, dtype=float))
-            for k, r, s in zip(owner, vr, st, strict=True):
-                rid = self.run.rules[v["rule"][r]].id
-                if s == PASS:
-                    out[k][0].append(rid)
-                elif s == FAIL:
-                    out[k][1].append(rid)
+            figs = np.array([requests[k][0] for k in ks], dtype=np.int64)
+            lo = None if own else np.array([requests[k][1] for k in ks], dtype=float)
+            hi = None if own else np.array([requests[k][2] for k in ks], dtype=float)
+            owner, vr, status = self.judged(figs, lo, hi)
+            codes = self.run.verdicts["rule"][vr]
+            for o, c, st in zip(owner, codes, status, strict=True):
+                if st == PASS:
+                    out[ks[o]][0].append(self.run.rules[c].id)
+                elif st == FAIL:
+                    out[ks[o]][1].append(self.run.rules[c].id)
         return out
 
     # -- repairs -------------------------------------------------------------------------------
@@ -241,14 +250,15 @@ class Diagnoser:
         values = self.repairs(anomalies, cands)
         live = [(k, c, val) for k, (c, val) in enumerate(zip(cands, values, strict=True))
                 if val is not None]
-        base = self.judge_figure([(c[1]["_pos"], None, None) for _, c, _ in live])
-        half = [(c[1]["hi"] - c[1]["lo"]) / 2 for _, c, _ in live]
-        moved = self.judge_figure([(c[1]["_pos"], val - h, val + h)
-                                   for (_, c, val), h in zip(live, half, strict=True)])
+        figs = np.array([c[1]["_pos"] for _, c, _ in live], dtype=np.int64)
+        half = np.array([(c[1]["hi"] - c[1]["lo"]) / 2 for _, c, _ in live], dtype=float)
+        vals = np.array([val for _, _, val in live], dtype=float)
+        b_hold, b_fail = self.judge_counts(figs)
+        m_hold, m_fail = self.judge_counts(figs, vals - half, vals + half)
         per_anomaly: dict[int, list[tuple[tuple, dict[str, Any], float, int]]] = defaultdict(list)
-        for (_, (ai, row), val), b, m in zip(live, base, moved, strict=True):
-            holds0, fails0 = len(b[0]), len(b[1])
-            holds1, fails1 = len(m[0]), len(m[1])
+        for k, (_, (ai, row), val) in enumerate(live):
+            holds0, fails0 = int(b_hold[k]), int(b_fail[k])
+            holds1, fails1 = int(m_hold[k]), int(m_fail[k])
             repaired = fails0 - fails1
             broken = max(0, holds0 - holds1)
             rounded_only = anomalies[ai].category == "rounding"

@@ -1,0 +1,224 @@
+"""Why a figure is off: a named cause for every finding the localization makes.
+
+Given the suspect figure and the range its true value must lie in (its repair), the causes are
+tried from the most specific to the least:
+- `mislabelled column`: the print equals another indicator of the same family — for the same
+  entity, or summed over the entity's children (Alsace-Moselle's 2 231 peer exchanges =
+  772 + 949 + 510, the ELSM *objectives*, not the results);
+- `unit`: the print's unit contradicts the indicator's, or the repair is ×1000 / ×10⁶ of a
+  money print (k€ vs €);
+- `truncation` / `rounding`: a named rounding practice explains the miss — truncation (p with
+  d decimals, p ≤ v < p + 10⁻ᵈ) or double rounding (v rounded to d + 1 decimals, then to d).
+  Anything wider ("within one unit of the last digit") is not a rounding: it is an error;
+- `typo (digit)`, `transposition`, `scale`, `sign`: a typist slip away from the repair (priors);
+- `wrong denominator`: a rate that fits another printed total of the same record;
+- `unexplained`: none of these.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import priors
+
+CAUSES = ("typo (digit)", "transposition", "scale", "sign", "rounding", "truncation",
+          "mislabelled column", "wrong denominator", "unit", "unexplained")
+WARNING_CAUSES = frozenset({"rounding", "truncation"})
+
+
+@dataclass(frozen=True)
+class Cause:
+    name: str                       # one of CAUSES
+    detail: Mapping[str, str]       # {"fr": …, "en": …}
+    refs: tuple[str, ...] = ()      # figures that explain it (siblings, denominator)
+    typo: priors.Typo | None = None
+
+    @property
+    def severity(self) -> str:
+        """`warning` for a named rounding practice, `error` for everything else."""
+        return "warning" if self.name in WARNING_CAUSES else "error"
+
+
+def _fmt(x: float, lang: str) -> str:
+    if float(x).is_integer():
+        s = f"{int(x):,}"
+        return s.replace(",", "\u00a0") if lang == "fr" else s
+    s = f"{x:,.6f}".rstrip("0").rstrip(".")
+    return s.replace(",", "\u00a0").replace(".", ",") if lang == "fr" else s
+
+
+def _meets(a_lo: float, a_hi: float, b_lo: float, b_hi: float, rel: float = 1e-9) -> bool:
+    eps = rel * (1.0 + max(abs(v) for v in (a_lo, a_hi, b_lo, b_hi) if math.isfinite(v)))
+    return a_lo <= b_hi + eps and b_lo <= a_hi + eps
+
+
+# --------------------------------------------------------------------------------- rounding
+def rounding_practice(printed: float, decimals: int, lo: float, hi: float, scale: float = 1.0
+                      ) -> str | None:
+    """'truncation' or 'double rounding' when that practice turns a true value in [lo, hi]
+    into the print, else None. The ordinary rounding interval is excluded (it would hold)."""
+    d = max(decimals, 0)
+    step = 10.0 ** -d * scale
+    eps = 1e-9 * (1 + abs(printed))
+    if printed >= 0:
+        t_lo, t_hi = printed, printed + step - eps
+    else:
+        t_lo, t_hi = printed - step + eps, printed
+    r_lo, r_hi = printed - step / 2, printed + step / 2
+    if _meets(lo, hi, r_lo, r_hi, 0.0):
+        return None   # plain rounding: the relation would have held
+    if _meets(lo, hi, t_lo, t_hi, 0.0):
+        return "truncation"
+    u = step / 10   # rounded first to d + 1 decimals, then to d (half up)
+    if _meets(lo, hi, printed - 5.5 * u, printed + 4.5 * u - eps, 0.0):
+        return "double rounding"
+    return None
+
+
+# ------------------------------------------------------------------------- dataset searches
+def _family(indicator: str) -> str:
+    return indicator.rsplit(".", 1)[0] if "." in indicator else indicator
+
+
+def _best_prints(df: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    """(entity, indicator) → the print rules read (lowest prio, then seq), numeric only."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    rows = df[df["value"].notna()].sort_values(["prio", "seq"]).to_dict("records")
+    for r in rows:
+        out.setdefault((r["entity"], r["indicator"]), r)
+    return out
+
+
+def mislabelled_column(target: Mapping[str, Any], figures: Any,
+                       children: Sequence[str] | None = None) -> Cause | None:
+    """The print equals a sibling indicator (same family) of its entity, or that sibling's sum
+    over `children`: the figure was read from the wrong column or line."""
+    df = figures[(figures["dataset"] == target["dataset"])
+                 & (figures["period"] == target["period"])]
+    ind = target["indicator"]
+    fam = _family(ind)
+    lo, hi = float(target["lo"]), float(target["hi"])
+    prints = _best_prints(df)
+    siblings = sorted({i for (_, i) in prints if i != ind and _family(i) == fam})
+    # other value columns of the tables the children's figures are printed in
+    if children:
+        tables = {r["table"] for (e, i), r in prints.items()
+                  if i == ind and e in children and r["table"]}
+        siblings += sorted({i for (_, i), r in prints.items()
+                            if r["table"] in tables and i != ind and i not in siblings})
+    for sib in siblings:
+        if children and all((c, sib) in prints for c in children):
+            rows = [prints[(c, sib)] for c in children]
+            s_lo = sum(float(r["lo"]) for r in rows)
+            s_hi = sum(float(r["hi"]) for r in rows)
+            if _meets(lo, hi, s_lo, s_hi):
+                col = rows[0]["column"] or sib
+                parts = " + ".join(r["text"] for r in rows)
+                return Cause("mislabelled column", {
+                    "fr": f"{target['text']} = {parts}, la somme de la colonne « {col} » "
+                          f"({sib}) et non de {ind}",
+                    "en": f"{target['text']} = {parts}, the sum of the “{col}” column "
+                          f"({sib}), not of {ind}"},
+                    tuple(r["ref"] for r in rows))
+        own = prints.get((target["entity"], sib))
+        if own is not None and own["ref"] != target.get("ref") and _meets(
+                lo, hi, float(own["lo"]), float(own["hi"])):
+            return Cause("mislabelled column", {
+                "fr": f"{target['text']} est la valeur de {sib} ({own['text']}), pas de {ind}",
+                "en": f"{target['text']} is the value of {sib} ({own['text']}), not of {ind}"},
+                (own["ref"],))
+    return None
+
+
+def wrong_denominator(rate: Mapping[str, Any], numerator: tuple[float, float], figures: Any,
+                      denominator_ref: str | None = None, k: float = 100.0) -> Cause | None:
+    """A rate that is k × numerator / T for another printed count T of the same record."""
+    df = figures[(figures["dataset"] == rate["dataset"]) & (figures["entity"] == rate["entity"])
+                 & (figures["period"] == rate["period"]) & (figures["unit"] == "count")
+                 & figures["value"].notna()]
+    r_lo, r_hi = float(rate["lo"]), float(rate["hi"])
+    a_lo, a_hi = numerator
+    best = None
+    for t in df.sort_values(["prio", "seq"]).to_dict("records"):
+        if t["ref"] == denominator_ref or t["lo"] is None or float(t["lo"]) <= 0:
+            continue
+        q = [k * a / b for a in (a_lo, a_hi) for b in (float(t["lo"]), float(t["hi"]))]
+        if _meets(r_lo, r_hi, min(q), max(q)):
+            if best is None:
+                best = t
+    if best is None:
+        return None
+    return Cause("wrong denominator", {
+        "fr": f"{rate['text']} correspond au rapport à {best['indicator']} ({best['text']})",
+        "en": f"{rate['text']} matches the ratio to {best['indicator']} ({best['text']})"},
+        (best["ref"],))
+
+
+_MONEY = {"eur": 1.0, "keur": 1e3, "meur": 1e6}
+
+
+def unit_cause(row: Mapping[str, Any], lo: float, hi: float) -> Cause | None:
+    """The print's own unit contradicts the indicator's, or the repair is a k€/M€ slip."""
+    printed, unit = row.get("unit_printed"), row["unit"]
+    if printed and unit not in ("number",) and printed != unit and not (
+            printed in _MONEY and unit in _MONEY):
+        return Cause("unit", {"fr": f"{row['text']} est imprimé en {printed}, l'indicateur est "
+                                    f"en {unit}",
+                              "en": f"{row['text']} is printed in {printed}, the indicator is "
+                                    f"in {unit}"})
+    v = row["value"]
+    if unit in _MONEY and v:
+        for f in (1e3, 1e6, 1e-3, 1e-6):
+            if _meets(lo, hi, v * f, v * f):
+                return Cause("unit", {"fr": f"{row['text']} lu ×{_fmt(f, 'fr')} : k€/M€ et € "
+                                            "confondus",
+                                      "en": f"{row['text']} off by ×{_fmt(f, 'en')}: k€/M€ "
+                                            "mistaken for €"})
+    return None
+
+
+# ------------------------------------------------------------------------------ the verdict
+def explain(row: Mapping[str, Any], lo: float, hi: float, figures: Any | None = None,
+            children: Sequence[str] | None = None,
+            numerator: tuple[float, float] | None = None,
+            denominator_ref: str | None = None) -> Cause:
+    """The cause of a suspect figure whose true value must lie in [lo, hi].
+
+    `row` is the figure (columns of figures.py); `figures` the dataset's figures table (for
+    the mislabelled-column and wrong-denominator searches), `children` the entity's children
+    (roll-ups), `numerator` the numerator's interval when the figure is a rate k·a/b.
+    """
+    text, value = row["text"], float(row["value"])
+    decimals = int(row["decimals"])
+    scale = float(row.get("scale") or 1.0)
+    if figures is not None:
+        c = mislabelled_column(row, figures, children)
+        if c is not None:
+            return c
+    c = unit_cause(row, lo, hi)
+    if c is not None:
+        return c
+    practice = rounding_practice(value, decimals, lo, hi, scale)
+    if practice is not None:
+        name = "truncation" if practice == "truncation" else "rounding"
+        return Cause(name, {
+            "fr": f"{text} : valeur {'tronquée' if name == 'truncation' else 'arrondie deux fois'}"
+                  f" (valeur attendue entre {_fmt(lo, 'fr')} et {_fmt(hi, 'fr')})",
+            "en": f"{text}: value {'truncated' if name == 'truncation' else 'rounded twice'} "
+                  f"(expected between {_fmt(lo, 'en')} and {_fmt(hi, 'en')})"})
+    half = (float(row["hi"]) - float(row["lo"])) / 2 if row.get("lo") is not None else 0.0
+    integer = decimals <= 0 and half == 0.0
+    typo = priors.best_fit(text, lo, hi, half if math.isfinite(half) else 0.0, scale, integer)
+    if typo is not None:
+        return Cause(typo.cause, {"fr": f"faute de frappe probable : {typo.detail}",
+                                  "en": f"likely typing slip: {typo.detail}"}, typo=typo)
+    if figures is not None and numerator is not None:
+        c = wrong_denominator(row, numerator, figures, denominator_ref)
+        if c is not None:
+            return c
+    return Cause("unexplained", {
+        "fr": f"{text} : écart qu'aucune cause connue n'explique",
+        "en": f"{text}: a difference no known cause explains"})

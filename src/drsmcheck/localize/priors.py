@@ -1,0 +1,167 @@
+"""Typist priors: what a figure's printed text would be if a typist had slipped.
+
+As R's `deductive` (correctTypos) does, a repair that is one keystroke away from the print is
+far more likely than an arbitrary one: a digit changed, two adjacent digits swapped, a digit
+dropped or typed twice, a sign added or lost, the decimal comma moved, a power-of-ten slip
+(×10, ÷10, k€ vs €). Each edit is a candidate *true value* of the figure, with a cost factor
+(< 1) that lowers the figure's change cost in the localization when the candidate fits the
+relations. Generation works on the printed digits only, so it is cheap (≈ 150 candidates for a
+six-digit count) and deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+# Cost factors (multiplied by a figure's change weight). All ≥ 0.5 on purpose: two typos
+# (≥ 1.0 + ε) never beat one unexplained change (1.0) — parsimony first, then the typist model.
+FACTORS: dict[str, float] = {
+    "digit": 0.55,          # one digit replaced: the commonest slip
+    "transposition": 0.55,  # two adjacent digits swapped
+    "sign": 0.6,            # a minus sign added or lost
+    "scale": 0.6,           # ×10, ÷10, ×100, ÷100, ×1000, ÷1000 (k€ vs €)
+    "decimal": 0.65,        # the decimal comma moved by one or two places
+    "duplicated": 0.65,     # a digit typed twice (the print has one digit more)
+    "dropped": 0.7,         # a digit lost (the print has one digit less)
+    "extra": 0.7,           # a stray digit inserted (the print has one digit more)
+}
+# Causes a reviewer sees for each typist edit (causes.py names the finding).
+CAUSE_OF = {"digit": "typo (digit)", "dropped": "typo (digit)", "extra": "typo (digit)",
+            "duplicated": "typo (digit)", "transposition": "transposition", "scale": "scale",
+            "decimal": "scale", "sign": "sign"}
+
+
+@dataclass(frozen=True)
+class Typo:
+    """One candidate true value: the print is `edit` away from it."""
+
+    edit: str           # a key of FACTORS
+    value: float        # the candidate true value, in the figure's unit
+    digits: str         # the candidate's digits (and comma), as it would be printed
+    decimals: int       # decimals the candidate would print
+    factor: float       # cost factor, FACTORS[edit]
+    what: str           # the slip: "digit 6 typed in excess"
+    printed: str        # the print it explains
+
+    @property
+    def cause(self) -> str:
+        return CAUSE_OF[self.edit]
+
+    @property
+    def detail(self) -> str:
+        """Human-readable: "211 → 2 116 (digit 6 typed in excess)"."""
+        neg = self.value < 0
+        return f"{_fmt(self.digits, self.decimals, neg)} → {self.printed} ({self.what})"
+
+
+_DIGITS = re.compile(r"[-+−–]?\s*[\d\s\u00a0\u202f\u2009']*\d(?:[,.]\d+)?")
+
+
+def printed_digits(text: str) -> tuple[bool, str, int] | None:
+    """(negative, digit string without separators, decimals) of a printed number, or None."""
+    m = _DIGITS.search(text)
+    if not m:
+        return None
+    raw = m.group(0)
+    neg = raw.lstrip()[:1] in "-−–"
+    body = re.sub(r"[^\d,.]", "", raw)
+    if "," in body or "." in body:
+        ip, _, dp = body.replace(".", ",").partition(",")
+        return neg, ip + dp, len(dp)
+    return neg, body, 0
+
+
+def _value(digits: str, decimals: int, neg: bool) -> float | None:
+    if not digits or not digits.isdigit():
+        return None
+    v = int(digits) / 10 ** decimals if decimals else float(int(digits))
+    return -v if neg else v
+
+
+def _fmt(digits: str, decimals: int, neg: bool) -> str:
+    ip, dp = (digits[: len(digits) - decimals], digits[len(digits) - decimals:]) if decimals \
+        else (digits, "")
+    ip = ip.lstrip("0") or "0"
+    groups = []
+    while len(ip) > 3:
+        groups.insert(0, ip[-3:])
+        ip = ip[:-3]
+    groups.insert(0, ip)
+    s = " ".join(groups) + ("," + dp if dp else "")
+    return "-" + s if neg else s
+
+
+def candidates(text: str, scale: float = 1.0, lo: float = -math.inf, hi: float = math.inf,
+               half_width: float = 0.0, integer: bool = False) -> list[Typo]:
+    """The candidate true values one typist slip away from `text` that meet [lo, hi].
+
+    `scale` is the printed scale word's factor (1e6 for "7,8 millions"): candidates are in the
+    figure's unit. A candidate ± `half_width` (the print's rounding) must meet [lo, hi]; with
+    `integer` (an exact count) only whole numbers are candidates. Where two edits give the same
+    value the likelier (lower factor) is kept, so a ×10 reads as `scale`, not a doubled zero.
+    Sorted likeliest first, then smallest change.
+    """
+    parsed = printed_digits(text)
+    if parsed is None:
+        return []
+    neg, digits, dec = parsed
+    n = len(digits)
+    base = _value(digits, dec, neg)
+    if base is None:
+        return []
+    base *= scale
+    eps = 1e-9 * (1.0 + abs(base))
+    lo_ok, hi_ok = lo - half_width - eps, hi + half_width + eps
+    out: dict[float, Typo] = {}
+
+    def add(edit: str, ds: str, d: int, ng: bool, detail: str) -> None:
+        v = _value(ds, d, ng)
+        if v is None:
+            return
+        v *= scale
+        if v < lo_ok or v > hi_ok or v == base or (integer and not float(v).is_integer()):
+            return
+        # integer parts that start with 0 print differently ("0123"): not a slip of "123"
+        if len(ds) - d > 1 and ds[0] == "0":
+            return
+        key = round(v, 9)
+        old = out.get(key)
+        if old is None or FACTORS[edit] < old.factor:
+            out[key] = Typo(edit, v, ds, d, FACTORS[edit], detail, text)
+
+    for i in range(n):
+        for c in "0123456789":
+            if c != digits[i]:
+                add("digit", digits[:i] + c + digits[i + 1:], dec, neg,
+                    f"digit {c} typed as {digits[i]}")
+    for i in range(n - 1):
+        if digits[i] != digits[i + 1]:
+            add("transposition", digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:], dec,
+                neg, f"{digits[i + 1]}{digits[i]} typed as {digits[i]}{digits[i + 1]}")
+    for i in range(n if n > 1 else 0):  # the print has a digit too many: the true value lacks it
+        d = dec - 1 if dec and i >= n - dec else dec
+        twice = (i > 0 and digits[i - 1] == digits[i]) or (i + 1 < n and digits[i + 1] == digits[i])
+        add("duplicated" if twice else "extra", digits[:i] + digits[i + 1:], d, neg,
+            f"digit {digits[i]} typed {'twice' if twice else 'in excess'}")
+    for i in range(n + 1):  # the print lost a digit: the true value has one more
+        d = dec + 1 if dec and i > n - dec else dec
+        for c in "0123456789":
+            add("dropped", digits[:i] + c + digits[i:], d, neg, f"digit {c} lost")
+    for k in (1, 2, 3):  # a power-of-ten slip: the print is the true value ×10^k or ÷10^k
+        add("scale", digits, dec + k, neg, f"printed ×{10 ** k}")
+        add("scale", digits + "0" * k, dec, neg, f"printed ÷{10 ** k}")
+    add("sign", digits, dec, not neg, "sign added" if neg else "sign lost")
+    for k in (1, 2):
+        if dec:
+            add("decimal", digits, max(dec - k, 0), neg, "decimal comma moved")
+        add("decimal", digits, dec + k, neg, "decimal comma moved")
+    return sorted(out.values(), key=lambda t: (t.factor, abs(t.value - base), t.value))
+
+
+def best_fit(text: str, lo: float, hi: float, half_width: float = 0.0, scale: float = 1.0,
+             integer: bool = False) -> Typo | None:
+    """The likeliest candidate that meets [lo, hi] (ties: the smallest change), or None."""
+    fits = candidates(text, scale, lo, hi, half_width, integer)
+    return fits[0] if fits else None

@@ -1,0 +1,574 @@
+"""Fellegi–Holt error localization: the fewest (cheapest) figures to change so every relation holds.
+
+Input: the figures of one connected component (printed value, the interval the print stands
+for, a change weight) and its relations in linear form, Σ cᵢ·xᵢ op b (op ==, <=, >=) with an
+absolute tolerance, xᵢ the figure's true value. An unchanged figure stays inside its printed
+interval; a changed one is free, or sits on a typist-model candidate (priors.py) at a lower cost.
+
+Solved exactly with `scipy.optimize.milp` (HiGHS): one binary change indicator per figure, one
+per fitting typo candidate, big-M bounds from the component's magnitudes. Each support the MILP
+proposes is re-checked with exact LPs; one that fails (integrality tolerance times a big M can
+move a figure "for free") is excluded by a combinatorial Benders cut. Every minimum-cost
+solution is reported (re-solving with a no-good cut per solution found, up to `limit`), so
+ambiguity is explicit rather than guessed away. Each solution carries the repaired values:
+where a repair is a range (rounded figures, inequalities) the point is the typo candidate that
+fits, else the range's middle rounded to the figure's printed decimals.
+
+The common case — one figure alone can repair the component, and no pair of changes can be
+cheaper — is solved analytically (the repair of a linear relation is its residual), with no
+MILP: ≈ 0.1 ms a component.
+
+Nonlinear relations are linearised by the caller: `linearize_ratio` and
+`linearize_weighted_mean` return rows that are exact when the figures outside the free side are
+unchanged (see their docstrings), with `guard`s that switch a row on or off with a figure's
+change indicator so both linearisations of a ratio live in one model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import priors
+
+OPS = ("==", "<=", ">=")
+MAX_CANDIDATES = 6   # typo candidates per figure and relation offered to the MILP
+MAX_BENDERS = 30     # re-solves allowed for supports the exact re-check refuses
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of a component: its print, the interval it stands for, its change weight."""
+
+    id: str
+    value: float
+    lo: float
+    hi: float
+    weight: float = 1.0
+    text: str | None = None      # the print, for the typist model (None: no typo candidates)
+    decimals: int = 0            # printed decimals: repaired values are rounded to them
+    integer: bool = False        # an exact count: typo candidates and repairs are whole numbers
+    scale: float = 1.0           # printed scale word (1e6 for "7,8 millions")
+
+    @property
+    def half_width(self) -> float:
+        return (self.hi - self.lo) / 2 if math.isfinite(self.hi - self.lo) else 0.0
+
+
+@dataclass(frozen=True)
+class Row:
+    """Σ coefs[id]·x[id] op rhs, within ± tol; optionally active only when `guard` says so.
+
+    guard ("unchanged", id): the row binds only while that figure keeps its print;
+    guard ("changed", id): only when that figure is changed.
+    """
+
+    coefs: tuple[tuple[str, float], ...]
+    op: str
+    rhs: float
+    tol: float = 0.0
+    name: str = ""
+    guard: tuple[str, str] | None = None
+
+    @staticmethod
+    def of(coefs: Mapping[str, float], op: str, rhs: float = 0.0, tol: float = 0.0,
+           name: str = "", guard: tuple[str, str] | None = None) -> Row:
+        if op not in OPS:
+            raise ValueError(f"op must be one of {OPS}, got {op!r}")
+        if guard is not None and guard[0] not in ("changed", "unchanged"):
+            raise ValueError(f"guard must be ('changed'|'unchanged', id), got {guard!r}")
+        return Row(tuple((k, float(v)) for k, v in coefs.items() if v != 0.0), op, float(rhs),
+                   float(tol), name, guard)
+
+    def bounds(self) -> tuple[float, float]:
+        """[L, U] the row's activity Σ c·x must lie in, tolerance and float noise included."""
+        mag = abs(self.rhs) + 1.0
+        t = self.tol + 1e-9 * mag
+        lo = self.rhs - t if self.op in ("==", ">=") else -math.inf
+        hi = self.rhs + t if self.op in ("==", "<=") else math.inf
+        return lo, hi
+
+
+@dataclass(frozen=True)
+class Change:
+    """One figure a solution changes: its repaired value and the range that value may take."""
+
+    id: str
+    printed: float
+    value: float
+    lo: float
+    hi: float
+    typo: priors.Typo | None = None   # the typist slip that explains the print, if one fits
+
+
+@dataclass(frozen=True)
+class Solution:
+    cost: float
+    changes: tuple[Change, ...]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.changes)
+
+
+@dataclass
+class Localization:
+    """All minimum-cost solutions of a component (up to the limit), and the ranked candidates.
+
+    `solutions` are sorted by cost; the first `len(optimal)` are the minimum-cost ones.
+    `candidates` are the single-figure repairs (each figure that alone could make every relation
+    hold), cheapest first: the list a reviewer reads when the evidence does not single one out.
+    """
+
+    solutions: list[Solution] = field(default_factory=list)
+    candidates: list[Solution] = field(default_factory=list)
+    consistent: bool = False        # every relation already holds: nothing to change
+    exact: bool = True              # False when the MILP hit a limit or failed
+    method: str = "analytic"        # "analytic" | "milp"
+
+    @property
+    def optimal(self) -> list[Solution]:
+        if not self.solutions:
+            return []
+        best = self.solutions[0].cost
+        return [s for s in self.solutions if s.cost <= best + 1e-9 * (1 + best)]
+
+    @property
+    def suspect(self) -> Solution | None:
+        """The one minimum-cost solution, or None when several tie (ambiguous) or none."""
+        opt = self.optimal
+        return opt[0] if len(opt) == 1 else None
+
+
+Prior = Callable[[Figure, float, float], list[priors.Typo]]
+
+
+def typist_prior(fig: Figure, lo: float, hi: float) -> list[priors.Typo]:
+    """The typo candidates of a figure's print that meet [lo, hi] (none without a print)."""
+    if fig.text is None:
+        return []
+    return priors.candidates(fig.text, fig.scale, lo, hi, fig.half_width, fig.integer)
+
+
+# ---------------------------------------------------------------------------------- helpers
+def linearize_ratio(rate: str, num: str, den: str, values: Mapping[str, tuple[float, float]],
+                    k: float = 100.0, tol: float = 0.0, name: str = "") -> list[Row]:
+    """Rows for `rate == k·num/den` (den > 0), exact for any single change.
+
+    - num or den free (rate unchanged, in [r_lo, r_hi]): k·num − r_hi·den ≤ 0 and
+      k·num − r_lo·den ≥ 0 — the bilinear relation is linear once the rate is held in its
+      interval, so a divisor typed "2 116" for "211" is found (its repair is k·num/rate);
+    - rate free (num, den in their printed intervals): rate ∈ k·[num]/[den].
+    `values` maps each id to its printed interval (lo, hi). Approximation: a solution that
+    changes the rate *and* num or den is checked against the printed num/den, i.e. two changes in
+    one ratio are not modelled jointly.
+    """
+    (r_lo, r_hi), (a_lo, a_hi), (b_lo, b_hi) = values[rate], values[num], values[den]
+    rows = [
+        Row.of({num: k, den: -(r_hi + tol)}, "<=", 0.0, 0.0, name, ("unchanged", rate)),
+        Row.of({num: k, den: -(r_lo - tol)}, ">=", 0.0, 0.0, name, ("unchanged", rate)),
+    ]
+    if b_lo > 0:
+        q = [k * a / b for a in (a_lo, a_hi) for b in (b_lo, b_hi)]
+        rows += [Row.of({rate: 1.0}, ">=", min(q) - tol, 0.0, name, ("changed", rate)),
+                 Row.of({rate: 1.0}, "<=", max(q) + tol, 0.0, name, ("changed", rate))]
+    return rows
+
+
+def linearize_weighted_mean(parent: str, children: Sequence[tuple[str, float]],
+                            weight_halfwidths: Sequence[float] | None = None,
+                            values: Mapping[str, tuple[float, float]] | None = None,
+                            tol: float = 0.0, name: str = "") -> list[Row]:
+    """Rows for `parent == Σ wᵢ·rᵢ / Σ wᵢ` with the weights held at their printed values.
+
+    Σ wᵢ·rᵢ − (Σ wᵢ)·parent = 0 is linear in the parent and the children's rates once the
+    weights are fixed, so a child's repair honours the weights ((13,45 × 2 610 + 12,32 × 1 778)
+    / 4 388 = 12,99: the LR share's repair is 13,45, not the unweighted 13,81). Exact for exact
+    (count) weights. Rounded weights (half-widths given) widen the tolerance by
+    Σ hᵢ·|rᵢ − parent| using `values` (the rates' printed intervals): a first-order bound on
+    the weights' rounding, the approximation made.
+    """
+    total = sum(w for _, w in children)
+    coefs: dict[str, float] = {c: w for c, w in children}
+    coefs[parent] = coefs.get(parent, 0.0) - total
+    extra = 0.0
+    if weight_halfwidths and values:
+        p_lo, p_hi = values[parent]
+        for (c, _), h in zip(children, weight_halfwidths, strict=True):
+            r_lo, r_hi = values[c]
+            extra += h * max(abs(r_hi - p_lo), abs(p_hi - r_lo))
+    return [Row.of(coefs, "==", 0.0, tol * total + extra, name)]
+
+
+# ------------------------------------------------------------------------------- screening
+def _active(row: Row, changed: str | None) -> bool:
+    if row.guard is None:
+        return True
+    kind, fid = row.guard
+    is_changed = fid == changed
+    return is_changed if kind == "changed" else not is_changed
+
+
+def _solo_range(fid: str, rows: Sequence[Row], figs: Mapping[str, Figure]
+                ) -> tuple[float, float] | None:
+    """The values `fid` may take so every row holds with the others unchanged (None: none)."""
+    lo, hi = -math.inf, math.inf
+    for row in rows:
+        if not _active(row, fid):
+            continue
+        c_i = 0.0
+        s_lo = s_hi = 0.0
+        for j, c in row.coefs:
+            if j == fid:
+                c_i += c
+                continue
+            f = figs[j]
+            a, b = c * f.lo, c * f.hi
+            s_lo += min(a, b)
+            s_hi += max(a, b)
+        r_lo, r_hi = row.bounds()
+        if c_i == 0.0:
+            if s_lo > r_hi or s_hi < r_lo:
+                return None
+            continue
+        t_lo, t_hi = r_lo - s_hi, r_hi - s_lo   # c_i·x must lie in [t_lo, t_hi]
+        x_lo, x_hi = (t_lo / c_i, t_hi / c_i) if c_i > 0 else (t_hi / c_i, t_lo / c_i)
+        lo, hi = max(lo, x_lo), min(hi, x_hi)
+        if lo > hi:
+            return None
+    return lo, hi
+
+
+def _holds(rows: Sequence[Row], figs: Mapping[str, Figure]) -> bool:
+    return all(_row_meets(r, figs) for r in rows if _active(r, None))
+
+
+def _row_meets(row: Row, figs: Mapping[str, Figure]) -> bool:
+    s_lo = s_hi = 0.0
+    for j, c in row.coefs:
+        f = figs[j]
+        a, b = c * f.lo, c * f.hi
+        s_lo += min(a, b)
+        s_hi += max(a, b)
+    r_lo, r_hi = row.bounds()
+    return s_lo <= r_hi and s_hi >= r_lo
+
+
+def pick_value(fig: Figure, lo: float, hi: float, typo: priors.Typo | None = None,
+               prior: Prior | None = None) -> tuple[float, priors.Typo | None]:
+    """The repaired value in [lo, hi]: the typo candidate that fits, else the range's middle
+    (or the bound nearest the print for a one-sided range) at the figure's printed precision."""
+    if typo is None and prior is not None:
+        fits = prior(fig, lo, hi)
+        typo = fits[0] if fits else None
+    if typo is not None:
+        return typo.value, typo
+    if math.isfinite(lo) and math.isfinite(hi):
+        target = (lo + hi) / 2
+    else:
+        target = min(max(fig.value, lo), hi)
+    step = 10.0 ** -max(fig.decimals, 0) * fig.scale if (fig.integer or fig.decimals >= 0) else 0
+    if step:
+        grid = round(target / step) * step
+        eps = 1e-9 * (1 + abs(target))
+        if grid < lo - eps:
+            grid += step
+        elif grid > hi + eps:
+            grid -= step
+        if lo - eps <= grid <= hi + eps:
+            return round(grid, max(fig.decimals, 0) + 6) + 0.0, None
+    return target, None
+
+
+# ------------------------------------------------------------------------------ the solver
+def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
+             slack: float = 0.0, prior: Prior | None = typist_prior,
+             time_limit: float = 10.0) -> Localization:
+    """Minimum-weight set(s) of figures to change so every row holds (Fellegi–Holt).
+
+    `slack`: also report solutions costing at most optimum + slack (0: exact ties only).
+    `prior(fig, lo, hi)`: typo candidates of a figure within a range (None: no typist model).
+    """
+    figs = {f.id: f for f in figures}
+    for row in rows:
+        for j, _ in row.coefs:
+            if j not in figs:
+                raise KeyError(f"row {row.name or row} reads unknown figure {j!r}")
+        if row.guard is not None and row.guard[1] not in figs:
+            raise KeyError(f"row {row.name or row} is guarded by unknown figure {row.guard[1]!r}")
+    if _holds(rows, figs):
+        return Localization(consistent=True)
+
+    # single-figure repairs, analytically
+    singles: list[Solution] = []
+    for fid, fig in figs.items():
+        rng = _solo_range(fid, rows, figs)
+        if rng is None:
+            continue
+        lo, hi = rng
+        typos = prior(fig, lo, hi) if prior else []
+        typo = typos[0] if typos else None
+        cost = fig.weight * (typo.factor if typo else 1.0)
+        value, typo = pick_value(fig, lo, hi, typo, prior)
+        singles.append(Solution(cost, (Change(fid, fig.value, value, lo, hi, typo),)))
+    singles.sort(key=lambda s: (s.cost, s.ids))
+    min_factor = min(priors.FACTORS.values()) if prior else 1.0
+    ws = sorted(f.weight * min_factor for f in figs.values())
+    lb_pair = ws[0] + ws[1] if len(ws) > 1 else math.inf
+    if singles and singles[0].cost + slack < lb_pair:
+        best = singles[0].cost
+        sols = [s for s in singles if s.cost <= best + slack + 1e-9 * (1 + best)][:limit]
+        return Localization(sols, singles)
+    loc = _milp(figs, rows, limit, slack, prior, time_limit)
+    loc.candidates = singles
+    return loc
+
+
+def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float,
+          prior: Prior | None, time_limit: float) -> Localization:
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    ids = list(figs)
+    index = {f: i for i, f in enumerate(ids)}
+    n = len(ids)
+    # typo candidates: those fitting any row with the row's other figures unchanged
+    cands: list[tuple[int, priors.Typo]] = []
+    if prior is not None:
+        for fid in ids:
+            seen: set[float] = set()
+            for row in rows:
+                if all(j != fid for j, _ in row.coefs):
+                    continue
+                rng = _solo_range(fid, [row], figs)
+                if rng is None:
+                    continue
+                for t in prior(figs[fid], rng[0], rng[1])[:MAX_CANDIDATES]:
+                    if t.value not in seen:
+                        seen.add(t.value)
+                        cands.append((index[fid], t))
+    m = len(cands)
+    nv = 2 * n + m                                   # x (n), z (n), y (m)
+    mag = _magnitude(figs, rows)
+    big = {fid: 10.0 * mag[fid] for fid in ids}
+
+    A: list[np.ndarray] = []
+    lo_b: list[float] = []
+    hi_b: list[float] = []
+
+    def u_vec(i: int) -> np.ndarray:
+        v = np.zeros(nv)
+        v[n + i] = 1.0
+        for k, (ci, _) in enumerate(cands):
+            if ci == i:
+                v[2 * n + k] = 1.0
+        return v
+
+    for i, fid in enumerate(ids):
+        f = figs[fid]
+        M = big[fid]
+        # x ≤ hi + M·z + Σ (c_hi − hi)·y ;  x ≥ lo − M·z + Σ (c_lo − lo)·y
+        if math.isfinite(f.hi):
+            r = np.zeros(nv)
+            r[i], r[n + i] = 1.0, -M
+            for k, (ci, t) in enumerate(cands):
+                if ci == i:
+                    r[2 * n + k] = -((t.value + f.half_width) - f.hi)
+            A.append(r), lo_b.append(-math.inf), hi_b.append(f.hi)
+        if math.isfinite(f.lo):
+            r = np.zeros(nv)
+            r[i], r[n + i] = 1.0, M
+            for k, (ci, t) in enumerate(cands):
+                if ci == i:
+                    r[2 * n + k] = -((t.value - f.half_width) - f.lo)
+            A.append(r), lo_b.append(f.lo), hi_b.append(math.inf)
+        A.append(u_vec(i)), lo_b.append(-math.inf), hi_b.append(1.0)
+    for row in rows:
+        r = np.zeros(nv)
+        for j, c in row.coefs:
+            r[index[j]] += c
+        L, U = row.bounds()
+        if row.guard is None:
+            A.append(r), lo_b.append(L), hi_b.append(U)
+            continue
+        # relaxed by M_r·off, off = u (row binds while unchanged) or 1 − u (while changed)
+        M_r = sum(abs(c) * (mag[j] + big[j]) for j, c in row.coefs) + abs(row.rhs) + row.tol
+        u = u_vec(index[row.guard[1]])
+        off, const = (u, 0.0) if row.guard[0] == "unchanged" else (-u, 1.0)
+        if math.isfinite(U):
+            A.append(r - M_r * off), lo_b.append(-math.inf), hi_b.append(U + M_r * const)
+        if math.isfinite(L):
+            A.append(r + M_r * off), lo_b.append(L - M_r * const), hi_b.append(math.inf)
+
+    cost = np.zeros(nv)
+    for i, fid in enumerate(ids):
+        cost[n + i] = figs[fid].weight
+    for k, (ci, t) in enumerate(cands):
+        cost[2 * n + k] = figs[ids[ci]].weight * t.factor
+    integrality = np.r_[np.zeros(n), np.ones(n + m)]
+    xb = [(figs[f].value - 2 * big[f] - mag[f], figs[f].value + 2 * big[f] + mag[f]) for f in ids]
+    bounds = Bounds(np.r_[[b[0] for b in xb], np.zeros(n + m)],
+                    np.r_[[b[1] for b in xb], np.ones(n + m)])
+    options = {"time_limit": time_limit, "mip_rel_gap": 0.0}
+    loc = Localization(method="milp")
+    cuts: list[np.ndarray] = []
+    cut_lo: list[float] = []
+    cut_hi: list[float] = []
+    best: float | None = None
+    for _ in range(limit + MAX_BENDERS):
+        mat = np.vstack(A + cuts)
+        cons = LinearConstraint(mat, np.array(lo_b + cut_lo), np.array(hi_b + cut_hi))
+        res = milp(cost, integrality=integrality, bounds=bounds, constraints=cons,
+                   options=options)
+        if res.status == 2:
+            break           # infeasible: no further solution
+        if res.status != 0 or res.x is None:
+            loc.exact = False   # time or node limit, numerical trouble: what was found stands
+            break
+        xs = res.x
+        u = [xs[n + i] + sum(xs[2 * n + k] for k, (ci, _) in enumerate(cands) if ci == i)
+             for i in range(n)]
+        support = [i for i in range(n) if u[i] > 0.5]
+        picked = {k: ci for k, (ci, _) in enumerate(cands) if xs[2 * n + k] > 0.5}
+        chosen = {ci: cands[k][1] for k, ci in picked.items()}
+        sol = _repair(figs, rows, ids, support, chosen, prior)
+        if sol is None:
+            # combinatorial Benders cut: with integrality tolerances a big-M model may move a
+            # figure whose indicator reads 0; the exact re-check refused this support, so some
+            # figure outside it must change, or a typo-pinned figure take another option
+            cut = np.zeros(nv)
+            for i in range(n):
+                if i not in support:
+                    cut += u_vec(i)
+            for k, ci in picked.items():
+                cut += u_vec(ci)
+                cut[2 * n + k] -= 1.0
+            cuts.append(cut), cut_lo.append(1.0), cut_hi.append(math.inf)
+            continue
+        if best is None:
+            best = sol.cost
+        elif sol.cost > best + slack + 1e-9 * (1 + best):
+            break
+        loc.solutions.append(sol)
+        if len(loc.solutions) >= limit or not support:
+            break
+        cut = np.zeros(nv)   # no-good: not this set again (nor its supersets, costlier anyway)
+        for i in support:
+            cut += u_vec(i)
+        cuts.append(cut), cut_lo.append(-math.inf), cut_hi.append(len(support) - 1.0)
+    else:
+        loc.exact = False
+    loc.solutions.sort(key=lambda s: (s.cost, s.ids))
+    return loc
+
+
+def _magnitude(figs: Mapping[str, Figure], rows: Sequence[Row]) -> dict[str, float]:
+    """How far a figure may need to move: the size of the rows it takes part in."""
+    def size(f: Figure) -> float:
+        return max(abs(v) for v in (f.value, f.lo, f.hi) if math.isfinite(v))
+
+    mag = {fid: 1.0 + size(f) for fid, f in figs.items()}
+    for row in rows:
+        total = abs(row.rhs) + row.tol + sum(abs(c) * (1.0 + size(figs[j])) for j, c in row.coefs)
+        for j, c in row.coefs:
+            mag[j] = max(mag[j], total / abs(c))
+    return mag
+
+
+def _repair(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str], support: list[int],
+            chosen: Mapping[int, priors.Typo], prior: Prior | None) -> Solution | None:
+    """Repaired values of a support set, figure by figure, re-checked exactly with LPs."""
+    from scipy.optimize import linprog
+
+    changed = {ids[i] for i in support}
+    fixed: dict[str, tuple[float, float]] = {}
+    for fid in ids:
+        f = figs[fid]
+        if fid not in changed:
+            fixed[fid] = (f.lo, f.hi)
+    for i in support:
+        fid = ids[i]
+        t = chosen.get(i)
+        fixed[fid] = ((t.value - figs[fid].half_width, t.value + figs[fid].half_width) if t
+                      else (-math.inf, math.inf))
+    changes: list[Change] = []
+    cost = 0.0
+    order = sorted(support, key=lambda i: (i not in chosen, ids[i]))
+    for i in order:
+        fid = ids[i]
+        f = figs[fid]
+        rng = _lp_range(fid, ids, fixed, rows, changed, linprog)
+        if rng is None:
+            return None
+        value, typo = pick_value(f, rng[0], rng[1], chosen.get(i), prior)
+        if typo is None:
+            cost += f.weight
+        else:
+            cost += f.weight * typo.factor
+        changes.append(Change(fid, f.value, value, rng[0], rng[1], typo))
+        # the repaired print stands for its own rounding interval
+        fixed[fid] = (max(rng[0], value - f.half_width), min(rng[1], value + f.half_width))
+    changes.sort(key=lambda c: c.id)
+    return Solution(cost, tuple(changes))
+
+
+def _lp_range(fid: str, ids: list[str], fixed: Mapping[str, tuple[float, float]],
+              rows: Sequence[Row], changed: set[str], linprog: Callable
+              ) -> tuple[float, float] | None:
+    """min and max of x[fid] over the box `fixed` and the rows active for `changed`."""
+    index = {f: i for i, f in enumerate(ids)}
+    A_ub: list[np.ndarray] = []
+    b_ub: list[float] = []
+    for row in rows:
+        if row.guard is not None:
+            kind, g = row.guard
+            if (g in changed) != (kind == "changed"):
+                continue
+        r = np.zeros(len(ids))
+        for j, c in row.coefs:
+            r[index[j]] += c
+        L, U = row.bounds()
+        if math.isfinite(U):
+            A_ub.append(r), b_ub.append(U)
+        if math.isfinite(L):
+            A_ub.append(-r), b_ub.append(-L)
+    bounds = [(None if not math.isfinite(fixed[f][0]) else fixed[f][0],
+               None if not math.isfinite(fixed[f][1]) else fixed[f][1]) for f in ids]
+    out = []
+    for sign in (1.0, -1.0):
+        c = np.zeros(len(ids))
+        c[index[fid]] = sign
+        res = linprog(c, A_ub=np.array(A_ub) if A_ub else None,
+                      b_ub=np.array(b_ub) if b_ub else None, bounds=bounds, method="highs")
+        if res.status == 3:
+            out.append(-sign * math.inf)
+        elif res.status != 0:
+            return None
+        else:
+            out.append(res.x[index[fid]])
+    return out[0], out[1]
+
+
+def components(rows: Sequence[Row]) -> list[list[int]]:
+    """Indices of `rows` grouped by connected component (rows sharing a figure or a guard)."""
+    parent: dict[str, str] = {}
+
+    def find(a: str) -> str:
+        while parent.setdefault(a, a) != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for row in rows:
+        names = [j for j, _ in row.coefs] + ([row.guard[1]] if row.guard else [])
+        for j in names[1:]:
+            parent[find(j)] = find(names[0])
+        if names:
+            find(names[0])
+    groups: dict[str, list[int]] = {}
+    for k, row in enumerate(rows):
+        names = [j for j, _ in row.coefs] + ([row.guard[1]] if row.guard else [])
+        groups.setdefault(find(names[0]) if names else f"#{k}", []).append(k)
+    return list(groups.values())

@@ -44,6 +44,7 @@ class Typo:
     factor: float       # cost factor, FACTORS[edit]
     what: str           # the slip: "digit 6 typed in excess"
     printed: str        # the print it explains
+    half: float = 0.0   # half-width of the candidate's own print (0 for an exact count)
 
     @property
     def cause(self) -> str:
@@ -98,7 +99,9 @@ def candidates(text: str, scale: float = 1.0, lo: float = -math.inf, hi: float =
     """The candidate true values one typist slip away from `text` that meet [lo, hi].
 
     `scale` is the printed scale word's factor (1e6 for "7,8 millions"): candidates are in the
-    figure's unit. A candidate ± `half_width` (the print's rounding) must meet [lo, hi]; with
+    figure's unit. With `half_width` > 0 the print is rounded, and a candidate stands for its own
+    rounding interval (± half a unit of *its* last digit: "1,90" is [1,895; 1,905]), which
+    must meet [lo, hi]; with
     `integer` (an exact count) only whole numbers are candidates. Where two edits give the same
     value the likelier (lower factor) is kept, so a ×10 reads as `scale`, not a doubled zero.
     Sorted likeliest first, then smallest change.
@@ -113,15 +116,18 @@ def candidates(text: str, scale: float = 1.0, lo: float = -math.inf, hi: float =
         return []
     base *= scale
     eps = 1e-9 * (1.0 + abs(base))
-    lo_ok, hi_ok = lo - half_width - eps, hi + half_width + eps
     out: dict[float, Typo] = {}
 
     def add(edit: str, ds: str, d: int, ng: bool, detail: str) -> None:
+        while d > dec and ds.endswith("0"):   # 2 310 ÷ 10 prints "231", not "231,0"
+            ds, d = ds[:-1], d - 1
         v = _value(ds, d, ng)
         if v is None:
             return
         v *= scale
-        if v < lo_ok or v > hi_ok or v == base or (integer and not float(v).is_integer()):
+        half = 0.5 * 10.0 ** -d * scale if half_width > 0 else 0.0
+        if v + half < lo - eps or v - half > hi + eps or v == base or (
+                integer and not float(v).is_integer()):
             return
         # integer parts that start with 0 print differently ("0123"): not a slip of "123"
         if len(ds) - d > 1 and ds[0] == "0":
@@ -129,7 +135,7 @@ def candidates(text: str, scale: float = 1.0, lo: float = -math.inf, hi: float =
         key = round(v, 9)
         old = out.get(key)
         if old is None or FACTORS[edit] < old.factor:
-            out[key] = Typo(edit, v, ds, d, FACTORS[edit], detail, text)
+            out[key] = Typo(edit, v, ds, d, FACTORS[edit], detail, text, half)
 
     for i in range(n):
         for c in "0123456789":

@@ -270,16 +270,18 @@ def pick_value(fig: Figure, lo: float, hi: float, typo: priors.Typo | None = Non
         target = (lo + hi) / 2
     else:
         target = min(max(fig.value, lo), hi)
-    step = 10.0 ** -max(fig.decimals, 0) * fig.scale if (fig.integer or fig.decimals >= 0) else 0
-    if step:
-        grid = round(target / step) * step
-        eps = 1e-9 * (1 + abs(target))
-        if grid < lo - eps:
-            grid += step
-        elif grid > hi + eps:
-            grid -= step
-        if lo - eps <= grid <= hi + eps:
-            return round(grid, max(fig.decimals, 0) + 6) + 0.0, None
+    # a rounded print stands for ± half a unit: its repair is the grid point whose interval
+    # meets the range ("5,8 %" for a true 5,8129 %); an exact count's is a whole number in it
+    step = 10.0 ** -max(fig.decimals, 0) * fig.scale
+    h = fig.half_width
+    eps = 1e-9 * (1 + abs(target))
+    grid = round(target / step) * step
+    if grid < lo - h - eps:
+        grid += step
+    elif grid > hi + h + eps:
+        grid -= step
+    if lo - h - eps <= grid <= hi + h + eps:
+        return round(grid, max(fig.decimals, 0) + 6) + 0.0, None
     return target, None
 
 
@@ -375,14 +377,14 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
             r[i], r[n + i] = 1.0, -M
             for k, (ci, t) in enumerate(cands):
                 if ci == i:
-                    r[2 * n + k] = -((t.value + f.half_width) - f.hi)
+                    r[2 * n + k] = -((t.value + t.half) - f.hi)
             A.append(r), lo_b.append(-math.inf), hi_b.append(f.hi)
         if math.isfinite(f.lo):
             r = np.zeros(nv)
             r[i], r[n + i] = 1.0, M
             for k, (ci, t) in enumerate(cands):
                 if ci == i:
-                    r[2 * n + k] = -((t.value - f.half_width) - f.lo)
+                    r[2 * n + k] = -((t.value - t.half) - f.lo)
             A.append(r), lo_b.append(f.lo), hi_b.append(math.inf)
         A.append(u_vec(i)), lo_b.append(-math.inf), hi_b.append(1.0)
     for row in rows:
@@ -491,8 +493,7 @@ def _repair(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str], suppor
     for i in support:
         fid = ids[i]
         t = chosen.get(i)
-        fixed[fid] = ((t.value - figs[fid].half_width, t.value + figs[fid].half_width) if t
-                      else (-math.inf, math.inf))
+        fixed[fid] = (t.value - t.half, t.value + t.half) if t else (-math.inf, math.inf)
     changes: list[Change] = []
     cost = 0.0
     order = sorted(support, key=lambda i: (i not in chosen, ids[i]))
@@ -509,7 +510,8 @@ def _repair(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str], suppor
             cost += f.weight * typo.factor
         changes.append(Change(fid, f.value, value, rng[0], rng[1], typo))
         # the repaired print stands for its own rounding interval
-        fixed[fid] = (max(rng[0], value - f.half_width), min(rng[1], value + f.half_width))
+        half = typo.half if typo else f.half_width
+        fixed[fid] = (max(rng[0], value - half), min(rng[1], value + half))
     changes.sort(key=lambda c: c.id)
     return Solution(cost, tuple(changes))
 

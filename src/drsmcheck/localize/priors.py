@@ -119,7 +119,7 @@ def candidates(text: str, scale: float = 1.0, lo: float = -math.inf, hi: float =
     out: dict[float, Typo] = {}
 
     def add(edit: str, ds: str, d: int, ng: bool, detail: str) -> None:
-        while d > dec and ds.endswith("0"):   # 2 310 ÷ 10 prints "231", not "231,0"
+        while dec == 0 and d > 0 and ds.endswith("0"):   # 2 310 ÷ 10 is "231", not "231,0"
             ds, d = ds[:-1], d - 1
         v = _value(ds, d, ng)
         if v is None:

@@ -47,6 +47,13 @@ class Typo:
     half: float = 0.0   # half-width of the candidate's own print (0 for an exact count)
 
     @property
+    def interval(self) -> tuple[float, float]:
+        """What the candidate print stands for: rounded, or truncated toward zero."""
+        if self.value >= 0:
+            return self.value - self.half, self.value + 3 * self.half
+        return self.value - 3 * self.half, self.value + self.half
+
+    @property
     def cause(self) -> str:
         return CAUSE_OF[self.edit]
 
@@ -100,8 +107,8 @@ def candidates(text: str, scale: float = 1.0, lo: float = -math.inf, hi: float =
 
     `scale` is the printed scale word's factor (1e6 for "7,8 millions"): candidates are in the
     figure's unit. With `half_width` > 0 the print is rounded, and a candidate stands for its own
-    rounding interval (± half a unit of *its* last digit: "1,90" is [1,895; 1,905]), which
-    must meet [lo, hi]; with
+    interval (half a unit of *its* last digit below, one and a half above — rounded or
+    truncated: "1,90" is [1,895; 1,915]), which must meet [lo, hi]; with
     `integer` (an exact count) only whole numbers are candidates. Where two edits give the same
     value the likelier (lower factor) is kept, so a ×10 reads as `scale`, not a doubled zero.
     Sorted likeliest first, then smallest change.
@@ -126,7 +133,10 @@ def candidates(text: str, scale: float = 1.0, lo: float = -math.inf, hi: float =
             return
         v *= scale
         half = 0.5 * 10.0 ** -d * scale if half_width > 0 else 0.0
-        if v + half < lo - eps or v - half > hi + eps or v == base or (
+        # a rounded candidate stands for its rounding interval, widened by truncation toward
+        # zero (reports truncate as often as they round: 7,3556 % is printed "7,35 %")
+        c_lo, c_hi = (v - half, v + 3 * half) if v >= 0 else (v - 3 * half, v + half)
+        if c_hi < lo - eps or c_lo > hi + eps or v == base or (
                 integer and not float(v).is_integer()):
             return
         # integer parts that start with 0 print differently ("0123"): not a slip of "123"

@@ -307,6 +307,8 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
     # single-figure repairs, analytically
     singles: list[Solution] = []
     for fid, fig in figs.items():
+        if not math.isfinite(fig.weight):
+            continue   # frozen: may not change
         rng = _solo_range(fid, rows, figs)
         if rng is None:
             continue
@@ -318,7 +320,7 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
         singles.append(Solution(cost, (Change(fid, fig.value, value, lo, hi, typo),)))
     singles.sort(key=lambda s: (s.cost, s.ids))
     min_factor = min(priors.FACTORS.values()) if prior else 1.0
-    ws = sorted(f.weight * min_factor for f in figs.values())
+    ws = sorted(f.weight * min_factor for f in figs.values() if math.isfinite(f.weight))
     lb_pair = ws[0] + ws[1] if len(ws) > 1 else math.inf
     if singles and singles[0].cost + slack < lb_pair:
         best = singles[0].cost
@@ -340,6 +342,8 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
     cands: list[tuple[int, priors.Typo]] = []
     if prior is not None:
         for fid in ids:
+            if not math.isfinite(figs[fid].weight):
+                continue
             seen: set[float] = set()
             for row in rows:
                 if all(j != fid for j, _ in row.coefs):
@@ -377,14 +381,14 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
             r[i], r[n + i] = 1.0, -M
             for k, (ci, t) in enumerate(cands):
                 if ci == i:
-                    r[2 * n + k] = -((t.value + t.half) - f.hi)
+                    r[2 * n + k] = -(t.interval[1] - f.hi)
             A.append(r), lo_b.append(-math.inf), hi_b.append(f.hi)
         if math.isfinite(f.lo):
             r = np.zeros(nv)
             r[i], r[n + i] = 1.0, M
             for k, (ci, t) in enumerate(cands):
                 if ci == i:
-                    r[2 * n + k] = -((t.value - t.half) - f.lo)
+                    r[2 * n + k] = -(t.interval[0] - f.lo)
             A.append(r), lo_b.append(f.lo), hi_b.append(math.inf)
         A.append(u_vec(i)), lo_b.append(-math.inf), hi_b.append(1.0)
     for row in rows:
@@ -405,14 +409,17 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
             A.append(r + M_r * off), lo_b.append(L - M_r * const), hi_b.append(math.inf)
 
     cost = np.zeros(nv)
+    frozen = np.zeros(n, dtype=bool)
     for i, fid in enumerate(ids):
-        cost[n + i] = figs[fid].weight
+        w = figs[fid].weight
+        frozen[i] = not math.isfinite(w)
+        cost[n + i] = 0.0 if frozen[i] else w
     for k, (ci, t) in enumerate(cands):
         cost[2 * n + k] = figs[ids[ci]].weight * t.factor
     integrality = np.r_[np.zeros(n), np.ones(n + m)]
     xb = [(figs[f].value - 2 * big[f] - mag[f], figs[f].value + 2 * big[f] + mag[f]) for f in ids]
     bounds = Bounds(np.r_[[b[0] for b in xb], np.zeros(n + m)],
-                    np.r_[[b[1] for b in xb], np.ones(n + m)])
+                    np.r_[[b[1] for b in xb], np.where(frozen, 0.0, 1.0), np.ones(m)])
     options = {"time_limit": time_limit, "mip_rel_gap": 0.0}
     loc = Localization(method="milp")
     cuts: list[np.ndarray] = []
@@ -493,7 +500,7 @@ def _repair(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str], suppor
     for i in support:
         fid = ids[i]
         t = chosen.get(i)
-        fixed[fid] = (t.value - t.half, t.value + t.half) if t else (-math.inf, math.inf)
+        fixed[fid] = t.interval if t else (-math.inf, math.inf)
     changes: list[Change] = []
     cost = 0.0
     order = sorted(support, key=lambda i: (i not in chosen, ids[i]))
@@ -510,8 +517,11 @@ def _repair(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str], suppor
             cost += f.weight * typo.factor
         changes.append(Change(fid, f.value, value, rng[0], rng[1], typo))
         # the repaired print stands for its own rounding interval
-        half = typo.half if typo else f.half_width
-        fixed[fid] = (max(rng[0], value - half), min(rng[1], value + half))
+        if typo is not None:
+            fixed[fid] = (max(rng[0], typo.interval[0]), min(rng[1], typo.interval[1]))
+        else:
+            h = f.half_width
+            fixed[fid] = (max(rng[0], value - h), min(rng[1], value + h))
     changes.sort(key=lambda c: c.id)
     return Solution(cost, tuple(changes))
 

@@ -1,0 +1,417 @@
+"""Injected-fault benchmark of the diagnosis: is the named suspect the figure a typist got wrong?
+
+    python benchmarks/bench_diagnosis.py                 # all figures × 4 slips (≈ 10 min)
+    python benchmarks/bench_diagnosis.py --per-type 40   # a quick sample per sample and type
+    python benchmarks/bench_diagnosis.py --out /tmp/d.md --json /tmp/d.json
+
+One typist error at a time (a digit changed, two adjacent digits swapped, ×10, a sign added or
+dropped) is seeded into a figure of the five samples that takes part in at least one evaluable
+relation (agreement, equation, roll-up, attainment rate; bounds alone do not count). The
+dataset is re-validated through `drsmcheck.report.validate()` — the public entry point, so this
+runs unchanged on today's engine and on its successor. Copies of a sample, one corruption each,
+are validated together in one call (a dataset id per copy) to spread the engine's fixed cost.
+
+Per corruption type it measures, against the clean sample's own anomalies:
+- detection: some anomaly is new or changed;
+- top-1: the suspects named on those anomalies are exactly the corrupted figure;
+- precision: of the suspects named there, the share that are the corrupted figure;
+- candidate recall: of the detected cases, the share where the corrupted figure is the suspect
+  or in the suspect's `candidates` list (when the report carries one);
+- cause accuracy: of the correctly named suspects, the share whose `cause` is the slip seeded.
+The *ceiling* is what consistency alone can do: the exact localization (localize/, no typist
+priors) over the same relations singles out the corrupted figure. The same solver with the
+typist priors is reported too (`solver` columns): what the diagnosis can reach once wired in.
+Not a test: nothing here is timed against a threshold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from drsmcheck.loader import load_figures  # noqa: E402
+from drsmcheck.localize.causes import explain  # noqa: E402
+from drsmcheck.localize.priors import printed_digits  # noqa: E402
+from drsmcheck.localize.relations import build, problems  # noqa: E402
+from drsmcheck.localize.solver import localize  # noqa: E402
+from drsmcheck.report import validate  # noqa: E402
+from drsmcheck.rules import default_rules_dir, load_rules  # noqa: E402
+
+TYPES = ("digit", "swap", "x10", "sign")
+EXPECTED_CAUSE = {"digit": "typo (digit)", "swap": "transposition", "x10": "scale",
+                  "sign": "sign"}
+SAMPLES = ("cpam-somme-2022", "drsm-alsace-moselle-2018", "drsm-bfc-2019",
+           "drsm-occitanie-2019", "elsm-seine-saint-denis-2016")
+_NUM = re.compile(r"[-+−–]?\s*\d[\d\s\u00a0\u202f\u2009']*(?:[,.]\d+)?")
+
+
+@dataclass
+class Corruption:
+    sample: str
+    kind: str
+    ref: str            # normalized ref of the figure: entity|period|indicator@file:line
+    file: str           # file name inside the sample folder
+    line: int
+    slot: int           # position of the value among the values of that line
+    old: str
+    new: str
+
+
+@dataclass
+class Outcome:
+    detected: bool = False
+    named: list[str] = field(default_factory=list)        # suspects named (normalized refs)
+    candidates: set[str] = field(default_factory=set)
+    causes: list[str | None] = field(default_factory=list)
+    # the exact solver on the same relations (priors on / off)
+    s_detected: bool = False
+    s_named: list[str] = field(default_factory=list)
+    s_candidates: set[str] = field(default_factory=set)
+    s_cause: str | None = None
+    ceiling: bool = False
+
+
+def norm_ref(ref: str) -> str:
+    head, _, where = ref.partition("@")
+    path, _, line = where.rpartition(":")
+    return f"{head}@{Path(path).name}:{line}"
+
+
+# ----------------------------------------------------------------------------- corrupting
+def _format(neg: bool, digits: str, dec: int, like: str) -> str:
+    ip, dp = (digits[: len(digits) - dec], digits[len(digits) - dec:]) if dec else (digits, "")
+    ip = ip.lstrip("0") or "0"
+    seps = [c for c in like if c in " \u00a0\u202f\u2009'"]
+    sep = seps[0] if seps else (" " if len(ip) > 4 else "")
+    groups = []
+    while len(ip) > 3 and sep:
+        groups.insert(0, ip[-3:])
+        ip = ip[:-3]
+    groups.insert(0, ip)
+    comma = "." if "." in like and "," not in like else ","
+    out = sep.join(groups) + (comma + dp if dp else "")
+    return "-" + out if neg else out
+
+
+def corrupt(text: str, kind: str, rng: random.Random) -> str | None:
+    """The print with one typist slip of `kind`, or None when the slip is impossible."""
+    m = _NUM.search(text)
+    parsed = printed_digits(text)
+    if m is None or parsed is None:
+        return None
+    neg, digits, dec = parsed
+    if kind == "digit":
+        i = rng.randrange(len(digits))
+        choices = [c for c in "0123456789" if c != digits[i]
+                   and not (c == "0" and i == 0 and len(digits) - dec > 1)]
+        digits = digits[:i] + rng.choice(choices) + digits[i + 1:]
+    elif kind == "swap":
+        spots = [i for i in range(len(digits) - 1) if digits[i] != digits[i + 1]
+                 and not (i == 0 and digits[1] == "0" and len(digits) - dec > 1)]
+        if not spots:
+            return None
+        i = rng.choice(spots)
+        digits = digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:]
+    elif kind == "x10":
+        if dec:
+            dec -= 1
+        else:
+            digits += "0"
+    elif kind == "sign":
+        if int(digits) == 0:
+            return None
+        neg = not neg
+    new_num = _format(neg, digits, dec, m.group(0))
+    return text[: m.start()] + new_num + text[m.end():]
+
+
+_VALUE = re.compile(r"""\bvalue:\s*("(?:[^"\\]|\\.)*"|'[^']*'|[^,}\s][^,}]*)""")
+_VALUES = re.compile(r"\bvalues:\s*\[(.*)\]")
+_ITEM = re.compile(r"""\s*("(?:[^"\\]|\\.)*"|'[^']*'|[^,\]]+)\s*(?:,|$)""")
+
+
+def _slots(line: str) -> list[tuple[int, int, str]]:
+    """(start, end, text) of each value written on a dataset line (quotes excluded)."""
+    m = _VALUES.search(line)
+    if m:
+        out = []
+        pos = m.start(1)
+        for item in _ITEM.finditer(m.group(1)):
+            raw = item.group(1)
+            s = pos + item.start(1)
+            if raw[0] in "\"'":
+                out.append((s + 1, s + len(raw) - 1, raw[1:-1]))
+            else:
+                out.append((s, s + len(raw.rstrip()), raw.strip()))
+        return out
+    m = _VALUE.search(line)
+    if m:
+        raw = m.group(1)
+        if raw[0] in "\"'":
+            return [(m.start(1) + 1, m.end(1) - 1, raw[1:-1])]
+        return [(m.start(1), m.start(1) + len(raw.rstrip()), raw.strip())]
+    return []
+
+
+def corruptions(pack: Any, sample: Path, types: tuple[str, ...], per_type: int | None,
+                seed: int) -> list[Corruption]:
+    _, df = load_figures([sample], pack.reference)
+    rel = build(pack, df)
+    relational = {j for row in rel.rows if not row.name.startswith("bounds")
+                  for j, _ in row.coefs}
+    by_line: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    for r in df.sort_values("seq").to_dict("records"):
+        by_line[(r["file"], int(r["line"]))].append(r)
+    lines_of: dict[str, list[str]] = {}
+    out: list[Corruption] = []
+    for (file, line), rows in sorted(by_line.items()):
+        name = Path(file).name
+        if name not in lines_of:
+            lines_of[name] = (sample / name).read_text(encoding="utf-8").splitlines()
+        slots = _slots(lines_of[name][line - 1])
+        if len(slots) != len(rows):
+            continue
+        for k, r in enumerate(rows):
+            if r["ref"] not in relational or r["qualifier"] or slots[k][2].strip() != r["text"]:
+                continue
+            for kind in types:
+                rng = random.Random(f"{seed}|{r['ref']}|{kind}")
+                new = corrupt(r["text"], kind, rng)
+                if new is None or new == r["text"]:
+                    continue
+                out.append(Corruption(sample.name, kind, norm_ref(r["ref"]), name, line, k,
+                                      r["text"], new))
+    if per_type is not None:
+        rng = random.Random(seed)
+        picked = []
+        for kind in types:
+            these = [c for c in out if c.kind == kind]
+            rng.shuffle(these)
+            picked += these[:per_type]
+        out = picked
+    return out
+
+
+def write_copy(sample: Path, dest: Path, ds_id: str, c: Corruption | None) -> None:
+    shutil.copytree(sample, dest, ignore=shutil.ignore_patterns("expected.y*ml", "README*"))
+    main = dest / "dataset.yaml"
+    text = main.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^(dataset:\n  id:\s*)(\S+)", lambda m: m.group(1) + ds_id, text, count=1)
+    main.write_text(text, encoding="utf-8")
+    if c is None:
+        return
+    path = dest / c.file
+    lines = path.read_text(encoding="utf-8").split("\n")
+    s, e, old = _slots(lines[c.line - 1])[c.slot]
+    assert old.strip() == c.old, (c, old)
+    lines[c.line - 1] = lines[c.line - 1][:s] + c.new + lines[c.line - 1][e:]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------- measuring
+def signature(a: dict[str, Any]) -> tuple:
+    return (a["rule"], a["entity"], a["period"], a["subject"], a["category"],
+            a["relation"]["en"].replace(a["dataset"], ""))
+
+
+def _suspect_refs(a: dict[str, Any]) -> tuple[str | None, set[str], str | None]:
+    s = a.get("suspect")
+    if not s:
+        return None, set(), None
+    cands = set()
+    for c in s.get("candidates") or []:
+        ref = c.get("ref") if isinstance(c, dict) else c
+        if ref:
+            cands.add(norm_ref(ref))
+    return norm_ref(s["ref"]), cands, s.get("cause")
+
+
+def solver_outcome(pack: Any, df: Any, c: Corruption, out: Outcome) -> None:
+    rel = build(pack, df)
+    target = next((ref for ref in rel.figures if norm_ref(ref) == c.ref), None)
+    if target is None:
+        return
+    for figs, rows, _bad in problems(rel):
+        free = {f.id for f in figs if f.weight != float("inf")}
+        if target not in free:
+            continue
+        out.s_detected = True
+        loc = localize(figs, rows)
+        plain = localize(figs, rows, prior=None)
+        out.ceiling = plain.suspect is not None and target in plain.suspect.ids
+        if loc.suspect is not None:
+            out.s_named = [norm_ref(i) for i in loc.suspect.ids]
+            ch = next((x for x in loc.suspect.changes if x.id == target), None)
+            if ch is not None:
+                row = rel.rows_by_ref[target]
+                out.s_cause = explain(row, ch.lo, ch.hi, df).name
+        out.s_candidates = {norm_ref(i) for s in [*loc.solutions, *loc.candidates]
+                            for i in s.ids}
+        return
+
+
+def run_batch(pack: Any, rules_dir: Path, sample: Path, batch: list[Corruption],
+              baseline: set[tuple], work: Path) -> list[Outcome]:
+    dirs = []
+    for k, c in enumerate(batch):
+        d = work / f"{sample.name}.c{k}"
+        write_copy(sample, d, f"{sample.name}.c{k}", c)
+        dirs.append(d)
+    report = validate(dirs, rules_dir)
+    by_ds: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for a in report["anomalies"]:
+        by_ds[a["dataset"]].append(a)
+    _, df = load_figures(dirs, pack.reference)
+    outs = []
+    for k, c in enumerate(batch):
+        o = Outcome()
+        ds = f"{sample.name}.c{k}"
+        fresh = [a for a in by_ds.get(ds, []) if signature(a) not in baseline]
+        o.detected = bool(fresh)
+        for a in fresh:
+            ref, cands, cause = _suspect_refs(a)
+            if ref is not None:
+                o.named.append(ref)
+                o.causes.append(cause if ref == c.ref else None)
+                o.candidates |= cands | {ref}
+        solver_outcome(pack, df[df["dataset"] == ds], c, o)
+        outs.append(o)
+    for d in dirs:
+        shutil.rmtree(d)
+    return outs
+
+
+def _pct(num: int, den: int) -> str:
+    return "–" if den == 0 else f"{100.0 * num / den:.1f} %"
+
+
+def summarize(rows: list[tuple[Corruption, Outcome]], types: tuple[str, ...]) -> list[dict]:
+    table = []
+    for kind in (*types, "all"):
+        sel = [(c, o) for c, o in rows if kind == "all" or c.kind == kind]
+        n = len(sel)
+        det = [(c, o) for c, o in sel if o.detected]
+        named = sum(len(o.named) for _, o in sel)
+        right = sum(sum(1 for r in o.named if r == c.ref) for c, o in sel)
+        top1 = sum(1 for c, o in sel if o.named and set(o.named) == {c.ref})
+        recall = sum(1 for c, o in det if c.ref in o.candidates)
+        ok_named = [(c, o) for c, o in sel if c.ref in o.named]
+        cause_ok = sum(1 for c, o in ok_named if EXPECTED_CAUSE[c.kind] in o.causes)
+        s_det = [(c, o) for c, o in sel if o.s_detected]
+        s_named = sum(1 for _, o in sel if o.s_named)
+        s_right = sum(1 for c, o in sel if c.ref in o.s_named)
+        s_top1 = sum(1 for c, o in sel if o.s_named and c.ref in o.s_named)
+        s_recall = sum(1 for c, o in s_det if c.ref in o.s_candidates)
+        s_cause = sum(1 for c, o in sel if c.ref in o.s_named
+                      and o.s_cause == EXPECTED_CAUSE[c.kind])
+        table.append({
+            "type": kind, "n": n,
+            "detected": _pct(len(det), n), "top1": _pct(top1, n),
+            "precision": _pct(right, named), "named": named,
+            "candidate_recall": _pct(recall, len(det)),
+            "cause": _pct(cause_ok, len(ok_named)),
+            "ceiling": _pct(sum(1 for _, o in sel if o.ceiling), n),
+            "s_detected": _pct(len(s_det), n), "s_top1": _pct(s_top1, n),
+            "s_precision": _pct(s_right, s_named),
+            "s_candidate_recall": _pct(s_recall, len(s_det)),
+            "s_cause": _pct(s_cause, s_right),
+        })
+    return table
+
+
+def markdown(table: list[dict], meta: dict[str, Any]) -> str:
+    head = ["type", "n", "detected", "top1", "precision", "named", "candidate_recall", "cause",
+            "ceiling", "s_detected", "s_top1", "s_precision", "s_candidate_recall", "s_cause"]
+    lines = [
+        "# Diagnosis: injected-fault benchmark",
+        "",
+        f"`python benchmarks/bench_diagnosis.py {meta['args']}` — {meta['corruptions']} "
+        f"corruptions over the five samples, one at a time, seed {meta['seed']}, "
+        f"{meta['seconds']:.0f} s on this machine. Columns (see the script's docstring): the "
+        "report of `drsmcheck.report.validate()` (detected, top-1, precision of named "
+        "suspects, candidate recall, cause accuracy), the ceiling (consistency alone singles "
+        "the corrupted figure out: exact localization without typist priors), and `s_*`: the "
+        "exact solver with typist priors on the same relations, before it is wired in.",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    for row in table:
+        lines.append("| " + " | ".join(str(row[h]) for h in head) + " |")
+    lines += ["", "Per sample (all types):", "", "| sample | n | detected | top1 | precision |"
+              " ceiling | s_top1 | s_precision |", "|---|---|---|---|---|---|---|---|"]
+    for s, row in meta["per_sample"].items():
+        lines.append(f"| {s} | {row['n']} | {row['detected']} | {row['top1']} | "
+                     f"{row['precision']} | {row['ceiling']} | {row['s_top1']} | "
+                     f"{row['s_precision']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--types", default=",".join(TYPES))
+    ap.add_argument("--per-type", type=int, default=None,
+                    help="at most this many corruptions per sample and type (default: all)")
+    ap.add_argument("--samples", default=",".join(SAMPLES))
+    ap.add_argument("--batch", type=int, default=60, help="copies validated per call")
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "diagnosis.md")
+    ap.add_argument("--json", type=Path, default=None, help="also write every outcome here")
+    args = ap.parse_args(argv)
+    types = tuple(t for t in args.types.split(",") if t)
+    rules_dir = default_rules_dir()
+    pack = load_rules(rules_dir)
+    t0 = time.time()
+    results: list[tuple[Corruption, Outcome]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-diag-") as tmp:
+        work = Path(tmp)
+        for name in args.samples.split(","):
+            sample = ROOT / "samples" / name
+            cs = corruptions(pack, sample, types, args.per_type, args.seed)
+            clean = work / f"{name}.clean"
+            write_copy(sample, clean, f"{name}.clean", None)
+            base = validate([clean], rules_dir)
+            baseline = {signature(a) for a in base["anomalies"]}
+            shutil.rmtree(clean)
+            for i in range(0, len(cs), args.batch):
+                batch = cs[i:i + args.batch]
+                results += list(zip(batch, run_batch(pack, rules_dir, sample, batch, baseline,
+                                                     work), strict=True))
+                print(f"{name}: {min(i + args.batch, len(cs))}/{len(cs)} "
+                      f"({time.time() - t0:.0f} s)", file=sys.stderr)
+    table = summarize(results, types)
+    per_sample = {}
+    for name in args.samples.split(","):
+        sel = [(c, o) for c, o in results if c.sample == name]
+        per_sample[name] = summarize(sel, types)[-1]
+    meta = {"args": " ".join(argv if argv is not None else sys.argv[1:]),
+            "corruptions": len(results), "seed": args.seed, "seconds": time.time() - t0,
+            "per_sample": per_sample}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(markdown(table, meta), encoding="utf-8")
+    print(markdown(table, meta))
+    if args.json:
+        args.json.write_text(json.dumps({"table": table, "meta": meta, "outcomes": [
+            {"corruption": c.__dict__, "outcome": {**o.__dict__, "candidates": sorted(
+                o.candidates), "s_candidates": sorted(o.s_candidates)}}
+            for c, o in results]}, indent=1, ensure_ascii=False), encoding="utf-8")
+    counts = Counter(c.kind for c, _ in results)
+    print(dict(counts), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

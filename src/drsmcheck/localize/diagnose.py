@@ -1,0 +1,114 @@
+"""Name the suspect of each anomaly from the exact localization of its component.
+
+The relations of the whole figures table are built once (relations.py), every group of violated
+relations is localized (solver.py, with the typist priors), and each anomaly reads the answer of
+the group its figures belong to:
+- one minimum-cost solution: its changes among the anomaly's figures are the suspect, with the
+  repaired value, the cause (causes.py) and the relations that decided it;
+- several: no suspect — the candidates, ranked, each with the repair it would need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .causes import Cause, explain
+from .relations import Relations, build, problems
+from .solver import Localization, Solution, localize
+
+
+@dataclass
+class Finding:
+    """What the localization says about one anomaly."""
+
+    suspect: dict[str, Any] | None                      # ref, suggested, reason, cause
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Localized:
+    rel: Relations
+    by_ref: dict[str, int]                               # ref → problem index
+    results: list[tuple[Localization, list[int]]]        # per problem: answer, violated rows
+
+
+def localize_dataset(pack: Any, figures: Any, limit: int = 5) -> Localized:
+    """Localize every group of violated relations of the figures table."""
+    rel = build(pack, figures)
+    by_ref: dict[str, int] = {}
+    results = []
+    for i, (figs, rows, bad) in enumerate(problems(rel)):
+        for f in figs:
+            if f.weight != float("inf"):
+                by_ref[f.id] = i
+        results.append((localize(figs, rows, limit=limit), bad))
+    return Localized(rel, by_ref, results)
+
+
+def _rule_ids(rel: Relations, rows: list[int]) -> list[str]:
+    return sorted({rel.rows[k].name.split("|")[0] for k in rows})
+
+
+def _candidate(loc: Localized, sol: Solution, figures: Any) -> dict[str, Any]:
+    ch = sol.changes[0]
+    row = loc.rel.rows_by_ref[ch.id]
+    cause = explain(row, ch.lo, ch.hi, figures)
+    return {"ref": ch.id, "suggested": ch.value, "cost": round(sol.cost, 6),
+            "cause": cause.name, "also": [c.id for c in sol.changes[1:]]}
+
+
+
+def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] | None = None
+            ) -> Finding | None:
+    """The finding for an anomaly over the prints `refs` (None: no localized group)."""
+    rel = loc.rel
+    vars_ = [rel.alias.get(r, r) for r in refs]
+    idx = next((loc.by_ref[v] for v in vars_ if v in loc.by_ref), None)
+    if idx is None:
+        return None
+    answer, bad = loc.results[idx]
+    seen = {s.ids for s in answer.solutions}
+    ranked = answer.solutions + [c for c in answer.candidates if c.ids not in seen]
+    cands = [_candidate(loc, s, figures) for s in ranked if set(s.ids) & set(vars_)]
+    # a figure every minimum-cost solution changes is the suspect even when the solutions
+    # differ elsewhere (Alsace-Moselle: the headline total, whichever Bas-Rhin print is off)
+    opt = answer.optimal
+    common = set.intersection(*(set(s.ids) for s in opt)) if opt else set()
+    best = opt[0] if opt else None
+    mine = [c for c in best.changes if c.id in vars_ and c.id in common] if best else []
+    if not mine:
+        return Finding(None, cands)
+    ch = mine[0]
+    row = rel.rows_by_ref[ch.id]
+    cause: Cause = explain(row, ch.lo, ch.hi, figures, children)
+    # the relations that decided: those the repair satisfies, and those that confirm the
+    # other figures of the violated relations (changing one of them would break it)
+    repaired = _rule_ids(rel, bad)
+    others_in_bad = {j for k in bad for j, _ in rel.rows[k].coefs} - {ch.id}
+    confirming = _rule_ids(rel, [k for j in others_in_bad for k in rel.rows_of.get(j, [])
+                                 if k not in bad and not rel.rows[k].name.startswith("bounds")])
+    nxt = next((c for c in cands if c["ref"] != ch.id), None)
+    fr = (f"avec {_fmt(ch.value, 'fr')}, {', '.join(repaired)} "
+          f"{'est vérifiée' if len(repaired) == 1 else 'sont vérifiées'}")
+    en = (f"with {_fmt(ch.value, 'en')}, {', '.join(repaired)} "
+          f"{'holds' if len(repaired) == 1 else 'hold'}")
+    if confirming:
+        fr += f" ; les autres chiffres sont confirmés par {', '.join(confirming)}"
+        en += f"; the other figures are confirmed by {', '.join(confirming)}"
+    if nxt is not None:
+        who = nxt["ref"].split("@")[0]
+        fr += f" ; la correction suivante ({who} → {_fmt(nxt['suggested'], 'fr')}) coûte plus"
+        en += f"; the next repair ({who} → {_fmt(nxt['suggested'], 'en')}) costs more"
+    fr += f" — {cause.detail['fr']}"
+    en += f" — {cause.detail['en']}"
+    also = [r for c in mine for r in rel.groups.get(c.id, [c.id]) if r != ch.id]
+    suspect = {"ref": ch.id, "suggested": ch.value, "reason": {"fr": fr, "en": en},
+               "cause": cause.name, "severity": cause.severity, "also": also}
+    return Finding(suspect, cands)
+
+
+def _fmt(x: float, lang: str) -> str:
+    from .causes import _fmt as f
+
+    return f(round(x, 10), lang)

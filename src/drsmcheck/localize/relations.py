@@ -1,0 +1,444 @@
+"""The relations of a dataset in the solver's linear form: one Figure per print, Rows per rule.
+
+Each printed figure is a variable (its true value); the relations rules state between them:
+- agreement: every print of the same (entity, period, indicator) has the same true value
+  (identical prints are one variable, weighted a little more per copy);
+- equation: the rule's comparisons as affine rows (`a + b == c`, `x <= y`), ratios
+  `r == k·N/D` through `linearize_ratio`'s guarded rows, `and` as several rows; a rule with
+  `or`, `not`, `if`, `abs`, `min`, `max` or a product of figures is left out (not linear);
+- rollup: parent − Σ children == 0 (sum; `partial_null` ≥ over the printed children), or the
+  weighted mean with the weights at their printed values;
+- objective: the printed attainment rate == 100 × result / objective (or objective / result);
+- bounds: one-figure rows (a repair never leaves [0, 100] for a percent).
+A record reads the print the rules read (table before box before text, then file order).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .. import expr as E
+from .solver import Figure, Row, linearize_weighted_mean
+
+Key = tuple[str, str, str, str]  # dataset, entity, period, indicator
+COPY_WEIGHT = 0.25   # change cost of each extra identical print of a figure
+MISLABEL_FACTOR = 0.5   # a parent's print that is exactly a sibling column's sum is suspect
+
+
+@dataclass
+class Relations:
+    figures: dict[str, Figure]          # by ref
+    rows: list[Row]
+    rows_of: dict[str, list[int]]       # ref → indices of the rows it takes part in
+    prints: dict[Key, list[dict[str, Any]]]   # every numeric print of a key, read order
+    rows_by_ref: dict[str, dict[str, Any]]
+    alias: dict[str, str]               # ref of a print → ref of its variable (first identical)
+    groups: dict[str, list[str]]        # variable → the refs of its identical prints
+
+    def resolved(self, key: Key) -> dict[str, Any] | None:
+        p = self.prints.get(key)
+        return p[0] if p else None
+
+
+class _NotLinear(Exception):
+    pass
+
+
+def figure_of(row: dict[str, Any], weight: float = 1.0) -> Figure:
+    d = int(row["decimals"])
+    lo, hi = float(row["lo"]), float(row["hi"])
+    return Figure(row["ref"], float(row["value"]), lo, hi, weight, row["text"], max(d, 0),
+                  integer=d <= 0 and lo == hi, scale=float(row.get("scale") or 1.0))
+
+
+def build(pack: Any, figures: Any) -> Relations:
+    """Every relation of the rule pack over the figures table, in linear form."""
+    ref = pack.reference
+    recs = figures[figures["value"].notna()].sort_values(["dataset", "prio", "seq"]
+                                                         ).to_dict("records")
+    prints: dict[Key, list[dict[str, Any]]] = defaultdict(list)
+    for r in recs:
+        prints[(r["dataset"], r["entity"], r["period"], r["indicator"])].append(r)
+    # identical prints of one figure are one variable: a wrong figure copied into the text,
+    # the box and the table is one error, not three (each extra copy adds a little evidence)
+    figs: dict[str, Figure] = {}
+    alias: dict[str, str] = {}
+    groups: dict[str, list[str]] = {}
+    distinct: dict[Key, list[dict[str, Any]]] = {}
+    for key, ps in prints.items():
+        firsts: dict[str, dict[str, Any]] = {}
+        for r in ps:
+            head = firsts.setdefault(r["text"], r)
+            alias[r["ref"]] = head["ref"]
+            groups.setdefault(head["ref"], []).append(r["ref"])
+        distinct[key] = list(firsts.values())
+        for head in firsts.values():
+            n = len(groups[head["ref"]])
+            w = (1.0 + COPY_WEIGHT * (n - 1)) * (
+                MISLABEL_FACTOR if _sums_a_sibling(head, key, ref, prints) else 1.0)
+            figs[head["ref"]] = figure_of(head, w)
+    rows: list[Row] = []
+
+    def val(row: dict[str, Any]) -> tuple[float, float]:
+        return float(row["lo"]), float(row["hi"])
+
+    by_record: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
+    for (ds, ent, per, ind), ps in distinct.items():
+        by_record[(ds, ent, per)][ind] = ps[0]
+        for other in ps[1:]:   # agreement: the same figure printed twice has one true value
+            rows.append(Row.of({other["ref"]: 1.0, ps[0]["ref"]: -1.0}, "==",
+                               name=f"agreement|{ds}|{ent}|{per}|{ind}"))
+    for rule in pack.rules:
+        if rule.kind == "equation":
+            rows += _equation(rule, by_record)
+        elif rule.kind == "rollup":
+            rows += _rollup(rule, ref, prints, val)
+        elif rule.kind == "objective":
+            rows += _objective(rule, ref, by_record)
+        elif rule.kind == "bounds":
+            rows += _bounds(rule, ref, [r for r in recs if r["ref"] in figs])
+    rows_of: dict[str, list[int]] = defaultdict(list)
+    for k, row in enumerate(rows):
+        for j, _ in row.coefs:
+            rows_of[j].append(k)
+    return Relations(figs, rows, dict(rows_of), dict(prints), {r["ref"]: r for r in recs},
+                     alias, groups)
+
+
+def _sums_a_sibling(head: dict[str, Any], key: Key, ref: Any,
+                    prints: dict[Key, list[dict[str, Any]]]) -> bool:
+    """The print equals the sum over the entity's children of a sibling indicator (same
+    family): the mislabelled-column pattern (causes.mislabelled_column names it)."""
+    ds, ent, per, ind = key
+    fam = ind.rsplit(".", 1)[0]
+    lo, hi = float(head["lo"]), float(head["hi"])
+    for tree in ref.hierarchies.values():
+        children = tree.get(ent)
+        if not children:
+            continue
+        for sib in ref.indicators:
+            if sib == ind or not sib.startswith(fam + ".") or "." in sib[len(fam) + 1:]:
+                continue
+            ps = [prints.get((ds, c, per, sib)) for c in children]
+            if not all(ps):
+                continue
+            s_lo = sum(float(p[0]["lo"]) for p in ps)  # type: ignore[index]
+            s_hi = sum(float(p[0]["hi"]) for p in ps)  # type: ignore[index]
+            if lo <= s_hi + 1e-9 * (1 + abs(s_hi)) and s_lo <= hi + 1e-9 * (1 + abs(hi)):
+                return True
+    return False
+
+
+def _selected(rule: Any, entity: str, period: str) -> bool:
+    return any(fnmatch.fnmatchcase(entity, p) for p in rule.entities) and any(
+        fnmatch.fnmatchcase(period, p) for p in rule.periods)
+
+
+def _tol(rule: Any, magnitude: float) -> float:
+    t = rule.tolerance
+    if not t:
+        return 0.0
+    return float(t["absolute"]) if "absolute" in t else float(t["relative"]) * magnitude
+
+
+# ----------------------------------------------------------------------------- equations
+Affine = dict[str, float]   # ref → coefficient, "" → constant
+
+
+def _affine(node: object, env: dict[str, dict[str, Any]], prev_env: dict[str, dict[str, Any]]
+            ) -> Affine:
+    if isinstance(node, E.Num):
+        return {"": float(node.value)}
+    if isinstance(node, E.Ind):
+        row = env.get(node.id)
+        if row is None:
+            raise KeyError(node.id)
+        return {row["ref"]: 1.0}
+    if isinstance(node, E.Glob):
+        out: Affine = {}
+        for ind in sorted(env):
+            if E.expand_glob(node.pattern, [ind]):
+                out[env[ind]["ref"]] = 1.0
+        if not out:
+            raise KeyError(node.pattern)
+        return out
+    if isinstance(node, E.Neg):
+        return {k: -v for k, v in _affine(node.operand, env, prev_env).items()}
+    if isinstance(node, E.Call):
+        if node.name == "prev":
+            row = prev_env.get(node.args[0].id)
+            if row is None:
+                raise KeyError(node.args[0].id)
+            return {row["ref"]: 1.0}
+        if node.name == "sum":
+            out = {}
+            for a in node.args:
+                for k, v in _affine(a, env, prev_env).items():
+                    out[k] = out.get(k, 0.0) + v
+            return out
+        raise _NotLinear(node.name)
+    if isinstance(node, E.Bin):
+        a, b = _affine(node.left, env, prev_env), _affine(node.right, env, prev_env)
+        if node.op in "+-":
+            s = 1.0 if node.op == "+" else -1.0
+            out = dict(a)
+            for k, v in b.items():
+                out[k] = out.get(k, 0.0) + s * v
+            return out
+        if node.op == "*":
+            if set(a) <= {""}:
+                return {k: v * a.get("", 0.0) for k, v in b.items()}
+            if set(b) <= {""}:
+                return {k: v * b.get("", 0.0) for k, v in a.items()}
+        if node.op == "/" and set(b) <= {""} and b.get("", 0.0) != 0.0:
+            return {k: v / b[""] for k, v in a.items()}
+        raise _NotLinear(node.op)
+    raise _NotLinear(type(node).__name__)
+
+
+def _interval(aff: Affine, rows_by_ref: dict[str, dict[str, Any]]) -> tuple[float, float]:
+    lo = hi = aff.get("", 0.0)
+    for k, c in aff.items():
+        if k == "":
+            continue
+        r = rows_by_ref[k]
+        a, b = c * float(r["lo"]), c * float(r["hi"])
+        lo += min(a, b)
+        hi += max(a, b)
+    return lo, hi
+
+
+def _ratio_parts(node: object) -> tuple[float, object, object] | None:
+    """k, N, D of `k * N / D`, `N / D * k`, `N / D` (D not constant)."""
+    k = 1.0
+    if isinstance(node, E.Bin) and node.op == "*":
+        if isinstance(node.left, E.Num):
+            k, node = float(node.left.value), node.right
+        elif isinstance(node.right, E.Num):
+            k, node = float(node.right.value), node.left
+    if isinstance(node, E.Bin) and node.op == "/":
+        num, den = node.left, node.right
+        if isinstance(num, E.Bin) and num.op == "*" and isinstance(num.left, E.Num):
+            k, num = k * float(num.left.value), num.right
+        return k, num, den
+    return None
+
+
+def _cmp_rows(cmp: E.Cmp, env: dict[str, dict[str, Any]], prev_env: dict[str, dict[str, Any]],
+              rule: Any, name: str) -> list[Row]:
+    op = {"==": "==", "<=": "<=", "<": "<=", ">=": ">=", ">": ">="}.get(cmp.op)
+    if op is None:
+        raise _NotLinear(cmp.op)
+    try:
+        left, right = _affine(cmp.left, env, prev_env), _affine(cmp.right, env, prev_env)
+    except _NotLinear:
+        return _ratio_rows(cmp, env, prev_env, rule, name)
+    by_ref = {r["ref"]: r for r in [*env.values(), *prev_env.values()]}
+    li, ri = _interval(left, by_ref), _interval(right, by_ref)
+    mag = max((abs(x) for x in (*li, *ri) if math.isfinite(x)), default=0.0)
+    coefs = dict(left)
+    for k, v in right.items():
+        coefs[k] = coefs.get(k, 0.0) - v
+    const = coefs.pop("", 0.0)
+    return [Row.of(coefs, op, -const, _tol(rule, mag), name)]
+
+
+def _ratio_rows(cmp: E.Cmp, env: dict[str, dict[str, Any]], prev_env: dict[str, dict[str, Any]],
+                rule: Any, name: str) -> list[Row]:
+    """`r op k·N/D` with r one figure, N and D affine, D > 0: guarded rows (see solver)."""
+    if cmp.op != "==":
+        raise _NotLinear("ratio inequality")
+    side, other = (cmp.left, cmp.right) if isinstance(cmp.left, E.Ind) else (cmp.right, cmp.left)
+    parts = _ratio_parts(other)
+    if not isinstance(side, E.Ind) or parts is None:
+        raise _NotLinear("product")
+    k, num_node, den_node = parts
+    r_aff = _affine(side, env, prev_env)
+    num, den = _affine(num_node, env, prev_env), _affine(den_node, env, prev_env)
+    (rate,) = r_aff
+    if rate in num or rate in den or "" in den:
+        raise _NotLinear("ratio shape")
+    by_ref = {r["ref"]: r for r in [*env.values(), *prev_env.values()]}
+    r_lo, r_hi = float(by_ref[rate]["lo"]), float(by_ref[rate]["hi"])
+    n_lo, n_hi = _interval(num, by_ref)
+    d_lo, d_hi = _interval(den, by_ref)
+    if d_lo <= 0:
+        raise _NotLinear("denominator may be 0")
+    tol = _tol(rule, max(abs(r_lo), abs(r_hi)))
+    n_const = num.get("", 0.0)
+    nk = {key: k * c for key, c in num.items() if key}
+
+    def combo(rbound: float) -> dict[str, float]:
+        out = dict(nk)
+        for key, c in den.items():
+            out[key] = out.get(key, 0.0) - rbound * c
+        return out
+
+    rows = [Row.of(combo(r_hi + tol), "<=", -k * n_const, 0.0, name, ("unchanged", rate)),
+            Row.of(combo(r_lo - tol), ">=", -k * n_const, 0.0, name, ("unchanged", rate))]
+    q = [k * a / b for a in (n_lo, n_hi) for b in (d_lo, d_hi)]
+    rows += [Row.of({rate: 1.0}, ">=", min(q) - tol, 0.0, name, ("changed", rate)),
+             Row.of({rate: 1.0}, "<=", max(q) + tol, 0.0, name, ("changed", rate))]
+    return rows
+
+
+def _comparisons(node: object) -> list[E.Cmp]:
+    if isinstance(node, E.Cmp):
+        return [node]
+    if isinstance(node, E.BoolOp) and node.op == "and":
+        return _comparisons(node.left) + _comparisons(node.right)
+    raise _NotLinear(type(node).__name__)
+
+
+def _equation(rule: Any, by_record: dict[tuple[str, str, str], dict[str, dict[str, Any]]]
+              ) -> list[Row]:
+    try:
+        cmps = _comparisons(rule.ast)
+    except _NotLinear:
+        return []
+    plain, _globs, prev = E.indicators(rule.ast)
+    out: list[Row] = []
+    for (ds, ent, per), env in by_record.items():
+        if not _selected(rule, ent, per) or not plain <= set(env):
+            continue
+        prev_env: dict[str, dict[str, Any]] = {}
+        if prev:
+            pp = str(int(per) - 1) if per.isdigit() and len(per) == 4 else None
+            prev_env = {i: r for i, r in by_record.get((ds, ent, pp or ""), {}).items()
+                        if i in prev}
+        name = f"{rule.id}|{ds}|{ent}|{per}"
+        try:
+            rows = [row for c in cmps for row in _cmp_rows(c, env, prev_env, rule, name)]
+        except (KeyError, _NotLinear):
+            continue
+        out += rows
+    return out
+
+
+# ------------------------------------------------------------------------------- roll-ups
+def _rollup(rule: Any, ref: Any, prints: dict[Key, list[dict[str, Any]]], val: Any) -> list[Row]:
+    out: list[Row] = []
+    keys = defaultdict(dict)
+    for (ds, ent, per, ind), ps in prints.items():
+        keys[(ds, per, ind)][ent] = ps[0]
+    for (ds, per, ind), by_ent in keys.items():
+        if not rule.matches_indicator(ind):
+            continue
+        if rule.method == "sum" and not ref.indicators[ind].additive:
+            continue
+        for h in rule.hierarchies:
+            for parent, children in ref.hierarchies[h].items():
+                p = by_ent.get(parent)
+                if p is None or not _selected(rule, parent, per):
+                    continue
+                present = [by_ent[c] for c in children if c in by_ent]
+                name = f"{rule.id}|{ds}|{parent}|{per}|{ind}|{h}"
+                if rule.method == "weighted_mean":
+                    ws = [prints.get((ds, c, per, rule.weight or ""), [None])[0]
+                          for c in children]
+                    if len(present) != len(children) or any(w is None for w in ws):
+                        continue
+                    pairs = [(r["ref"], float(w["value"])) for r, w in zip(present, ws,
+                                                                             strict=True)]
+                    halves = [(float(w["hi"]) - float(w["lo"])) / 2 for w in ws]  # type: ignore[index]
+                    values = {r["ref"]: val(r) for r in [p, *present]}
+                    out += linearize_weighted_mean(p["ref"], pairs, halves, values,
+                                                   _tol(rule, abs(float(p["value"]))), name)
+                    continue
+                if not present:
+                    continue
+                coefs = {p["ref"]: 1.0}
+                for r in present:
+                    coefs[r["ref"]] = coefs.get(r["ref"], 0.0) - 1.0
+                tol = _tol(rule, abs(float(p["value"])))
+                if len(present) == len(children) or rule.mode == "always_zero":
+                    out.append(Row.of(coefs, "==", 0.0, tol, name))
+                elif rule.mode == "partial_null":
+                    out.append(Row.of(coefs, ">=", 0.0, tol, name))
+    return out
+
+
+def _objective(rule: Any, ref: Any, by_record: dict[tuple[str, str, str], dict[str, Any]]
+               ) -> list[Row]:
+    from .solver import linearize_ratio
+
+    out: list[Row] = []
+    for (ds, ent, per), env in by_record.items():
+        if not _selected(rule, ent, per):
+            continue
+        for ind, a in env.items():
+            if not ind.endswith(".attainment") or not rule.matches_indicator(ind):
+                continue
+            base = ind[: -len(".attainment")]
+            o, r = env.get(base + ".objective"), env.get(base + ".result")
+            if o is None or r is None or float(o["lo"]) <= 0 or float(r["lo"]) <= 0:
+                continue
+            meta = ref.indicators.get(base + ".objective")
+            lower = meta is not None and meta.direction == "lower"
+            num, den = (o, r) if lower else (r, o)
+            values = {x["ref"]: (float(x["lo"]), float(x["hi"])) for x in (a, num, den)}
+            out += linearize_ratio(a["ref"], num["ref"], den["ref"], values, 100.0,
+                                   name=f"{rule.id}|{ds}|{ent}|{per}|{base}.attainment")
+    return out
+
+
+def _bounds(rule: Any, ref: Any, recs: Iterable[dict[str, Any]]) -> list[Row]:
+    out: list[Row] = []
+    for r in recs:
+        if not _selected(rule, r["entity"], r["period"]) or not rule.matches_indicator(
+                r["indicator"]):
+            continue
+        if rule.units and r["unit"] not in rule.units:
+            continue
+        name = f"{rule.id}|{r['dataset']}|{r['entity']}|{r['period']}|{r['ref']}"
+        if rule.min is not None:
+            out.append(Row.of({r["ref"]: 1.0}, ">=", float(rule.min), 0.0, name))
+        if rule.max is not None:
+            out.append(Row.of({r["ref"]: 1.0}, "<=", float(rule.max), 0.0, name))
+    return out
+
+
+# ----------------------------------------------------------------------------- components
+def violated(rel: Relations) -> list[int]:
+    """Indices of the rows that fail on the printed intervals."""
+    from .solver import _active, _row_meets
+
+    return [k for k, row in enumerate(rel.rows)
+            if _active(row, None) and not _row_meets(row, rel.figures)]
+
+
+def problems(rel: Relations) -> list[tuple[list[Figure], list[Row], list[int]]]:
+    """One localization problem per connected group of violated rows.
+
+    A problem holds the violated rows, every other row its figures take part in (so a repair
+    never breaks a relation that holds) and those rows' figures; a figure that is in no
+    violated row is frozen (weight ∞): changing it cannot repair anything, and its own other
+    relations are not in the problem. Returns (figures, rows, indices of the violated rows).
+    """
+    from .solver import components
+
+    bad = violated(rel)
+    bad_set = set(bad)
+    suspects = {j for k in bad for j, _ in rel.rows[k].coefs}
+    guards = {rel.rows[k].guard[1] for k in bad if rel.rows[k].guard}
+    suspects |= guards
+    keep = sorted({k for j in suspects for k in rel.rows_of.get(j, [])})
+    sub = [rel.rows[k] for k in keep]
+    out = []
+    for comp in components(sub):
+        rows = [sub[i] for i in comp]
+        ids = {j for r in rows for j, _ in r.coefs} | {r.guard[1] for r in rows if r.guard}
+        figs = [rel.figures[j] if j in suspects else _frozen(rel.figures[j]) for j in sorted(ids)]
+        out.append((figs, rows, [keep[i] for i in comp if keep[i] in bad_set]))
+    return [p for p in out if p[2]]
+
+
+def _frozen(f: Figure) -> Figure:
+    from dataclasses import replace
+
+    return replace(f, weight=math.inf)

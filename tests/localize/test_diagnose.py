@@ -1,0 +1,63 @@
+"""Findings on the real samples: the relations of a dataset, localized, read per anomaly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from drsmcheck.loader import load_figures
+from drsmcheck.localize.diagnose import finding, localize_dataset
+from drsmcheck.localize.relations import build, violated
+from drsmcheck.rules import default_rules_dir, load_rules
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def pack():
+    return load_rules(default_rules_dir())
+
+
+def load(pack, name: str):
+    _, figures = load_figures([ROOT / "samples" / name], pack.reference)
+    return figures
+
+
+def refs_of(figures, entity: str, indicator: str) -> list[str]:
+    sel = figures[(figures["entity"] == entity) & (figures["indicator"] == indicator)]
+    return list(sel["ref"])
+
+
+def test_occitanie_text_print_is_the_suspect(pack):
+    figures = load(pack, "drsm-occitanie-2019")
+    loc = localize_dataset(pack, figures)
+    f = finding(loc, refs_of(figures, "OCC", "ald.admission.total"), figures)
+    assert f is not None and f.suspect is not None
+    assert f.suspect["ref"].endswith("dataset.yaml:449")     # the text's 162 062
+    assert f.suspect["suggested"] == 162051
+    # the reason names the relations that confirm the table's 162 051
+    assert "ald.admission.parts" in f.suspect["reason"]["en"]
+    assert f.suspect["cause"] == "unexplained"                # 11 off: no typist slip
+
+
+def test_alsace_headline_is_a_mislabelled_column(pack):
+    figures = load(pack, "drsm-alsace-moselle-2018")
+    loc = localize_dataset(pack, figures)
+    refs = refs_of(figures, "AM", "accompaniment.peer_exchanges.result")
+    children = pack.reference.hierarchies["elsm"]["AM"]
+    f = finding(loc, refs, figures, children)
+    assert f is not None and f.suspect is not None
+    # box and text print the same 2 231: one error, both prints named
+    assert f.suspect["ref"] in refs and f.suspect["also"] and set(
+        [f.suspect["ref"], *f.suspect["also"]]) == set(refs)
+    # 972 + 1 255 + 555, or + 1 258: which Bas-Rhin print is right nothing tells
+    assert f.suspect["suggested"] in (2782, 2785)
+    assert f.suspect["cause"] == "mislabelled column"
+    assert "772 + 949 + 510" in f.suspect["reason"]["en"]
+
+
+def test_relations_hold_on_clean_figures_except_the_seeded_disagreements(pack):
+    figures = load(pack, "elsm-seine-saint-denis-2016")
+    rel = build(pack, figures)
+    assert rel.rows and violated(rel) == []

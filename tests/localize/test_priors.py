@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drsmcheck.localize.priors import best_fit, candidates, printed_digits
 
@@ -52,3 +54,21 @@ def test_a_rounded_candidate_stands_for_its_own_interval():
     assert best_fit("13,54 %", 13.43, 13.46, half_width=0.005).value == 13.45
     assert best_fit("19,0 %", 1.8904, 1.8904, half_width=0.05) is None
     assert best_fit("19,0 %", 1.9, 1.9, half_width=0.05).value == pytest.approx(1.9)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 10**7), st.integers(0, 3), st.booleans(),
+       st.floats(-2e7, 2e7, allow_nan=False), st.floats(0, 5e3, allow_nan=False),
+       st.booleans())
+def test_pruned_search_equals_the_full_enumeration(n, dec, neg, lo, width, rounded):
+    """The range-pruned generator returns exactly the full enumeration filtered by range."""
+    digits = str(n)
+    text = ("-" if neg else "") + (digits[:-dec] or "0") + ("," + digits[-dec:].zfill(dec)
+                                                           if dec else "")
+    hi = lo + width
+    h = 0.5 * 10 ** -dec if rounded else 0.0
+    full = candidates(text, half_width=h)
+    want = [t for t in full if t.interval[1] >= lo - 1e-9 * (1 + abs(lo))
+            and t.interval[0] <= hi + 1e-9 * (1 + abs(hi))]
+    got = candidates(text, lo=lo, hi=hi, half_width=h)
+    assert sorted((t.value, t.edit) for t in got) == sorted((t.value, t.edit) for t in want)

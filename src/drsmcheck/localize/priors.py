@@ -2,11 +2,12 @@
 
 As R's `deductive` (correctTypos) does, a repair that is one keystroke away from the print is
 far more likely than an arbitrary one: a digit changed, two adjacent digits swapped, a digit
-dropped or typed twice, a sign added or lost, the decimal comma moved, a power-of-ten slip
-(×10, ÷10, k€ vs €). Each edit is a candidate *true value* of the figure, with a cost factor
-(< 1) that lowers the figure's change cost in the localization when the candidate fits the
-relations. Generation works on the printed digits only, so it is cheap (≈ 150 candidates for a
-six-digit count) and deterministic.
+dropped or typed twice, a sign added or lost, a power-of-ten slip (×10, ÷10, k€ vs €; a decimal
+comma moved by one or two places gives the same values and is read as one). Each edit is a
+candidate *true value* of the figure, with a cost factor (< 1) that lowers the figure's change
+cost in the localization when the candidate fits the relations. The search works on the printed
+digits and is pruned by the range the repair must fall in, so it costs a few microseconds per
+figure; it is deterministic.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ FACTORS: dict[str, float] = {
     "transposition": 0.55,  # two adjacent digits swapped
     "sign": 0.6,            # a minus sign added or lost
     "scale": 0.6,           # ×10, ÷10, ×100, ÷100, ×1000, ÷1000 (k€ vs €)
-    "decimal": 0.65,        # the decimal comma moved by one or two places
     "duplicated": 0.65,     # a digit typed twice (the print has one digit more)
     "dropped": 0.7,         # a digit lost (the print has one digit less)
     "extra": 0.7,           # a stray digit inserted (the print has one digit more)
@@ -30,7 +30,7 @@ FACTORS: dict[str, float] = {
 # Causes a reviewer sees for each typist edit (causes.py names the finding).
 CAUSE_OF = {"digit": "typo (digit)", "dropped": "typo (digit)", "extra": "typo (digit)",
             "duplicated": "typo (digit)", "transposition": "transposition", "scale": "scale",
-            "decimal": "scale", "sign": "sign"}
+            "sign": "sign"}
 
 
 @dataclass(frozen=True)
@@ -147,10 +147,27 @@ def candidates(text: str, scale: float = 1.0, lo: float = -math.inf, hi: float =
         if old is None or FACTORS[edit] < old.factor:
             out[key] = Typo(edit, v, ds, d, FACTORS[edit], detail, text, half)
 
+    N = int(digits)
+
+    def c_range(decc: int, ng: bool, const: int, step: int) -> range:
+        """Digits c for which const + c·step (a candidate's digits as an integer, with decc
+        decimals) may meet [lo, hi]: prunes before any string is built (add() re-checks)."""
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            return range(10)
+        unit = 10.0 ** -decc * scale
+        h = 0.5 * unit if half_width > 0 else 0.0
+        v_lo, v_hi = (lo - 3 * h, hi + h) if not ng else (lo - h, hi + 3 * h)
+        n_lo, n_hi = (v_lo / unit, v_hi / unit) if not ng else (-v_hi / unit, -v_lo / unit)
+        c_lo = math.floor((n_lo - const) / step) - 1
+        c_hi = math.ceil((n_hi - const) / step) + 1
+        return range(max(c_lo, 0), min(c_hi, 9) + 1)
+
     for i in range(n):
-        for c in "0123456789":
-            if c != digits[i]:
-                add("digit", digits[:i] + c + digits[i + 1:], dec, neg,
+        p = n - 1 - i
+        d_i = int(digits[i])
+        for c in c_range(dec, neg, N - d_i * 10 ** p, 10 ** p):
+            if c != d_i:
+                add("digit", digits[:i] + str(c) + digits[i + 1:], dec, neg,
                     f"digit {c} typed as {digits[i]}")
     for i in range(n - 1):
         if digits[i] != digits[i + 1]:
@@ -163,16 +180,14 @@ def candidates(text: str, scale: float = 1.0, lo: float = -math.inf, hi: float =
             f"digit {digits[i]} typed {'twice' if twice else 'in excess'}")
     for i in range(n + 1):  # the print lost a digit: the true value has one more
         d = dec + 1 if dec and i > n - dec else dec
-        for c in "0123456789":
-            add("dropped", digits[:i] + c + digits[i:], d, neg, f"digit {c} lost")
+        p = n - i
+        high, low = N // 10 ** p, N % 10 ** p
+        for c in c_range(d, neg, high * 10 ** (p + 1) + low, 10 ** p):
+            add("dropped", digits[:i] + str(c) + digits[i:], d, neg, f"digit {c} lost")
     for k in (1, 2, 3):  # a power-of-ten slip: the print is the true value ×10^k or ÷10^k
         add("scale", digits, dec + k, neg, f"printed ×{10 ** k}")
         add("scale", digits + "0" * k, dec, neg, f"printed ÷{10 ** k}")
     add("sign", digits, dec, not neg, "sign added" if neg else "sign lost")
-    for k in (1, 2):
-        if dec:
-            add("decimal", digits, max(dec - k, 0), neg, "decimal comma moved")
-        add("decimal", digits, dec + k, neg, "decimal comma moved")
     return sorted(out.values(), key=lambda t: (t.factor, abs(t.value - base), t.value))
 
 

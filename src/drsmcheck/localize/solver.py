@@ -27,7 +27,10 @@ change indicator so both linearisations of a ratio live in one model.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -429,8 +432,9 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
     for _ in range(limit + MAX_BENDERS):
         mat = np.vstack(A + cuts)
         cons = LinearConstraint(mat, np.array(lo_b + cut_lo), np.array(hi_b + cut_hi))
-        res = milp(cost, integrality=integrality, bounds=bounds, constraints=cons,
-                   options=options)
+        with _quiet_stdout():
+            res = milp(cost, integrality=integrality, bounds=bounds, constraints=cons,
+                       options=options)
         if res.status == 2:
             break           # infeasible: no further solution
         if res.status != 0 or res.x is None:
@@ -471,6 +475,27 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
         loc.exact = False
     loc.solutions.sort(key=lambda s: (s.cost, s.ids))
     return loc
+
+
+@contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Silence file descriptor 1 around a HiGHS call: some HiGHS builds printf a debug line
+    ("HighsMipSolverData::transformNewIntegerFeasibleSolution…") even with logging off, and it
+    would land in the middle of a console report or a JSON written to stdout."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
 
 
 def _magnitude(figs: Mapping[str, Figure], rows: Sequence[Row]) -> dict[str, float]:

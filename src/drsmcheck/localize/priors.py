@@ -128,6 +128,8 @@ def candidates(text: str, scale: float = 1.0, lo: float = -math.inf, hi: float =
     def add(edit: str, ds: str, d: int, ng: bool, detail: str) -> None:
         while dec == 0 and d > 0 and ds.endswith("0"):   # 2 310 ÷ 10 is "231", not "231,0"
             ds, d = ds[:-1], d - 1
+        if half_width > 0 and d < dec:
+            return   # a coarser rounded candidate ("13,5" for "13,54") fits anything nearby
         v = _value(ds, d, ng)
         if v is None:
             return

@@ -38,7 +38,9 @@ import numpy as np
 from . import priors
 
 OPS = ("==", "<=", ">=")
-MAX_CANDIDATES = 6   # typo candidates per figure and relation offered to the MILP
+# A typo candidate is evidence only when few slips fit the repair range: an equality pins the
+# repair (one or two candidates fit), a one-sided inequality (`part <= total`) lets dozens fit
+SPECIFIC = 2
 MAX_BENDERS = 30     # re-solves allowed for supports the exact re-check refuses
 
 
@@ -317,9 +319,9 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
             continue
         lo, hi = rng
         typos = prior(fig, lo, hi) if prior else []
-        typo = typos[0] if typos else None
+        typo = typos[0] if 0 < len(typos) <= SPECIFIC else None
         cost = fig.weight * (typo.factor if typo else 1.0)
-        value, typo = pick_value(fig, lo, hi, typo, prior)
+        value, typo = pick_value(fig, lo, hi, typo, prior if typo or not typos else None)
         singles.append(Solution(cost, (Change(fid, fig.value, value, lo, hi, typo),)))
     singles.sort(key=lambda s: (s.cost, s.ids))
     min_factor = min(priors.FACTORS.values()) if prior else 1.0
@@ -354,7 +356,10 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
                 rng = _solo_range(fid, [row], figs)
                 if rng is None:
                     continue
-                for t in prior(figs[fid], rng[0], rng[1])[:MAX_CANDIDATES]:
+                fits = prior(figs[fid], rng[0], rng[1])
+                if len(fits) > SPECIFIC:
+                    continue   # a wide range fits many slips: no evidence for any of them
+                for t in fits:
                     if t.value not in seen:
                         seen.add(t.value)
                         cands.append((index[fid], t))

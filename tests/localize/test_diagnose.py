@@ -19,6 +19,12 @@ def pack():
     return load_rules(default_rules_dir())
 
 
+@pytest.fixture(scope="module")
+def bfc(pack):
+    figures = load(pack, "drsm-bfc-2019")
+    return figures, localize_dataset(pack, figures)
+
+
 def load(pack, name: str):
     _, figures = load_figures([ROOT / "samples" / name], pack.reference)
     return figures
@@ -61,3 +67,32 @@ def test_relations_hold_on_clean_figures_except_the_seeded_disagreements(pack):
     figures = load(pack, "elsm-seine-saint-denis-2016")
     rel = build(pack, figures)
     assert rel.rows and violated(rel) == []
+
+
+@pytest.mark.parametrize(("rate", "others", "cause"), [
+    # 29,5 % for 100 × 249 / 842 = 29,57: truncated
+    ("crrmp.al3.favourable_rate", ["crrmp.al3.favourable", "crrmp.al3.total"], "truncation"),
+    # 78 % for 100 × 167 / 212 = 78,77: truncated
+    ("crrmp.al4.unfavourable_rate", ["crrmp.al4.unfavourable", "crrmp.al4.total"],
+     "truncation"),
+    # 59 for 2 793 330 / 47 784 = 58,46: rounded twice, 58,46 → 58,5 → 59
+    ("population.density", ["population.total", "territory.area_km2"], "rounding"),
+    # 70,5 % for 100 × 593 / 842 = 70,43: no named practice gives 70,5
+    ("crrmp.al3.unfavourable_rate", ["crrmp.al3.unfavourable", "crrmp.al3.total"], None),
+    # 65 % for 100 × 3 905 / 6 091 = 64,11: "within one unit" is not a practice
+    ("occdisease.request.recognised_rate",
+     ["occdisease.request.recognised", "occdisease.request.total"], None),
+])
+def test_rounding_is_named_only_when_a_practice_explains_it(bfc, rate, others, cause):
+    figures, loc = bfc
+    bfc = figures[figures["entity"] == "BFC"]
+    refs = list(bfc[bfc["indicator"].isin([rate, *others])]["ref"])
+    (rate_ref,) = bfc[bfc["indicator"] == rate]["ref"]
+    f = finding(loc, refs, figures, category="rounding")
+    if cause is None:
+        assert f is None or f.suspect is None or f.suspect["cause"] not in (
+            "truncation", "rounding")
+    else:
+        assert f is not None and f.suspect is not None
+        assert f.suspect["ref"] == rate_ref and f.suspect["cause"] == cause
+        assert f.suspect["severity"] == "warning"

@@ -42,7 +42,7 @@ class Diagnoser:
             if a.rule.kind == "rollup":
                 h = (a.context or {}).get("hierarchy")
                 children = self.ref.hierarchies.get(h, {}).get(a.entity) if h else None
-            f = finding(loc, refs, self.figures, children)
+            f = finding(loc, refs, self.figures, children, a.category)
             if f is None:
                 continue
             if f.suspect is not None:

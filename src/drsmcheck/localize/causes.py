@@ -201,7 +201,8 @@ def explain(row: Mapping[str, Any], lo: float, hi: float, figures: Any | None = 
     c = unit_cause(row, lo, hi)
     if c is not None:
         return c
-    practice = rounding_practice(value, decimals, lo, hi, scale)
+    exact = row.get("lo") is not None and float(row["lo"]) == float(row["hi"])
+    practice = None if exact else rounding_practice(value, decimals, lo, hi, scale)
     if practice is not None:
         name = "truncation" if practice == "truncation" else "rounding"
         return Cause(name, {

@@ -59,15 +59,23 @@ def _candidate(loc: Localized, sol: Solution, figures: Any) -> dict[str, Any]:
 
 
 
-def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] | None = None
-            ) -> Finding | None:
-    """The finding for an anomaly over the prints `refs` (None: no localized group)."""
+def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] | None = None,
+            category: str | None = None) -> Finding | None:
+    """The finding for an anomaly over the prints `refs` (None: no localized group).
+
+    For a `rounding` anomaly (the engine found that truncation or double rounding explains the
+    miss) the suspect is the rounded print whose practice explains it, if only one does.
+    """
     rel = loc.rel
     vars_ = [rel.alias.get(r, r) for r in refs]
     idx = next((loc.by_ref[v] for v in vars_ if v in loc.by_ref), None)
     if idx is None:
         return None
     answer, bad = loc.results[idx]
+    if category == "rounding":
+        found = _rounding(loc, answer, vars_, figures)
+        if found.suspect is not None or found.candidates:
+            return found   # else no named practice explains it: an error, localized as such
     seen = {s.ids for s in answer.solutions}
     ranked = answer.solutions + [c for c in answer.candidates if c.ids not in seen]
     cands = [_candidate(loc, s, figures) for s in ranked if set(s.ids) & set(vars_)]
@@ -106,6 +114,45 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
     suspect = {"ref": ch.id, "suggested": ch.value, "reason": {"fr": fr, "en": en},
                "cause": cause.name, "severity": cause.severity, "also": also}
     return Finding(suspect, cands)
+
+
+def _rounding(loc: Localized, answer: Localization, vars_: list[str], figures: Any) -> Finding:
+    """Which print a named rounding practice explains, on the anomaly's own relation."""
+    from .solver import _solo_range, pick_value
+
+    rel = loc.rel
+    mine = set(vars_)
+    rows = [r for r in rel.rows if r.coefs and {j for j, _ in r.coefs} <= mine
+            and not r.name.startswith(("bounds", "agreement"))]
+    explained = []
+    for fid in dict.fromkeys(vars_):
+        fig = rel.figures.get(fid)
+        if fig is None or fig.lo == fig.hi:
+            continue
+        rng = _solo_range(fid, rows, rel.figures)
+        if rng is None:
+            continue
+        row = rel.rows_by_ref[fid]
+        cause = explain(row, rng[0], rng[1])
+        if cause.name in ("truncation", "rounding"):
+            width = (fig.hi - fig.lo) / max(abs(fig.value), 1e-12)
+            value, _ = pick_value(fig, rng[0], rng[1])
+            explained.append((width, fid, value, cause))
+    cands = [{"ref": fid, "suggested": v, "cost": 1.0, "cause": c.name, "also": []}
+             for _, fid, v, c in explained]
+    explained.sort(key=lambda e: -e[0])
+    if not explained or (len(explained) > 1 and explained[1][0] == explained[0][0]):
+        return Finding(None, cands)
+    _, fid, value, cause = explained[0]
+    why = {"fr": f"{cause.detail['fr']} ; l'impression la plus grossièrement arrondie",
+           "en": f"{cause.detail['en']}; the most coarsely rounded print"}
+    if len(explained) == 1:
+        why = {"fr": f"{cause.detail['fr']} ; seule impression qu'une troncature ou un double "
+                     "arrondi explique",
+               "en": f"{cause.detail['en']}; the only print truncation or double rounding "
+                     "explains"}
+    return Finding({"ref": fid, "suggested": value, "reason": why, "cause": cause.name,
+                    "severity": cause.severity, "also": []}, cands)
 
 
 def _fmt(x: float, lang: str) -> str:

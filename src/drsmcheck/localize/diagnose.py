@@ -89,7 +89,15 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
         return Finding(None, cands)
     ch = mine[0]
     row = rel.rows_by_ref[ch.id]
-    cause: Cause = explain(row, ch.lo, ch.hi, figures, children)
+    numerator, den_ref = None, None
+    if ch.id in rel.ratios:
+        from .relations import _interval
+
+        k, num, den = rel.ratios[ch.id]
+        n_lo, n_hi = _interval(num, rel.rows_by_ref)
+        numerator = (n_lo * k / 100.0, n_hi * k / 100.0)   # wrong_denominator uses k = 100
+        den_ref = next(iter(den)) if len(den) == 1 else None
+    cause: Cause = explain(row, ch.lo, ch.hi, figures, children, numerator, den_ref)
     # the relations that decided: those the repair satisfies, and those that confirm the
     # other figures of the violated relations (changing one of them would break it)
     repaired = _rule_ids(rel, bad)

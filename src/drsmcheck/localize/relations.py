@@ -19,13 +19,14 @@ import fnmatch
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import expr as E
 from .solver import Figure, Row, linearize_weighted_mean
 
 Key = tuple[str, str, str, str]  # dataset, entity, period, indicator
+Affine = dict[str, float]   # ref → coefficient, "" → constant
 COPY_WEIGHT = 0.25   # change cost of each extra identical print of a figure
 MISLABEL_FACTOR = 0.5   # a parent's print that is exactly a sibling column's sum is suspect
 
@@ -39,6 +40,8 @@ class Relations:
     rows_by_ref: dict[str, dict[str, Any]]
     alias: dict[str, str]               # ref of a print → ref of its variable (first identical)
     groups: dict[str, list[str]]        # variable → the refs of its identical prints
+    ratios: dict[str, tuple[float, Affine, Affine]] = field(default_factory=dict)
+    # rate ref → (k, numerator, denominator) of `rate == k·N/D`, for the wrong-denominator cause
 
     def resolved(self, key: Key) -> dict[str, Any] | None:
         p = self.prints.get(key)
@@ -93,9 +96,10 @@ def build(pack: Any, figures: Any) -> Relations:
         for other in ps[1:]:   # agreement: the same figure printed twice has one true value
             rows.append(Row.of({other["ref"]: 1.0, ps[0]["ref"]: -1.0}, "==",
                                name=f"agreement|{ds}|{ent}|{per}|{ind}"))
+    ratios: dict[str, tuple[float, Affine, Affine]] = {}
     for rule in pack.rules:
         if rule.kind == "equation":
-            rows += _equation(rule, by_record)
+            rows += _equation(rule, by_record, ratios)
         elif rule.kind == "rollup":
             rows += _rollup(rule, ref, prints, val)
         elif rule.kind == "objective":
@@ -107,7 +111,7 @@ def build(pack: Any, figures: Any) -> Relations:
         for j, _ in row.coefs:
             rows_of[j].append(k)
     return Relations(figs, rows, dict(rows_of), dict(prints), {r["ref"]: r for r in recs},
-                     alias, groups)
+                     alias, groups, ratios)
 
 
 def _sums_a_sibling(head: dict[str, Any], key: Key, ref: Any,
@@ -147,7 +151,6 @@ def _tol(rule: Any, magnitude: float) -> float:
 
 
 # ----------------------------------------------------------------------------- equations
-Affine = dict[str, float]   # ref → coefficient, "" → constant
 
 
 def _affine(node: object, env: dict[str, dict[str, Any]], prev_env: dict[str, dict[str, Any]]
@@ -230,14 +233,15 @@ def _ratio_parts(node: object) -> tuple[float, object, object] | None:
 
 
 def _cmp_rows(cmp: E.Cmp, env: dict[str, dict[str, Any]], prev_env: dict[str, dict[str, Any]],
-              rule: Any, name: str) -> list[Row]:
+              rule: Any, name: str, ratios: dict[str, tuple[float, Affine, Affine]]
+              ) -> list[Row]:
     op = {"==": "==", "<=": "<=", "<": "<=", ">=": ">=", ">": ">="}.get(cmp.op)
     if op is None:
         raise _NotLinear(cmp.op)
     try:
         left, right = _affine(cmp.left, env, prev_env), _affine(cmp.right, env, prev_env)
     except _NotLinear:
-        return _ratio_rows(cmp, env, prev_env, rule, name)
+        return _ratio_rows(cmp, env, prev_env, rule, name, ratios)
     by_ref = {r["ref"]: r for r in [*env.values(), *prev_env.values()]}
     li, ri = _interval(left, by_ref), _interval(right, by_ref)
     mag = max((abs(x) for x in (*li, *ri) if math.isfinite(x)), default=0.0)
@@ -249,7 +253,8 @@ def _cmp_rows(cmp: E.Cmp, env: dict[str, dict[str, Any]], prev_env: dict[str, di
 
 
 def _ratio_rows(cmp: E.Cmp, env: dict[str, dict[str, Any]], prev_env: dict[str, dict[str, Any]],
-                rule: Any, name: str) -> list[Row]:
+                rule: Any, name: str, ratios: dict[str, tuple[float, Affine, Affine]]
+                ) -> list[Row]:
     """`r op k·N/D` with r one figure, N and D affine, D > 0: guarded rows (see solver)."""
     if cmp.op != "==":
         raise _NotLinear("ratio inequality")
@@ -284,6 +289,7 @@ def _ratio_rows(cmp: E.Cmp, env: dict[str, dict[str, Any]], prev_env: dict[str, 
     q = [k * a / b for a in (n_lo, n_hi) for b in (d_lo, d_hi)]
     rows += [Row.of({rate: 1.0}, ">=", min(q) - tol, 0.0, name, ("changed", rate)),
              Row.of({rate: 1.0}, "<=", max(q) + tol, 0.0, name, ("changed", rate))]
+    ratios[rate] = (k, num, den)
     return rows
 
 
@@ -295,8 +301,8 @@ def _comparisons(node: object) -> list[E.Cmp]:
     raise _NotLinear(type(node).__name__)
 
 
-def _equation(rule: Any, by_record: dict[tuple[str, str, str], dict[str, dict[str, Any]]]
-              ) -> list[Row]:
+def _equation(rule: Any, by_record: dict[tuple[str, str, str], dict[str, dict[str, Any]]],
+              ratios: dict[str, tuple[float, Affine, Affine]]) -> list[Row]:
     try:
         cmps = _comparisons(rule.ast)
     except _NotLinear:
@@ -313,7 +319,8 @@ def _equation(rule: Any, by_record: dict[tuple[str, str, str], dict[str, dict[st
                         if i in prev}
         name = f"{rule.id}|{ds}|{ent}|{per}"
         try:
-            rows = [row for c in cmps for row in _cmp_rows(c, env, prev_env, rule, name)]
+            rows = [row for c in cmps
+                    for row in _cmp_rows(c, env, prev_env, rule, name, ratios)]
         except (KeyError, _NotLinear):
             continue
         out += rows

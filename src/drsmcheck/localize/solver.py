@@ -38,9 +38,14 @@ import numpy as np
 from . import priors
 
 OPS = ("==", "<=", ">=")
-# A typo candidate is evidence only when few slips fit the repair range: an equality pins the
-# repair (one or two candidates fit), a one-sided inequality (`part <= total`) lets dozens fit
-SPECIFIC = 2
+# A typo candidate is evidence only when the repair range is narrow: an equality pins the repair
+# (to within the prints' rounding), while a one-sided or wide range (`part <= total`) lets many
+# slips fit by chance. Narrow: both ends finite, width ≤ SPECIFIC_WIDTH × the figure's size.
+SPECIFIC_WIDTH = 0.05
+# Costs closer than TIE are a tie: the typist factors of two kinds of slip (digit 0.55, extra
+# 0.7) do not decide between figures; a slip against no slip (0.55–0.7 vs 1.0) does.
+TIE = 0.2
+MAX_CANDIDATES = 6   # typo candidates per figure and relation offered to the MILP
 MAX_BENDERS = 30     # re-solves allowed for supports the exact re-check refuses
 
 
@@ -134,12 +139,15 @@ class Localization:
     exact: bool = True              # False when the MILP hit a limit or failed
     method: str = "analytic"        # "analytic" | "milp"
 
+    tie: float = TIE
+
     @property
     def optimal(self) -> list[Solution]:
+        """The minimum-cost solutions, and those within `tie` of it (equally plausible)."""
         if not self.solutions:
             return []
         best = self.solutions[0].cost
-        return [s for s in self.solutions if s.cost <= best + 1e-9 * (1 + best)]
+        return [s for s in self.solutions if s.cost < best + self.tie - 1e-9]
 
     @property
     def suspect(self) -> Solution | None:
@@ -149,6 +157,14 @@ class Localization:
 
 
 Prior = Callable[[Figure, float, float], list[priors.Typo]]
+
+
+def specific(fig: Figure, lo: float, hi: float) -> bool:
+    """Is [lo, hi] narrow enough that a slip fitting it is evidence (SPECIFIC_WIDTH)?"""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return False
+    size = max(abs(fig.value), abs(lo), abs(hi))
+    return hi - lo <= SPECIFIC_WIDTH * size
 
 
 def typist_prior(fig: Figure, lo: float, hi: float) -> list[priors.Typo]:
@@ -292,11 +308,12 @@ def pick_value(fig: Figure, lo: float, hi: float, typo: priors.Typo | None = Non
 
 # ------------------------------------------------------------------------------ the solver
 def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
-             slack: float = 0.0, prior: Prior | None = typist_prior,
+             slack: float = 0.0, tie: float = TIE, prior: Prior | None = typist_prior,
              time_limit: float = 10.0) -> Localization:
     """Minimum-weight set(s) of figures to change so every row holds (Fellegi–Holt).
 
-    `slack`: also report solutions costing at most optimum + slack (0: exact ties only).
+    `slack`: also report solutions costing at most optimum + slack; `tie`: solutions closer
+    than this to the optimum are as plausible (`optimal`, no single suspect).
     `prior(fig, lo, hi)`: typo candidates of a figure within a range (None: no typist model).
     """
     figs = {f.id: f for f in figures}
@@ -319,7 +336,7 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
             continue
         lo, hi = rng
         typos = prior(fig, lo, hi) if prior else []
-        typo = typos[0] if 0 < len(typos) <= SPECIFIC else None
+        typo = typos[0] if typos and specific(fig, lo, hi) else None
         cost = fig.weight * (typo.factor if typo else 1.0)
         value, typo = pick_value(fig, lo, hi, typo, prior if typo or not typos else None)
         singles.append(Solution(cost, (Change(fid, fig.value, value, lo, hi, typo),)))
@@ -327,11 +344,13 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
     min_factor = min(priors.FACTORS.values()) if prior else 1.0
     ws = sorted(f.weight * min_factor for f in figs.values() if math.isfinite(f.weight))
     lb_pair = ws[0] + ws[1] if len(ws) > 1 else math.inf
-    if singles and singles[0].cost + slack < lb_pair:
+    reach = max(slack, tie)
+    if singles and singles[0].cost + reach < lb_pair:
         best = singles[0].cost
-        sols = [s for s in singles if s.cost <= best + slack + 1e-9 * (1 + best)][:limit]
-        return Localization(sols, singles)
-    loc = _milp(figs, rows, limit, slack, prior, time_limit)
+        sols = [s for s in singles if s.cost <= best + reach + 1e-9 * (1 + best)][:limit]
+        return Localization(sols, singles, tie=tie)
+    loc = _milp(figs, rows, limit, reach, prior, time_limit)
+    loc.tie = tie
     loc.candidates = singles
     return loc
 
@@ -356,9 +375,9 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
                 rng = _solo_range(fid, [row], figs)
                 if rng is None:
                     continue
-                fits = prior(figs[fid], rng[0], rng[1])
-                if len(fits) > SPECIFIC:
+                if not specific(figs[fid], rng[0], rng[1]):
                     continue   # a wide range fits many slips: no evidence for any of them
+                fits = prior(figs[fid], rng[0], rng[1])[:MAX_CANDIDATES]
                 for t in fits:
                     if t.value not in seen:
                         seen.add(t.value)

@@ -91,10 +91,10 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
     row = rel.rows_by_ref[ch.id]
     numerator, den_ref = None, None
     if ch.id in rel.ratios:
-        from .relations import _interval
+        from .relations import interval_of
 
         k, num, den = rel.ratios[ch.id]
-        n_lo, n_hi = _interval(num, rel.rows_by_ref)
+        n_lo, n_hi = interval_of(num, rel.rows_by_ref)
         numerator = (n_lo * k / 100.0, n_hi * k / 100.0)   # wrong_denominator uses k = 100
         den_ref = next(iter(den)) if len(den) == 1 else None
     cause: Cause = explain(row, ch.lo, ch.hi, figures, children, numerator, den_ref)
@@ -126,7 +126,7 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
 
 def _rounding(loc: Localized, answer: Localization, vars_: list[str], figures: Any) -> Finding:
     """Which print a named rounding practice explains, on the anomaly's own relation."""
-    from .solver import _solo_range, pick_value
+    from .solver import pick_value, solo_range
 
     rel = loc.rel
     mine = set(vars_)
@@ -137,7 +137,7 @@ def _rounding(loc: Localized, answer: Localization, vars_: list[str], figures: A
         fig = rel.figures.get(fid)
         if fig is None or fig.lo == fig.hi:
             continue
-        rng = _solo_range(fid, rows, rel.figures)
+        rng = solo_range(fid, rows, rel.figures)
         if rng is None:
             continue
         row = rel.rows_by_ref[fid]

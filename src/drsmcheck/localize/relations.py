@@ -204,7 +204,7 @@ def _affine(node: object, env: dict[str, dict[str, Any]], prev_env: dict[str, di
     raise _NotLinear(type(node).__name__)
 
 
-def _interval(aff: Affine, rows_by_ref: dict[str, dict[str, Any]]) -> tuple[float, float]:
+def interval_of(aff: Affine, rows_by_ref: dict[str, dict[str, Any]]) -> tuple[float, float]:
     lo = hi = aff.get("", 0.0)
     for k, c in aff.items():
         if k == "":
@@ -243,7 +243,7 @@ def _cmp_rows(cmp: E.Cmp, env: dict[str, dict[str, Any]], prev_env: dict[str, di
     except _NotLinear:
         return _ratio_rows(cmp, env, prev_env, rule, name, ratios)
     by_ref = {r["ref"]: r for r in [*env.values(), *prev_env.values()]}
-    li, ri = _interval(left, by_ref), _interval(right, by_ref)
+    li, ri = interval_of(left, by_ref), interval_of(right, by_ref)
     mag = max((abs(x) for x in (*li, *ri) if math.isfinite(x)), default=0.0)
     coefs = dict(left)
     for k, v in right.items():
@@ -270,8 +270,8 @@ def _ratio_rows(cmp: E.Cmp, env: dict[str, dict[str, Any]], prev_env: dict[str, 
         raise _NotLinear("ratio shape")
     by_ref = {r["ref"]: r for r in [*env.values(), *prev_env.values()]}
     r_lo, r_hi = float(by_ref[rate]["lo"]), float(by_ref[rate]["hi"])
-    n_lo, n_hi = _interval(num, by_ref)
-    d_lo, d_hi = _interval(den, by_ref)
+    n_lo, n_hi = interval_of(num, by_ref)
+    d_lo, d_hi = interval_of(den, by_ref)
     if d_lo <= 0:
         raise _NotLinear("denominator may be 0")
     tol = _tol(rule, max(abs(r_lo), abs(r_hi)))
@@ -413,10 +413,10 @@ def _bounds(rule: Any, ref: Any, recs: Iterable[dict[str, Any]]) -> list[Row]:
 # ----------------------------------------------------------------------------- components
 def violated(rel: Relations) -> list[int]:
     """Indices of the rows that fail on the printed intervals."""
-    from .solver import _active, _row_meets
+    from .solver import active, row_holds
 
     return [k for k, row in enumerate(rel.rows)
-            if _active(row, None) and not _row_meets(row, rel.figures)]
+            if active(row, None) and not row_holds(row, rel.figures)]
 
 
 def problems(rel: Relations) -> list[tuple[list[Figure], list[Row], list[int]]]:

@@ -225,7 +225,8 @@ def linearize_weighted_mean(parent: str, children: Sequence[tuple[str, float]],
 
 
 # ------------------------------------------------------------------------------- screening
-def _active(row: Row, changed: str | None) -> bool:
+def active(row: Row, changed: str | None) -> bool:
+    """Does `row` bind when only `changed` (or nothing, None) is changed?"""
     if row.guard is None:
         return True
     kind, fid = row.guard
@@ -233,12 +234,12 @@ def _active(row: Row, changed: str | None) -> bool:
     return is_changed if kind == "changed" else not is_changed
 
 
-def _solo_range(fid: str, rows: Sequence[Row], figs: Mapping[str, Figure]
+def solo_range(fid: str, rows: Sequence[Row], figs: Mapping[str, Figure]
                 ) -> tuple[float, float] | None:
     """The values `fid` may take so every row holds with the others unchanged (None: none)."""
     lo, hi = -math.inf, math.inf
     for row in rows:
-        if not _active(row, fid):
+        if not active(row, fid):
             continue
         c_i = 0.0
         s_lo = s_hi = 0.0
@@ -264,10 +265,11 @@ def _solo_range(fid: str, rows: Sequence[Row], figs: Mapping[str, Figure]
 
 
 def _holds(rows: Sequence[Row], figs: Mapping[str, Figure]) -> bool:
-    return all(_row_meets(r, figs) for r in rows if _active(r, None))
+    return all(row_holds(r, figs) for r in rows if active(r, None))
 
 
-def _row_meets(row: Row, figs: Mapping[str, Figure]) -> bool:
+def row_holds(row: Row, figs: Mapping[str, Figure]) -> bool:
+    """Can the row hold with every figure inside its printed interval?"""
     s_lo = s_hi = 0.0
     for j, c in row.coefs:
         f = figs[j]
@@ -331,7 +333,7 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
     for fid, fig in figs.items():
         if not math.isfinite(fig.weight):
             continue   # frozen: may not change
-        rng = _solo_range(fid, rows, figs)
+        rng = solo_range(fid, rows, figs)
         if rng is None:
             continue
         lo, hi = rng
@@ -372,7 +374,7 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
             for row in rows:
                 if all(j != fid for j, _ in row.coefs):
                     continue
-                rng = _solo_range(fid, [row], figs)
+                rng = solo_range(fid, [row], figs)
                 if rng is None:
                     continue
                 if not specific(figs[fid], rng[0], rng[1]):

@@ -98,16 +98,19 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
         numerator = (n_lo * k / 100.0, n_hi * k / 100.0)   # wrong_denominator uses k = 100
         den_ref = next(iter(den)) if len(den) == 1 else None
     cause: Cause = explain(row, ch.lo, ch.hi, figures, children, numerator, den_ref)
+    value = cause.typo.value if cause.typo is not None else ch.value   # the slip's own value
     # the relations that decided: those the repair satisfies, and those that confirm the
     # other figures of the violated relations (changing one of them would break it)
     repaired = _rule_ids(rel, bad)
     others_in_bad = {j for k in bad for j, _ in rel.rows[k].coefs} - {ch.id}
+    bad_names = {rel.rows[k].name for k in bad}
     confirming = _rule_ids(rel, [k for j in others_in_bad for k in rel.rows_of.get(j, [])
-                                 if k not in bad and not rel.rows[k].name.startswith("bounds")])
+                                 if rel.rows[k].name not in bad_names
+                                 and not rel.rows[k].name.startswith("bounds")])
     nxt = next((c for c in cands if c["ref"] != ch.id), None)
-    fr = (f"avec {_fmt(ch.value, 'fr')}, {', '.join(repaired)} "
+    fr = (f"avec {_fmt(value, 'fr')}, {', '.join(repaired)} "
           f"{'est vérifiée' if len(repaired) == 1 else 'sont vérifiées'}")
-    en = (f"with {_fmt(ch.value, 'en')}, {', '.join(repaired)} "
+    en = (f"with {_fmt(value, 'en')}, {', '.join(repaired)} "
           f"{'holds' if len(repaired) == 1 else 'hold'}")
     if confirming:
         fr += f" ; les autres chiffres sont confirmés par {', '.join(confirming)}"
@@ -119,7 +122,7 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
     fr += f" — {cause.detail['fr']}"
     en += f" — {cause.detail['en']}"
     also = [r for c in mine for r in rel.groups.get(c.id, [c.id]) if r != ch.id]
-    suspect = {"ref": ch.id, "suggested": ch.value, "reason": {"fr": fr, "en": en},
+    suspect = {"ref": ch.id, "suggested": value, "reason": {"fr": fr, "en": en},
                "cause": cause.name, "severity": cause.severity, "also": also}
     return Finding(suspect, cands)
 

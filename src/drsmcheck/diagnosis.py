@@ -1,19 +1,19 @@
-"""Which figure is most likely wrong: localize errors on the violated relations only.
+"""Which figure is most likely wrong, and why: exact localization checked by the engine.
 
-A Fellegi–Holt style search restricted to one candidate change: for each figure of a violated
-relation, the value that would repair it, how many violated relations that repairs and how many
-holding relations it would break. The figure whose repair explains the most with the least damage
-is the suspect; a tie that the kind of print (text before box before table) cannot break leaves
-the suspect unnamed rather than guessed.
+The search is Fellegi–Holt error localization (`localize/`): every group of violated relations
+is solved exactly for the minimum-weight set of figures to change (a MILP, or its analytic
+one-figure case), with typist priors (a digit changed, a transposition, ×10, a sign) lowering
+the cost of a change one slip away from the print, and a named cause for each finding. When
+the minimum-cost repairs disagree on a figure, no suspect is named: the ranked candidates are
+listed, each with the repair it would need.
 
-Every what-if question ("does this relation hold if that figure were x?") is asked of the
-engine's own kinds (`equation.what_if`, `rollup.judge`), in batches — never re-implemented here.
-The relations a figure takes part in are read off the verdict table.
+The engine has the last word: a suspect's repaired value is re-evaluated through the engine's
+own kinds (`equation.what_if`, `rollup.judge`, batched) and a repair the engine does not accept
+is not proposed. The relations a figure takes part in are read off the verdict table.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 import numpy as np
@@ -21,13 +21,13 @@ import numpy as np
 from .anomalies import Anomaly
 from .backends.numpy import lookup_many
 from .engine import Run
-from .formatting import fmt_number
 from .kinds import equation, rollup
+from .localize.diagnose import finding, localize_dataset
 from .rows import Rows
 from .verdicts import FAIL, PASS
 
-KIND_SUSPICION = {"text": 2, "box": 1, "table": 0}
 RELATION_KINDS = ("equation", "rollup")
+CATEGORIES = ("inconsistent", "rounding", "bounds")
 
 
 class Diagnoser:
@@ -125,166 +125,66 @@ class Diagnoser:
         return (np.bincount(owner[status == PASS], minlength=n),
                 np.bincount(owner[status == FAIL], minlength=n))
 
-    def judge_figure(self, requests: list[tuple[int, float | None, float | None]]
-                     ) -> list[tuple[list[str], list[str]]]:
-        """For each (figure, lo, hi): rule ids of its relations that hold / fail when the
-        figure reads [lo, hi] (its own print when lo is None)."""
-        out: list[tuple[list[str], list[str]]] = [([], []) for _ in requests]
-        for own in (True, False):
-            ks = [k for k, r in enumerate(requests) if (r[1] is None) == own]
-            if not ks:
-                continue
-            figs = np.array([requests[k][0] for k in ks], dtype=np.int64)
-            lo = None if own else np.array([requests[k][1] for k in ks], dtype=float)
-            hi = None if own else np.array([requests[k][2] for k in ks], dtype=float)
-            owner, vr, status = self.judged(figs, lo, hi)
-            codes = self.run.verdicts["rule"][vr]
-            for o, c, st in zip(owner, codes, status, strict=True):
-                if st == PASS:
-                    out[ks[o]][0].append(self.run.rules[c].id)
-                elif st == FAIL:
-                    out[ks[o]][1].append(self.run.rules[c].id)
-        return out
-
-    # -- repairs -------------------------------------------------------------------------------
-    def repairs(self, anomalies: list[Anomaly], cands: list[tuple[int, dict[str, Any]]]
-                ) -> list[float | None]:
-        """The value of each candidate figure that makes its anomaly's relation hold."""
-        out: list[float | None] = [None] * len(cands)
-        secant: list[int] = []
-        for k, (ai, row) in enumerate(cands):
-            a = anomalies[ai]
-            if row["lo"] is None:
-                continue
-            mid = (row["lo"] + row["hi"]) / 2
-            if a.rule.kind == "rollup":
-                gap = a.difference or 0.0
-                value = mid - gap if row["entity"] == a.entity else mid + gap
-                out[k] = _round_like(value, row)
-            elif a.rule.kind == "equation":
-                secant.append(k)
-        if not secant:
-            return out
-        # the secant method, all candidates at once: one batched what-if per iteration
-        vrows = np.array([anomalies[cands[k][0]].verdict for k in secant], dtype=np.int64)
-        figs = np.array([self.resolved(cands[k][1]["_pos"]) for k in secant], dtype=np.int64)
-        x0 = np.array([(cands[k][1]["lo"] + cands[k][1]["hi"]) / 2 for k in secant])
-        x1 = x0 + np.maximum(1.0, np.abs(x0) * 0.01)
-
-        def f(x: np.ndarray) -> np.ndarray:
-            return self.what_if(vrows, figs, x, x)[1]
-
-        f0, f1 = f(x0), f(x1)
-        active = np.ones(len(secant), dtype=bool)
-        for _ in range(20):
-            bad = np.isnan(f0) | np.isnan(f1) | (f1 == f0)
-            x1 = np.where(active & bad, np.nan, x1)
-            active &= ~bad
-            if not active.any():
-                break
-            with np.errstate(divide="ignore", invalid="ignore"):
-                x2 = np.where(active, x1 - f1 * (x1 - x0) / (f1 - f0), x1)
-            x0, f0 = np.where(active, x1, x0), np.where(active, f1, f0)
-            x1 = x2
-            f1 = np.where(active, f(np.nan_to_num(x1)), f1)
-            active &= ~(np.abs(np.nan_to_num(f1, nan=1.0)) < 1e-9)
-        for j, k in enumerate(secant):
-            if np.isfinite(x1[j]):
-                out[k] = _round_like(float(x1[j]), cands[k][1])
-        return out
-
     # -- suspects --------------------------------------------------------------------------------
     def diagnose(self, anomalies: list[Anomaly]) -> None:
-        """Name the suspect figure and suggested value on equation, rollup, agreement anomalies."""
-        todo = [a for a in anomalies if a.category in ("inconsistent", "rounding")]
-        relational = [a for a in todo if a.rule.kind in RELATION_KINDS]
-        self._relational(relational)
-        for a in todo:
-            if a.rule.kind == "agreement":
-                self._agreement(a)
-
-    def _agreement(self, a: Anomaly) -> None:
-        variants: dict[str, list[dict[str, Any]]] = {}
-        for row in a.figures:
-            variants.setdefault(row["text"], []).append(row)
-        texts = list(variants)
-        judged = self.judge_figure([(variants[t][0]["_pos"], variants[t][0]["lo"],
-                                     variants[t][0]["hi"]) for t in texts])
-        scored = []
-        for text, (holding, failing) in zip(texts, judged, strict=True):
-            rows = variants[text]
-            suspicion = max(KIND_SUSPICION[r["kind"]] for r in rows)
-            scored.append((len(holding) - len(failing), len(rows), -suspicion, text,
-                           len(holding), len(failing), holding, failing))
-        scored.sort(key=lambda s: s[:4], reverse=True)
-        if len(scored) < 2 or scored[0][:3] == scored[1][:3]:
+        """Suspect, suggested value, cause and ranked candidates of each anomaly that a figure
+        could explain (inconsistent, rounding, bounds)."""
+        todo = [a for a in anomalies if a.category in CATEGORIES]
+        if not todo:
             return
-        best, worst = scored[0], scored[-1]
-        trusted = variants[best[3]][0]
-        suspect = sorted(variants[worst[3]], key=lambda r: -KIND_SUSPICION[r["kind"]])[0]
-        if best[0] > worst[0]:
-            names = ", ".join(sorted(set(best[6])))
-            bnames = ", ".join(sorted(set(worst[7])))
-            why_fr = (f"{trusted['text']} vérifie les {best[4]} autres relations où ce chiffre "
-                      f"figure ({names}) ; {suspect['text']} en met {worst[5]} en échec ({bnames})")
-            why_en = (f"{trusted['text']} satisfies the {best[4]} other relations this figure "
-                      f"takes part in ({names}); {suspect['text']} breaks {worst[5]} ({bnames})")
-        elif best[1] > worst[1]:
-            why_fr = f"{trusted['text']} est imprimé {best[1]} fois, {suspect['text']} {worst[1]}"
-            why_en = f"{trusted['text']} is printed {best[1]} times, {suspect['text']} {worst[1]}"
-        else:
-            why_fr = "un tableau fait foi face au texte ou à un encadré"
-            why_en = "a table is trusted over text or a headline box"
-        a.suspect = {"ref": suspect["ref"], "suggested": trusted["value"],
-                     "reason": {"fr": why_fr, "en": why_en}}
-
-    def _relational(self, anomalies: list[Anomaly]) -> None:
-        cands: list[tuple[int, dict[str, Any]]] = []
-        for ai, a in enumerate(anomalies):
-            for row in a.figures:
-                if row["lo"] is None:
-                    continue
-                if a.category == "rounding" and row["lo"] == row["hi"]:
-                    continue  # a rounding diagnosis clears the exact counts
-                cands.append((ai, row))
-        values = self.repairs(anomalies, cands)
-        live = [(k, c, val) for k, (c, val) in enumerate(zip(cands, values, strict=True))
-                if val is not None]
-        figs = np.array([c[1]["_pos"] for _, c, _ in live], dtype=np.int64)
-        half = np.array([(c[1]["hi"] - c[1]["lo"]) / 2 for _, c, _ in live], dtype=float)
-        vals = np.array([val for _, _, val in live], dtype=float)
-        b_hold, b_fail = self.judge_counts(figs)
-        m_hold, m_fail = self.judge_counts(figs, vals - half, vals + half)
-        per_anomaly: dict[int, list[tuple[tuple, dict[str, Any], float, int]]] = defaultdict(list)
-        for k, (_, (ai, row), val) in enumerate(live):
-            holds0, fails0 = int(b_hold[k]), int(b_fail[k])
-            holds1, fails1 = int(m_hold[k]), int(m_fail[k])
-            repaired = fails0 - fails1
-            broken = max(0, holds0 - holds1)
-            rounded_only = anomalies[ai].category == "rounding"
-            width = row["hi"] - row["lo"]
-            coarse = width / max(abs((row["hi"] + row["lo"]) / 2), 1e-12) if rounded_only else 0.0
-            per_anomaly[ai].append(((repaired - broken, coarse, -holds0,
-                                     KIND_SUSPICION[row["kind"]]), row, val, holds0))
-        for ai, cs in per_anomaly.items():
-            cs.sort(key=lambda c: c[0], reverse=True)
-            if len(cs) > 1 and cs[1][0] == cs[0][0]:
+        pack = self.ctx.pack
+        loc = localize_dataset(pack, self.rows.frame)
+        checks: list[tuple[Anomaly, dict[str, Any], float, float]] = []
+        for a in todo:
+            refs = [r["ref"] for r in a.figures]
+            children = None
+            h = (a.context or {}).get("hierarchy")
+            if a.rule.kind == "rollup" and h:
+                children = pack.reference.hierarchies.get(h, {}).get(a.entity)
+            f = finding(loc, refs, self.rows.frame, children, a.category)
+            if f is None:
                 continue
-            _, row, value, holds0 = cs[0]
-            d = row["decimals"] if row["decimals"] > 0 else None
-            lang_val = {lang: fmt_number(value, lang, d) for lang in ("fr", "en")}
-            anomalies[ai].suspect = {
-                "ref": row["ref"], "suggested": value,
-                "reason": {
-                    "fr": f"avec {lang_val['fr']}, la relation est vérifiée sans en casser d'autre"
-                          + (" ; ce chiffre n'est confirmé par aucune autre relation"
-                             if holds0 == 0 else ""),
-                    "en": f"with {lang_val['en']} the relation holds and breaks no other"
-                          + ("; no other relation confirms this figure" if holds0 == 0 else ""),
-                },
-            }
+            for c in f.candidates:   # a variable's ref → this anomaly's own print of it
+                own = _print_of(a, loc.rel.alias, c["ref"])
+                if own is not None:
+                    c["ref"] = own["ref"]
+            a.context = {**(a.context or {}), "candidates": f.candidates}
+            if f.suspect is None:
+                continue
+            row = _print_of(a, loc.rel.alias, f.suspect["ref"])
+            if row is None:
+                continue
+            suspect = {**f.suspect, "ref": row["ref"], "candidates": f.candidates}
+            half = (row["hi"] - row["lo"]) / 2 if row["lo"] is not None else 0.0
+            value = float(suspect["suggested"])
+            a.suspect = suspect
+            if a.rule.kind in RELATION_KINDS and a.verdict >= 0:
+                checks.append((a, row, value - half, value + half))
+        self._confirm(checks)
+
+    def _confirm(self, checks: list[tuple[Anomaly, dict[str, Any], float, float]]) -> None:
+        """Ask the engine whether each suspect's repair makes its relation hold; drop the
+        suspects it refuses (the linearised search is never the judge)."""
+        if not checks:
+            return
+        vrows = np.array([a.verdict for a, _, _, _ in checks], dtype=np.int64)
+        figs = np.array([self.resolved(row["_pos"]) for _, row, _, _ in checks], dtype=np.int64)
+        lo = np.array([c[2] for c in checks], dtype=float)
+        hi = np.array([c[3] for c in checks], dtype=float)
+        own = figs == np.array([row["_pos"] for _, row, _, _ in checks], dtype=np.int64)
+        status, _ = self.what_if(vrows, figs, lo, hi)
+        for (a, _, _, _), st, read in zip(checks, status, own, strict=True):
+            # only the print the relation reads can be re-evaluated through it
+            if read and st != PASS:
+                a.suspect = None
 
 
-def _round_like(value: float, row: dict[str, Any]) -> float:
-    d = row["decimals"] if row["decimals"] and row["decimals"] > 0 else 0
-    return round(value, d) + 0.0
+def _print_of(a: Anomaly, alias: dict[str, str], ref: str) -> dict[str, Any] | None:
+    """The anomaly's own print of the figure (variable) `ref`."""
+    for row in a.figures:
+        if row["ref"] == ref:
+            return row
+    for row in a.figures:
+        if alias.get(row["ref"]) == ref:
+            return row
+    return None

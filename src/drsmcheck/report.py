@@ -149,8 +149,18 @@ def anomaly_dict(a: Anomaly, pack: RulePack) -> dict[str, Any]:
         "figures": [figure_dict(r, pack) for r in a.figures],
         "suspect": None if a.suspect is None else {
             "ref": a.suspect["ref"], "suggested": _num(a.suspect["suggested"]),
-            "reason": a.suspect["reason"]},
+            "reason": a.suspect["reason"], "cause": a.suspect.get("cause"),
+            "also": list(a.suspect.get("also") or []),
+            "candidates": _candidates(a.suspect.get("candidates"))},
+        # every figure whose repair alone (or with the others listed) would explain the anomaly,
+        # cheapest first: what a reviewer reads when no single suspect can be named
+        "candidates": _candidates((a.context or {}).get("candidates")),
     }
+
+
+def _candidates(cands: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    return [{"ref": c["ref"], "suggested": _num(c["suggested"]), "cause": c.get("cause"),
+             "cost": c.get("cost"), "also": list(c.get("also") or [])} for c in cands or []]
 
 
 def _rule_summary(r: RuleSummary) -> dict[str, Any]:

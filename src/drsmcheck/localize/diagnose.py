@@ -50,12 +50,14 @@ def _rule_ids(rel: Relations, rows: list[int]) -> list[str]:
     return sorted({rel.rows[k].name.split("|")[0] for k in rows})
 
 
-def _candidate(loc: Localized, sol: Solution, figures: Any) -> dict[str, Any]:
-    ch = sol.changes[0]
+def _candidate(loc: Localized, sol: Solution, figures: Any, mine: list[str]) -> dict[str, Any]:
+    """A solution as the reviewer reads it: its change among the anomaly's figures first."""
+    ch = next((c for c in sol.changes if c.id in mine), sol.changes[0])
     row = loc.rel.rows_by_ref[ch.id]
     cause = explain(row, ch.lo, ch.hi, figures)
-    return {"ref": ch.id, "suggested": ch.value, "cost": round(sol.cost, 6),
-            "cause": cause.name, "also": [c.id for c in sol.changes[1:]]}
+    value = cause.typo.value if cause.typo is not None else ch.value
+    return {"ref": ch.id, "suggested": value, "cost": round(sol.cost, 6),
+            "cause": cause.name, "also": [c.id for c in sol.changes if c.id != ch.id]}
 
 
 
@@ -78,12 +80,14 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
             return found   # else no named practice explains it: an error, localized as such
     seen = {s.ids for s in answer.solutions}
     ranked = answer.solutions + [c for c in answer.candidates if c.ids not in seen]
-    cands = [_candidate(loc, s, figures) for s in ranked if set(s.ids) & set(vars_)]
+    cands = [_candidate(loc, s, figures, vars_) for s in ranked if set(s.ids) & set(vars_)]
     # a figure every minimum-cost solution changes is the suspect even when the solutions
     # differ elsewhere (Alsace-Moselle: the headline total, whichever Bas-Rhin print is off)
     opt = answer.optimal
     common = set.intersection(*(set(s.ids) for s in opt)) if opt else set()
-    best = opt[0] if opt else None
+    # of the solutions that agree on the suspect, the one that leaves this anomaly's other
+    # figures as printed gives the repair its own relation reads
+    best = min(opt, key=lambda s: len(set(s.ids) & set(vars_))) if opt else None
     mine = [c for c in best.changes if c.id in vars_ and c.id in common] if best else []
     if not mine:
         return Finding(None, cands)

@@ -83,25 +83,36 @@ def _family(indicator: str) -> str:
     return indicator.rsplit(".", 1)[0] if "." in indicator else indicator
 
 
-def _best_prints(df: Any) -> dict[tuple[str, str], dict[str, Any]]:
-    """(entity, indicator) → the print rules read (lowest prio, then seq), numeric only."""
-    out: dict[tuple[str, str], dict[str, Any]] = {}
-    rows = df[df["value"].notna()].sort_values(["prio", "seq"]).to_dict("records")
-    for r in rows:
-        out.setdefault((r["entity"], r["indicator"]), r)
-    return out
+class Prints:
+    """The print rules read of every (dataset, entity, period, indicator): built once per
+    figures table, so the dataset searches below cost a dictionary lookup, not a scan."""
+
+    def __init__(self, figures: Any):
+        self.best: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+        self.by_scope: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        rows = figures[figures["value"].notna()].sort_values(["prio", "seq"]).to_dict("records")
+        for r in rows:
+            key = (r["dataset"], r["entity"], r["period"], r["indicator"])
+            if key not in self.best:
+                self.best[key] = r
+                self.by_scope.setdefault((r["dataset"], r["period"]), []).append(
+                    (r["entity"], r["indicator"]))
+
+
+def _prints(figures: Any) -> Prints:
+    return figures if isinstance(figures, Prints) else Prints(figures)
 
 
 def mislabelled_column(target: Mapping[str, Any], figures: Any,
                        children: Sequence[str] | None = None) -> Cause | None:
     """The print equals a sibling indicator (same family) of its entity, or that sibling's sum
     over `children`: the figure was read from the wrong column or line."""
-    df = figures[(figures["dataset"] == target["dataset"])
-                 & (figures["period"] == target["period"])]
+    index = _prints(figures)
+    ds, per = target["dataset"], target["period"]
+    prints = {(e, i): index.best[(ds, e, per, i)] for e, i in index.by_scope.get((ds, per), [])}
     ind = target["indicator"]
     fam = _family(ind)
     lo, hi = float(target["lo"]), float(target["hi"])
-    prints = _best_prints(df)
     siblings = sorted({i for (_, i) in prints if i != ind and _family(i) == fam})
     # other value columns of the tables the children's figures are printed in
     if children:
@@ -136,13 +147,16 @@ def mislabelled_column(target: Mapping[str, Any], figures: Any,
 def wrong_denominator(rate: Mapping[str, Any], numerator: tuple[float, float], figures: Any,
                       denominator_ref: str | None = None, k: float = 100.0) -> Cause | None:
     """A rate that is k × numerator / T for another printed count T of the same record."""
-    df = figures[(figures["dataset"] == rate["dataset"]) & (figures["entity"] == rate["entity"])
-                 & (figures["period"] == rate["period"]) & (figures["unit"] == "count")
-                 & figures["value"].notna()]
+    index = _prints(figures)
+    ds, ent, per = rate["dataset"], rate["entity"], rate["period"]
+    totals = [index.best[(ds, e, per, i)] for e, i in index.by_scope.get((ds, per), [])
+              if e == ent]
     r_lo, r_hi = float(rate["lo"]), float(rate["hi"])
     a_lo, a_hi = numerator
     best = None
-    for t in df.sort_values(["prio", "seq"]).to_dict("records"):
+    for t in sorted(totals, key=lambda t: (t["prio"], t["seq"])):
+        if t["unit"] != "count":
+            continue
         if t["ref"] == denominator_ref or t["lo"] is None or float(t["lo"]) <= 0:
             continue
         q = [k * a / b for a in (a_lo, a_hi) for b in (float(t["lo"]), float(t["hi"]))]
@@ -187,9 +201,10 @@ def explain(row: Mapping[str, Any], lo: float, hi: float, figures: Any | None = 
             denominator_ref: str | None = None) -> Cause:
     """The cause of a suspect figure whose true value must lie in [lo, hi].
 
-    `row` is the figure (columns of figures.py); `figures` the dataset's figures table (for
-    the mislabelled-column and wrong-denominator searches), `children` the entity's children
-    (roll-ups), `numerator` the numerator's interval when the figure is a rate k·a/b.
+    `row` is the figure (columns of figures.py); `figures` the dataset's figures table, or its
+    `Prints` index built once (for the mislabelled-column and wrong-denominator searches),
+    `children` the entity's children (roll-ups), `numerator` the numerator's interval when the
+    figure is a rate k·a/b.
     """
     text, value = row["text"], float(row["value"])
     decimals = int(row["decimals"])

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .causes import Cause, explain
+from .causes import Cause, Prints, explain
 from .relations import Relations, build, problems
 from .solver import Localization, Solution, localize
 
@@ -31,9 +31,10 @@ class Localized:
     rel: Relations
     by_ref: dict[str, int]                               # ref → problem index
     results: list[tuple[Localization, list[int]]]        # per problem: answer, violated rows
+    prints: Prints | None = None                         # the dataset index causes search
 
 
-def localize_dataset(pack: Any, figures: Any, limit: int = 5) -> Localized:
+def localize_dataset(pack: Any, figures: Any, limit: int = 3) -> Localized:
     """Localize every group of violated relations of the figures table."""
     rel = build(pack, figures)
     by_ref: dict[str, int] = {}
@@ -43,7 +44,7 @@ def localize_dataset(pack: Any, figures: Any, limit: int = 5) -> Localized:
             if f.weight != float("inf"):
                 by_ref[f.id] = i
         results.append((localize(figs, rows, limit=limit), bad))
-    return Localized(rel, by_ref, results)
+    return Localized(rel, by_ref, results, Prints(figures) if results else None)
 
 
 def _rule_ids(rel: Relations, rows: list[int]) -> list[str]:
@@ -54,7 +55,7 @@ def _candidate(loc: Localized, sol: Solution, figures: Any, mine: list[str]) -> 
     """A solution as the reviewer reads it: its change among the anomaly's figures first."""
     ch = next((c for c in sol.changes if c.id in mine), sol.changes[0])
     row = loc.rel.rows_by_ref[ch.id]
-    cause = explain(row, ch.lo, ch.hi, figures)
+    cause = explain(row, ch.lo, ch.hi)   # slips and rounding only: no dataset search per row
     value = cause.typo.value if cause.typo is not None else ch.value
     return {"ref": ch.id, "suggested": value, "cost": round(sol.cost, 6),
             "cause": cause.name, "also": [c.id for c in sol.changes if c.id != ch.id]}
@@ -101,7 +102,8 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
         n_lo, n_hi = interval_of(num, rel.rows_by_ref)
         numerator = (n_lo * k / 100.0, n_hi * k / 100.0)   # wrong_denominator uses k = 100
         den_ref = next(iter(den)) if len(den) == 1 else None
-    cause: Cause = explain(row, ch.lo, ch.hi, figures, children, numerator, den_ref)
+    cause: Cause = explain(row, ch.lo, ch.hi, loc.prints or figures, children, numerator,
+                           den_ref)
     value = cause.typo.value if cause.typo is not None else ch.value   # the slip's own value
     # the relations that decided: those the repair satisfies, and those that confirm the
     # other figures of the violated relations (changing one of them would break it)

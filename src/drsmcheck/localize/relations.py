@@ -20,6 +20,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .. import expr as E
@@ -69,6 +70,10 @@ def build(pack: Any, figures: Any) -> Relations:
         prints[(r["dataset"], r["entity"], r["period"], r["indicator"])].append(r)
     # identical prints of one figure are one variable: a wrong figure copied into the text,
     # the box and the table is one error, not three (each extra copy adds a little evidence)
+    parents = {p for tree in ref.hierarchies.values() for p in tree}
+    siblings: dict[str, list[str]] = defaultdict(list)
+    for i in ref.indicators:
+        siblings[i.rsplit(".", 1)[0]].append(i)
     figs: dict[str, Figure] = {}
     alias: dict[str, str] = {}
     groups: dict[str, list[str]] = {}
@@ -83,7 +88,8 @@ def build(pack: Any, figures: Any) -> Relations:
         for head in firsts.values():
             n = len(groups[head["ref"]])
             w = (1.0 + COPY_WEIGHT * (n - 1)) * (
-                MISLABEL_FACTOR if _sums_a_sibling(head, key, ref, prints) else 1.0)
+                MISLABEL_FACTOR if key[1] in parents and _sums_a_sibling(
+                    head, key, ref, prints, siblings) else 1.0)
             figs[head["ref"]] = figure_of(head, w)
     rows: list[Row] = []
 
@@ -115,7 +121,8 @@ def build(pack: Any, figures: Any) -> Relations:
 
 
 def _sums_a_sibling(head: dict[str, Any], key: Key, ref: Any,
-                    prints: dict[Key, list[dict[str, Any]]]) -> bool:
+                    prints: dict[Key, list[dict[str, Any]]], siblings: dict[str, list[str]]
+                    ) -> bool:
     """The print equals the sum over the entity's children of a sibling indicator (same
     family): the mislabelled-column pattern (causes.mislabelled_column names it)."""
     ds, ent, per, ind = key
@@ -125,8 +132,8 @@ def _sums_a_sibling(head: dict[str, Any], key: Key, ref: Any,
         children = tree.get(ent)
         if not children:
             continue
-        for sib in ref.indicators:
-            if sib == ind or not sib.startswith(fam + ".") or "." in sib[len(fam) + 1:]:
+        for sib in siblings.get(fam, []):
+            if sib == ind:
                 continue
             ps = [prints.get((ds, c, per, sib)) for c in children]
             if not all(ps):
@@ -139,8 +146,12 @@ def _sums_a_sibling(head: dict[str, Any], key: Key, ref: Any,
 
 
 def _selected(rule: Any, entity: str, period: str) -> bool:
-    return any(fnmatch.fnmatchcase(entity, p) for p in rule.entities) and any(
-        fnmatch.fnmatchcase(period, p) for p in rule.periods)
+    return _matches(tuple(rule.entities), entity) and _matches(tuple(rule.periods), period)
+
+
+@lru_cache(maxsize=65536)
+def _matches(patterns: tuple[str, ...], value: str) -> bool:
+    return any(p == "*" or fnmatch.fnmatchcase(value, p) for p in patterns)
 
 
 def _tol(rule: Any, magnitude: float) -> float:

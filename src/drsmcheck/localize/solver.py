@@ -225,21 +225,22 @@ def linearize_weighted_mean(parent: str, children: Sequence[tuple[str, float]],
 
 
 # ------------------------------------------------------------------------------- screening
-def active(row: Row, changed: str | None) -> bool:
-    """Does `row` bind when only `changed` (or nothing, None) is changed?"""
+def active(row: Row, changed: str | set[str] | None) -> bool:
+    """Does `row` bind when `changed` (one figure, a set of them, or None) is changed?"""
     if row.guard is None:
         return True
     kind, fid = row.guard
-    is_changed = fid == changed
+    is_changed = fid in changed if isinstance(changed, set) else fid == changed
     return is_changed if kind == "changed" else not is_changed
 
 
-def solo_range(fid: str, rows: Sequence[Row], figs: Mapping[str, Figure]
-                ) -> tuple[float, float] | None:
-    """The values `fid` may take so every row holds with the others unchanged (None: none)."""
+def solo_range(fid: str, rows: Sequence[Row], figs: Mapping[str, Figure],
+               changed: set[str] | None = None) -> tuple[float, float] | None:
+    """The values `fid` may take so every row holds with the other figures inside their
+    intervals in `figs` (None: none). The guards read `changed` (default: `fid` alone)."""
     lo, hi = -math.inf, math.inf
     for row in rows:
-        if not active(row, fid):
+        if not active(row, changed if changed is not None else fid):
             continue
         c_i = 0.0
         s_lo = s_hi = 0.0
@@ -472,7 +473,7 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
         support = [i for i in range(n) if u[i] > 0.5]
         picked = {k: ci for k, (ci, _) in enumerate(cands) if xs[2 * n + k] > 0.5}
         chosen = {ci: cands[k][1] for k, ci in picked.items()}
-        sol = _repair(figs, rows, ids, support, chosen, prior)
+        sol = _repair(figs, rows, ids, support, chosen, prior, xs[:n])
         if sol is None:
             # combinatorial Benders cut: with integrality tolerances a big-M model may move a
             # figure whose indicator reads 0; the exact re-check refused this support, so some
@@ -537,10 +538,49 @@ def _magnitude(figs: Mapping[str, Figure], rows: Sequence[Row]) -> dict[str, flo
     return mag
 
 
+def _repair_at(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
+               support: list[int], chosen: Mapping[int, priors.Typo], prior: Prior | None,
+               x: np.ndarray) -> Solution | None:
+    """Repaired values from the MILP's own point: each changed figure's range with the other
+    changed figures held at their chosen values (analytic), re-checked exactly; None when the
+    point does not survive (then the LP path decides)."""
+    from dataclasses import replace
+
+    changed = {ids[i] for i in support}
+    cur = dict(figs)
+    for i in support:
+        fid, t = ids[i], chosen.get(i)
+        lo, hi = t.interval if t else (float(x[i]), float(x[i]))
+        cur[fid] = replace(figs[fid], lo=lo, hi=hi)
+    changes: list[Change] = []
+    cost = 0.0
+    for i in sorted(support, key=lambda i: (i not in chosen, ids[i])):
+        fid, f = ids[i], figs[fid]
+        rng = solo_range(fid, rows, cur, changed)
+        if rng is None:
+            return None
+        value, typo = pick_value(f, rng[0], rng[1], chosen.get(i), prior)
+        cost += f.weight * (typo.factor if typo is not None else 1.0)
+        changes.append(Change(fid, f.value, value, rng[0], rng[1], typo))
+        lo, hi = typo.interval if typo is not None else (value - f.half_width,
+                                                         value + f.half_width)
+        cur[fid] = replace(f, lo=max(rng[0], lo), hi=min(rng[1], hi))
+    if not all(row_holds(r, cur) for r in rows if active(r, changed)):
+        return None
+    changes.sort(key=lambda c: c.id)
+    return Solution(cost, tuple(changes))
+
+
 def _repair(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str], support: list[int],
-            chosen: Mapping[int, priors.Typo], prior: Prior | None) -> Solution | None:
+            chosen: Mapping[int, priors.Typo], prior: Prior | None,
+            x: np.ndarray | None = None) -> Solution | None:
     """Repaired values of a support set, figure by figure, re-checked exactly with LPs."""
     from scipy.optimize import linprog
+
+    if x is not None:
+        fast = _repair_at(figs, rows, ids, support, chosen, prior, x)
+        if fast is not None:
+            return fast
 
     changed = {ids[i] for i in support}
     fixed: dict[str, tuple[float, float]] = {}

@@ -156,6 +156,7 @@ class Diagnoser:
                 continue
             suspect = {**f.suspect, "ref": row["ref"], "candidates": f.candidates}
             half = (row["hi"] - row["lo"]) / 2 if row["lo"] is not None else 0.0
+            half = half if np.isfinite(half) else 0.0   # "> 95 %": the repair is a point
             value = float(suspect["suggested"])
             a.suspect = suspect
             if a.rule.kind in RELATION_KINDS and a.verdict >= 0:
@@ -172,7 +173,8 @@ class Diagnoser:
         lo = np.array([c[2] for c in checks], dtype=float)
         hi = np.array([c[3] for c in checks], dtype=float)
         own = figs == np.array([row["_pos"] for _, row, _, _ in checks], dtype=np.int64)
-        status, _ = self.what_if(vrows, figs, lo, hi)
+        with np.errstate(invalid="ignore"):   # an unbounded print elsewhere in the record
+            status, _ = self.what_if(vrows, figs, lo, hi)
         for (a, _, _, _), st, read in zip(checks, status, own, strict=True):
             # only the print the relation reads can be re-evaluated through it
             if read and st != PASS:

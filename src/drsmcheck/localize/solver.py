@@ -93,6 +93,11 @@ class Row:
         return Row(tuple((k, float(v)) for k, v in coefs.items() if v != 0.0), op, float(rhs),
                    float(tol), name, guard)
 
+    @property
+    def binding(self) -> bool:
+        """False for a row an unbounded print makes vacuous (`rate <= ∞`, a coefficient ∞)."""
+        return math.isfinite(self.rhs) and all(math.isfinite(c) for _, c in self.coefs)
+
     def bounds(self) -> tuple[float, float]:
         """[L, U] the row's activity Σ c·x must lie in, tolerance and float noise included."""
         mag = abs(self.rhs) + 1.0
@@ -320,6 +325,7 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
     `prior(fig, lo, hi)`: typo candidates of a figure within a range (None: no typist model).
     """
     figs = {f.id: f for f in figures}
+    rows = [r for r in rows if r.binding]
     for row in rows:
         for j, _ in row.coefs:
             if j not in figs:

@@ -131,6 +131,19 @@ def _anomaly_rows(a: Mapping[str, Any], lang: str, accepted: dict[str, str],
         shown = fmt_number(value, lang) if isinstance(value, int | float) else "?"
         yield 4, [], [(t("console.suspect", lang, reason=_data(loc(suspect.get("reason"), lang)),
                          value=shown), "")]
+    elif a.get("candidates"):
+        # no single suspect: the ranked candidates and the repair each needs, never a guess
+        by_ref = {f.get("ref"): f for f in a.get("figures") or ()}
+        parts = []
+        for c in list(a["candidates"])[:4]:
+            fig = by_ref.get(c.get("ref"))
+            what = figure_text(fig, lang) if fig else str(c.get("ref", "")).split("@")[0]
+            value = c.get("suggested")
+            shown = fmt_number(value, lang) if isinstance(value, int | float) else "?"
+            parts.append(f"{_data(what)} → {shown}")
+        more = len(a["candidates"]) - 4
+        items = " ; ".join(parts) + (f" (+{more})" if more > 0 else "")
+        yield 4, [], [(t("console.candidates", lang, items=items), "")]
 
 
 def _summary(report: Mapping[str, Any], lang: str, accepted: dict[str, str],

@@ -374,14 +374,18 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
     # typo candidates: those fitting any row with the row's other figures unchanged
     cands: list[tuple[int, priors.Typo]] = []
     if prior is not None:
+        # the rows of one relation (a ratio is four guarded rows) give a figure's range jointly
+        relations: dict[str, list[Row]] = {}
+        for k, row in enumerate(rows):
+            relations.setdefault(row.name or f"#{k}", []).append(row)
         for fid in ids:
             if not math.isfinite(figs[fid].weight):
                 continue
             seen: set[float] = set()
-            for row in rows:
-                if all(j != fid for j, _ in row.coefs):
+            for rel_rows in relations.values():
+                if all(j != fid for r in rel_rows for j, _ in r.coefs):
                     continue
-                rng = solo_range(fid, [row], figs)
+                rng = solo_range(fid, rel_rows, figs)
                 if rng is None:
                     continue
                 if not specific(figs[fid], rng[0], rng[1]):
@@ -656,7 +660,7 @@ def _lp_range(fid: str, ids: list[str], fixed: Mapping[str, tuple[float, float]]
         elif res.status != 0:
             return None
         else:
-            out.append(res.x[index[fid]])
+            out.append(float(res.x[index[fid]]))
     return out[0], out[1]
 
 

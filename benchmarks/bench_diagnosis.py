@@ -230,11 +230,11 @@ def signature(a: dict[str, Any]) -> tuple:
 
 
 def _suspect_refs(a: dict[str, Any]) -> tuple[str | None, set[str], str | None]:
-    s = a.get("suspect")
-    if not s:
-        return None, set(), None
+    """(named suspect, candidate refs, cause) of an anomaly: the candidates are read from
+    `suspect.candidates` and from the anomaly's own `candidates` (when no suspect is named)."""
+    s = a.get("suspect") or {}
     cands = set()
-    for c in s.get("candidates") or []:
+    for c in [*(s.get("candidates") or []), *(a.get("candidates") or [])]:
         ref = c.get("ref") if isinstance(c, dict) else c
         if ref:
             cands.add(norm_ref(ref))

@@ -157,10 +157,14 @@ def _rounding(loc: Localized, answer: Localization, vars_: list[str], figures: A
             explained.append((width, fid, value, cause))
     cands = [{"ref": fid, "suggested": v, "cost": 1.0, "cause": c.name, "also": []}
              for _, fid, v, c in explained]
-    explained.sort(key=lambda e: -e[0])
-    if not explained or (len(explained) > 1 and explained[1][0] == explained[0][0]):
+    # several prints a practice explains: only a strictly coarser print (fewer decimals) is
+    # singled out — the most coarsely rounded is the likeliest to have been rounded badly
+    explained.sort(key=lambda e: rel.figures[e[1]].decimals)
+    coarsest = [e for e in explained
+                if explained and rel.figures[e[1]].decimals == rel.figures[explained[0][1]].decimals]
+    if len(coarsest) != 1:
         return Finding(None, cands)
-    _, fid, value, cause = explained[0]
+    _, fid, value, cause = coarsest[0]
     why = {"fr": f"{cause.detail['fr']} ; l'impression la plus grossièrement arrondie",
            "en": f"{cause.detail['en']}; the most coarsely rounded print"}
     if len(explained) == 1:

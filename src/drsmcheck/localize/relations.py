@@ -415,9 +415,11 @@ def _bounds(rule: Any, ref: Any, recs: Iterable[dict[str, Any]]) -> list[Row]:
             continue
         name = f"{rule.id}|{r['dataset']}|{r['entity']}|{r['period']}|{r['ref']}"
         if rule.min is not None:
-            out.append(Row.of({r["ref"]: 1.0}, ">=", float(rule.min), 0.0, name))
+            out.append(Row.of({r["ref"]: 1.0}, ">=", float(rule.min), 0.0, name,
+                              informative=False))
         if rule.max is not None:
-            out.append(Row.of({r["ref"]: 1.0}, "<=", float(rule.max), 0.0, name))
+            out.append(Row.of({r["ref"]: 1.0}, "<=", float(rule.max), 0.0, name,
+                              informative=False))
     return out
 
 

@@ -82,16 +82,20 @@ class Row:
     tol: float = 0.0
     name: str = ""
     guard: tuple[str, str] | None = None
+    # False for a bound on one figure (0 ≤ x ≤ 100): it limits a repair but a slip landing on
+    # its edge is no evidence, so it never makes a repair range narrow (`specific`)
+    informative: bool = True
 
     @staticmethod
     def of(coefs: Mapping[str, float], op: str, rhs: float = 0.0, tol: float = 0.0,
-           name: str = "", guard: tuple[str, str] | None = None) -> Row:
+           name: str = "", guard: tuple[str, str] | None = None, informative: bool = True
+           ) -> Row:
         if op not in OPS:
             raise ValueError(f"op must be one of {OPS}, got {op!r}")
         if guard is not None and guard[0] not in ("changed", "unchanged"):
             raise ValueError(f"guard must be ('changed'|'unchanged', id), got {guard!r}")
         return Row(tuple((k, float(v)) for k, v in coefs.items() if v != 0.0), op, float(rhs),
-                   float(tol), name, guard)
+                   float(tol), name, guard, informative)
 
     @property
     def binding(self) -> bool:
@@ -336,6 +340,7 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
         return Localization(consistent=True)
 
     # single-figure repairs, analytically
+    informative = [r for r in rows if r.informative]
     singles: list[Solution] = []
     for fid, fig in figs.items():
         if not math.isfinite(fig.weight):
@@ -345,7 +350,8 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
             continue
         lo, hi = rng
         typos = prior(fig, lo, hi) if prior else []
-        typo = typos[0] if typos and specific(fig, lo, hi) else None
+        spec = solo_range(fid, informative, figs) if typos else None
+        typo = typos[0] if typos and spec is not None and specific(fig, *spec) else None
         cost = fig.weight * (typo.factor if typo else 1.0)
         value, typo = pick_value(fig, lo, hi, typo, prior if typo or not typos else None)
         singles.append(Solution(cost, (Change(fid, fig.value, value, lo, hi, typo),)))
@@ -383,7 +389,8 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
                 continue
             seen: set[float] = set()
             for rel_rows in relations.values():
-                if all(j != fid for r in rel_rows for j, _ in r.coefs):
+                if all(j != fid for r in rel_rows for j, _ in r.coefs) or not all(
+                        r.informative for r in rel_rows):
                     continue
                 rng = solo_range(fid, rel_rows, figs)
                 if rng is None:
@@ -548,6 +555,19 @@ def _magnitude(figs: Mapping[str, Figure], rows: Sequence[Row]) -> dict[str, flo
     return mag
 
 
+def _pick(f: Figure, rng: tuple[float, float], chosen: priors.Typo | None,
+          prior: Prior | None, spec: tuple[float, float] | None = None
+          ) -> tuple[float, priors.Typo | None]:
+    """A changed figure's value: the slip the MILP chose, a slip that fits a narrow range, or
+    the range's point (a slip that merely fits a wide range is no evidence, and costs 1).
+    `spec` is the range the relations alone give (bounds left out), judged for narrowness."""
+    if chosen is not None:
+        return pick_value(f, rng[0], rng[1], chosen, None)
+    spec = rng if spec is None else spec
+    return pick_value(f, rng[0], rng[1], None,
+                      prior if spec is not None and specific(f, *spec) else None)
+
+
 def _repair_at(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
                support: list[int], chosen: Mapping[int, priors.Typo], prior: Prior | None,
                x: np.ndarray) -> Solution | None:
@@ -569,7 +589,8 @@ def _repair_at(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
         rng = solo_range(fid, rows, cur, changed)
         if rng is None:
             return None
-        value, typo = pick_value(f, rng[0], rng[1], chosen.get(i), prior)
+        spec = solo_range(fid, [r for r in rows if r.informative], cur, changed)
+        value, typo = _pick(f, rng, chosen.get(i), prior, spec)
         cost += f.weight * (typo.factor if typo is not None else 1.0)
         changes.append(Change(fid, f.value, value, rng[0], rng[1], typo))
         lo, hi = typo.interval if typo is not None else (value - f.half_width,
@@ -611,11 +632,8 @@ def _repair(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str], suppor
         rng = _lp_range(fid, ids, fixed, rows, changed, linprog)
         if rng is None:
             return None
-        value, typo = pick_value(f, rng[0], rng[1], chosen.get(i), prior)
-        if typo is None:
-            cost += f.weight
-        else:
-            cost += f.weight * typo.factor
+        value, typo = _pick(f, rng, chosen.get(i), prior)
+        cost += f.weight * (typo.factor if typo is not None else 1.0)
         changes.append(Change(fid, f.value, value, rng[0], rng[1], typo))
         # the repaired print stands for its own rounding interval
         if typo is not None:

@@ -133,7 +133,11 @@ class Diagnoser:
         if not todo:
             return
         pack = self.ctx.pack
-        loc = localize_dataset(pack, self.rows.frame)
+        frame = self.rows.frame
+        wanted = {a.dataset for a in todo}
+        if len(wanted) < frame["dataset"].nunique():   # clean datasets need no localization
+            frame = frame[frame["dataset"].isin(wanted)]
+        loc = localize_dataset(pack, frame)
         checks: list[tuple[Anomaly, dict[str, Any], float, float]] = []
         for a in todo:
             refs = [r["ref"] for r in a.figures]
@@ -141,7 +145,7 @@ class Diagnoser:
             h = (a.context or {}).get("hierarchy")
             if a.rule.kind == "rollup" and h:
                 children = pack.reference.hierarchies.get(h, {}).get(a.entity)
-            f = finding(loc, refs, self.rows.frame, children, a.category)
+            f = finding(loc, refs, frame, children, a.category)
             if f is None:
                 continue
             for c in f.candidates:   # a variable's ref → this anomaly's own print of it

@@ -20,7 +20,8 @@ Per corruption type it measures, against the clean sample's own anomalies:
 - cause accuracy: of the correctly named suspects, the share whose `cause` is the slip seeded.
 The *ceiling* is what consistency alone can do: the exact localization (localize/, no typist
 priors) over the same relations singles out the corrupted figure. The same solver with the
-typist priors is reported too (`solver` columns): what the diagnosis can reach once wired in.
+typist priors is reported too (`s_*` columns): the solver alone, without the report's
+per-anomaly reading.
 Not a test: nothing here is timed against a threshold.
 """
 
@@ -369,28 +370,6 @@ def markdown(table: list[dict], meta: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def use_localize() -> None:
-    """Preview: today's report with the heuristic diagnosis replaced by localize/'s solver
-    (adapter.Diagnoser), and the suspect's cause and candidates carried into the JSON."""
-    from drsmcheck import report
-    from drsmcheck.localize.adapter import Diagnoser
-
-    plain = report.anomaly_dict
-
-    def anomaly_dict(a: Any, pack: Any) -> dict[str, Any]:
-        d = plain(a, pack)
-        cands = (a.suspect or {}).get("candidates") or (a.context or {}).get("candidates")
-        if d["suspect"] is not None:
-            d["suspect"]["cause"] = a.suspect.get("cause")
-            d["suspect"]["candidates"] = cands or []
-        elif cands:
-            d["suspect"] = {"ref": None, "suggested": None, "reason": None, "candidates": cands}
-        return d
-
-    report.Diagnoser = Diagnoser  # type: ignore[attr-defined]
-    report.anomaly_dict = anomaly_dict  # type: ignore[assignment]
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--types", default=",".join(TYPES))
@@ -401,11 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "diagnosis.md")
     ap.add_argument("--json", type=Path, default=None, help="also write every outcome here")
-    ap.add_argument("--localize", action="store_true",
-                    help="preview: validate with localize/'s solver as the report's diagnosis")
     args = ap.parse_args(argv)
-    if args.localize:
-        use_localize()
     types = tuple(t for t in args.types.split(",") if t)
     rules_dir = default_rules_dir()
     pack = load_rules(rules_dir)
@@ -433,7 +408,6 @@ def main(argv: list[str] | None = None) -> int:
         sel = [(c, o) for c, o in results if c.sample == name]
         per_sample[name] = summarize(sel, types)[-2]
     meta = {"args": " ".join(argv if argv is not None else sys.argv[1:]),
-            "localize": args.localize,
             "corruptions": len(results), "seed": args.seed, "seconds": time.time() - t0,
             "per_sample": per_sample}
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,3 +1,4 @@
-"""Which figure is wrong, and why: exact error localization (Fellegi–Holt), typist priors,
-named causes, and the non-numeric cell classifier. Self-contained: the engine feeds it figures
-and linear relations, it answers with the minimum-cost repairs."""
+"""Which figure is wrong, and why: exact error localization (Fellegi–Holt, `solver`), typist
+priors (`priors`), named causes (`causes`), the relations of a dataset in linear form
+(`relations`), per-anomaly findings (`diagnose`) and the non-numeric cell classifier
+(`markers`). `drsmcheck.diagnosis` reads the findings and has the engine confirm them."""

@@ -356,28 +356,31 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
         value, typo = pick_value(fig, lo, hi, typo, prior if typo or not typos else None)
         singles.append(Solution(cost, (Change(fid, fig.value, value, lo, hi, typo),)))
     singles.sort(key=lambda s: (s.cost, s.ids))
-    min_factor = min(priors.FACTORS.values()) if prior else 1.0
-    ws = sorted(f.weight * min_factor for f in figs.values() if math.isfinite(f.weight))
+    # a solution changing two or more figures costs at least the two cheapest changes the
+    # MILP could make (a figure's change is discounted only by a candidate offered to it)
+    ids = list(figs)
+    cands = _offered(figs, rows, ids, prior, singles) if prior else []
+    cheapest = {fid: figs[fid].weight for fid in ids if math.isfinite(figs[fid].weight)}
+    for i, t in cands:
+        cheapest[ids[i]] = min(cheapest[ids[i]], figs[ids[i]].weight * t.factor)
+    ws = sorted(cheapest.values())
     lb_pair = ws[0] + ws[1] if len(ws) > 1 else math.inf
     reach = max(slack, tie)
     if singles and singles[0].cost + reach < lb_pair:
         best = singles[0].cost
         sols = [s for s in singles if s.cost <= best + reach + 1e-9 * (1 + best)][:limit]
         return Localization(sols, singles, tie=tie)
-    loc = _milp(figs, rows, limit, reach, prior, time_limit)
+    loc = _milp(figs, rows, limit, reach, prior, time_limit, singles, cands)
     loc.tie = tie
     loc.candidates = singles
     return loc
 
 
-def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float,
-          prior: Prior | None, time_limit: float) -> Localization:
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
-    ids = list(figs)
+def _offered(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
+             prior: Prior | None, singles: Sequence[Solution]) -> list[tuple[int, priors.Typo]]:
+    """The typo candidates the MILP may pin a figure to: those fitting a narrow range of one
+    relation (its other figures unchanged), and the slip of each single-figure repair."""
     index = {f: i for i, f in enumerate(ids)}
-    n = len(ids)
-    # typo candidates: those fitting any row with the row's other figures unchanged
     cands: list[tuple[int, priors.Typo]] = []
     if prior is not None:
         # the rows of one relation (a ratio is four guarded rows) give a figure's range jointly
@@ -402,6 +405,24 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
                     if t.value not in seen:
                         seen.add(t.value)
                         cands.append((index[fid], t))
+    for sol in singles:
+        ch = sol.changes[0]
+        if ch.typo is not None and not any(c == index[ch.id] and t.value == ch.typo.value
+                                           for c, t in cands):
+            cands.append((index[ch.id], ch.typo))
+    return cands
+
+
+def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float,
+          prior: Prior | None, time_limit: float, singles: Sequence[Solution] = (),
+          cands: list[tuple[int, priors.Typo]] | None = None) -> Localization:
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    ids = list(figs)
+    index = {f: i for i, f in enumerate(ids)}
+    n = len(ids)
+    if cands is None:
+        cands = _offered(figs, rows, ids, prior, singles)
     m = len(cands)
     nv = 2 * n + m                                   # x (n), z (n), y (m)
     mag = _magnitude(figs, rows)

@@ -21,6 +21,7 @@ TYPES = {
     "localized": model.Localized, "tool": model.Tool, "dataset": model.Dataset,
     "summary": model.Summary, "rule_summary": model.RuleSummary, "interval": model.Interval,
     "source": model.Source, "figure": model.Figure, "suspect": model.Suspect,
+    "candidate": model.Candidate,
     "anomaly": model.Anomaly, "objective": model.Objective,
     "baseline_accepted": model.BaselineAccepted, "baseline_entry": model.BaselineEntryInfo,
     "baseline": model.BaselineInfo, "verdict": model.Verdict,

@@ -99,12 +99,31 @@ class Figure(TypedDict):
     source: Source
 
 
+Cause = Literal["typo (digit)", "transposition", "scale", "sign", "rounding", "truncation",
+                "mislabelled column", "wrong denominator", "unit", "unexplained"]
+
+
+class Candidate(TypedDict):
+    """A minimum-cost repair: the figure it changes in this anomaly, its value, the other
+    prints it changes, and its Fellegi–Holt cost (1 a change, less for a typist slip)."""
+
+    ref: str
+    suggested: float | int | None
+    cause: Cause | None
+    cost: float | None
+    also: list[str]
+
+
 class Suspect(TypedDict):
     """The figure whose correction restores the relation with the fewest changes."""
 
     ref: str
     suggested: float | int | None
     reason: Localized
+    # set by the exact localization (drsmcheck.localize)
+    cause: NotRequired[Cause | None]
+    also: NotRequired[list[str]]
+    candidates: NotRequired[list[Candidate]]
 
 
 class Anomaly(TypedDict):
@@ -125,6 +144,8 @@ class Anomaly(TypedDict):
     difference: float | int | None
     figures: list[Figure]
     suspect: Suspect | None
+    # every minimum-cost repair, cheapest first (drsmcheck.localize)
+    candidates: NotRequired[list[Candidate]]
     # set by drsmcheck.baseline.apply_baseline when a baseline is given
     baseline: NotRequired[BaselineStatus]
     justification: NotRequired[str]

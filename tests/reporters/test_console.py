@@ -78,8 +78,10 @@ def test_french_output_has_no_english_words(piped_fr: str) -> None:
     text = piped_fr.lower()
     assert [w for w in ENGLISH if w.lower() in text] == []
     assert "rapport l. 82, texte « soit un taux d’anomalie de 21 % »" in piped_fr
-    assert "suspect : avec 60, la relation est vérifiée" in piped_fr
-    assert "(proposé 60)" in piped_fr
+    # the checked invoices "527" lost a digit: 100 × 317 / 1 527 = 20,8 → « 21 % »
+    assert "suspect : avec 1\u00a0527, md24.invoices.anomaly_rate.ratio est vérifiée" in piped_fr
+    assert "faute de frappe probable : 1 527 → 527 (chiffre 1 oublié)" in piped_fr
+    assert "(proposé 1\u00a0527)" in piped_fr
 
 
 def test_english_run_prints_english_numbers_and_words(somme_json: dict) -> None:

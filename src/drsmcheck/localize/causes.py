@@ -229,8 +229,9 @@ def explain(row: Mapping[str, Any], lo: float, hi: float, figures: Any | None = 
     integer = decimals <= 0 and half == 0.0
     typo = priors.best_fit(text, lo, hi, half if math.isfinite(half) else 0.0, scale, integer)
     if typo is not None:
-        return Cause(typo.cause, {"fr": f"faute de frappe probable : {typo.detail}",
-                                  "en": f"likely typing slip: {typo.detail}"}, typo=typo)
+        return Cause(typo.cause, {"fr": f"faute de frappe probable : {typo.detail_in('fr')}",
+                                  "en": f"likely typing slip: {typo.detail_in('en')}"},
+                     typo=typo)
     if figures is not None and numerator is not None:
         c = wrong_denominator(row, numerator, figures, denominator_ref)
         if c is not None:

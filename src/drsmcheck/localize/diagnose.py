@@ -122,7 +122,9 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
         fr += f" ; les autres chiffres sont confirmés par {', '.join(confirming)}"
         en += f"; the other figures are confirmed by {', '.join(confirming)}"
     if nxt is not None:
-        who = nxt["ref"].split("@")[0]
+        other = rel.rows_by_ref.get(nxt["ref"])
+        who = (f"{other['text']}, {other['indicator']}" if other
+               else nxt["ref"].split("@")[0])
         fr += f" ; la correction suivante ({who} → {_fmt(nxt['suggested'], 'fr')}) coûte plus"
         en += f"; the next repair ({who} → {_fmt(nxt['suggested'], 'en')}) costs more"
     fr += f" — {cause.detail['fr']}"

@@ -60,11 +60,36 @@ class Typo:
     @property
     def detail(self) -> str:
         """Human-readable: "211 → 2 116 (digit 6 typed in excess)"."""
+        return self.detail_in("en")
+
+    def detail_in(self, lang: str) -> str:
+        """The slip in the reader's language: "211 → 2 116 (chiffre 6 tapé en trop)"."""
         neg = self.value < 0
-        return f"{_fmt(self.digits, self.decimals, neg)} → {self.printed} ({self.what})"
+        what = self.what if lang == "en" else _french(self.what)
+        return f"{_fmt(self.digits, self.decimals, neg)} → {self.printed} ({what})"
 
 
 _DIGITS = re.compile(r"[-+−–]?\s*[\d\s\u00a0\u202f\u2009']*\d(?:[,.]\d+)?")
+
+
+_FR = [
+    (re.compile(r"^digit (\d) typed as (\d)$"), r"chiffre \1 tapé \2"),
+    (re.compile(r"^(\d\d) typed as (\d\d)$"), r"\1 tapé \2"),
+    (re.compile(r"^digit (\d) typed twice$"), r"chiffre \1 tapé deux fois"),
+    (re.compile(r"^digit (\d) typed in excess$"), r"chiffre \1 tapé en trop"),
+    (re.compile(r"^digit (\d) lost$"), r"chiffre \1 oublié"),
+    (re.compile(r"^printed ×(\d+)$"), r"imprimé ×\1"),
+    (re.compile(r"^printed ÷(\d+)$"), r"imprimé ÷\1"),
+    (re.compile(r"^sign added$"), "signe ajouté"),
+    (re.compile(r"^sign lost$"), "signe perdu"),
+]
+
+
+def _french(what: str) -> str:
+    for pattern, repl in _FR:
+        if pattern.match(what):
+            return pattern.sub(repl, what)
+    return what
 
 
 def printed_digits(text: str) -> tuple[bool, str, int] | None:

@@ -192,8 +192,9 @@ def _details(anomaly: Anomaly, lang: str, justification: str | None) -> list[str
             cell(f"{figure.get('entity') or ''} {figure.get('period') or ''}".strip()),
             printed,
             code(f"{file}:{source.get('line')}" if file and source.get("line") else file),
-            cell(f"{source.get('report')} l.{source.get('report_line')}")
-            if source.get("report_line") else "",
+            cell(" ".join(str(x) for x in (source.get("report"),
+                                           f"l.{source.get('report_line')}") if x))
+            if source.get("report_line") else cell(source.get("report")),
             cell(place),
             cell(source.get("quote")),
         ]) + " |")

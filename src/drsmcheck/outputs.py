@@ -331,8 +331,10 @@ def commit(files: list[tuple[Path, str]]) -> None:
     # a link to a report is kept a link: its target is what gets replaced
     pending = [_Pending(Path(os.path.realpath(path)) if path.is_symlink() else path)
                for path, _ in files]
+    current = pending[0].path if pending else Path(".")
     try:
         for item, (_, text) in zip(pending, files, strict=True):
+            current = item.path
             item.created_dirs = _make_dirs(item.path.parent)
             fd, name = tempfile.mkstemp(dir=item.path.parent, prefix=f".{item.path.name[:40]}.",
                                         suffix=".tmp")
@@ -347,6 +349,7 @@ def commit(files: list[tuple[Path, str]]) -> None:
                 os.chmod(item.temp, 0o666 & ~_umask())
         with _sigint_held():
             for item in pending:
+                current = item.path
                 if item.path.exists():
                     item.backup = item.temp.with_suffix(".old")  # type: ignore[union-attr]
                     try:
@@ -359,8 +362,7 @@ def commit(files: list[tuple[Path, str]]) -> None:
     except BaseException as exc:
         _undo(pending)
         if isinstance(exc, OSError):
-            failed = next((i.path for i in pending if not i.replaced), pending[-1].path)
-            raise _write_error(failed, exc) from None
+            raise _write_error(current, exc) from None
         raise
     for item in pending:
         if item.backup is not None:
@@ -371,17 +373,17 @@ def commit(files: list[tuple[Path, str]]) -> None:
 def _undo(pending: list[_Pending]) -> None:
     """Put back what `commit` changed: restore replaced files, drop temporaries and folders."""
     for item in reversed(pending):
-        with contextlib.suppress(OSError):
-            if item.replaced:
+        if item.replaced:
+            with contextlib.suppress(OSError):
                 if item.backup is not None:
-                    os.replace(item.backup, item.path)
+                    os.rename(item.backup, item.path)
                     item.backup = None
                 else:
                     item.path.unlink()
-            if item.temp is not None:
-                item.temp.unlink(missing_ok=True)
-            if item.backup is not None:
-                item.backup.unlink(missing_ok=True)
+        for leftover in (item.temp, item.backup):
+            if leftover is not None:
+                with contextlib.suppress(OSError):
+                    leftover.unlink(missing_ok=True)
         for d in reversed(item.created_dirs):
             with contextlib.suppress(OSError):
                 d.rmdir()

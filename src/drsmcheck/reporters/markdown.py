@@ -53,7 +53,8 @@ _T = {
         "rules": "Bilan par règle", "items": "Éléments", "passes": "Conformes", "fails": "Échecs",
         "ne": "Non évaluables", "stale": "Entrées de baseline obsolètes",
         "truncated": "… {n} autre(s) ligne(s) : voir le rapport HTML ou SARIF complet.",
-        "cut": "_Résumé tronqué (limite de taille de GitHub) : voir le rapport HTML complet._",
+        "cut": "_Résumé tronqué (limite de taille de GitHub) : {shown} anomalie(s) détaillée(s) "
+               "sur {total} ; voir le rapport HTML complet._",
         "justification": "Justification", "suggested": "valeur suggérée",
         "sev": {"error": "erreur", "warning": "avertissement", "info": "information"},
     },
@@ -73,7 +74,8 @@ _T = {
         "rules": "Per-rule summary", "items": "Items", "passes": "Passes", "fails": "Fails",
         "ne": "Not evaluable", "stale": "Stale baseline entries",
         "truncated": "… {n} more row(s): see the full HTML or SARIF report.",
-        "cut": "_Summary cut (GitHub size limit): see the full HTML report._",
+        "cut": "_Summary cut (GitHub size limit): {shown} of {total} anomaly(ies) detailed; "
+               "see the full HTML report._",
         "justification": "Justification", "suggested": "suggested value",
         "sev": {"error": "error", "warning": "warning", "info": "info"},
     },
@@ -286,10 +288,10 @@ def render_markdown(report: Report, lang: str = "fr") -> str:
         if len(head) + len(body) + 1 > MAX_CHARS:
             kept: list[str] = [f"### {t['details']}", ""]
             size = len(head) + 200
-            for a in new + old:
+            for shown, a in enumerate(new + old):
                 block = "\n".join(_details(a, lang, accepted.get(str(a.get("id"))))) + "\n"
                 if size + len(block) > MAX_CHARS:
-                    kept.append(t["cut"])
+                    kept.append(t["cut"].format(shown=shown, total=len(new) + len(old)))
                     break
                 kept.append(block)
                 size += len(block) + 1
@@ -302,7 +304,6 @@ def _cap(text: str, lang: str, anomalies: int) -> str:
     """The last guard of the size promise: cut at a line, close open blocks, say so."""
     if len(text) <= MAX_CHARS:
         return text
-    t = _T[lang]
     cut = text.rfind("\n", 0, MAX_CHARS - 1_000)
     kept = text[:cut if cut > 0 else MAX_CHARS - 1_000]
     opened = kept.count("<details>") - kept.count("</details>")
@@ -310,4 +311,4 @@ def _cap(text: str, lang: str, anomalies: int) -> str:
             "anomalie(s) au total) : voir le rapport HTML ou JSON complet._" if lang == "fr" else
             f"_Report cut at {len(kept)} of {len(text)} characters ({anomalies} anomaly(ies) in "
             "all): see the full HTML or JSON report._")
-    return kept + "\n" + "\n</details>" * max(opened, 0) + "\n\n" + t["cut"] + "\n\n" + note
+    return kept + "\n" + "\n</details>" * max(opened, 0) + "\n\n" + note

@@ -367,3 +367,14 @@ def test_found_pivot_on_absent_indicators(tmp_path: Path) -> None:
                            "json"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert "internal error" not in proc.stderr, proc.stderr
     assert proc.returncode == 0  # only the non_numeric warning, below --fail-on error
+
+
+def test_the_long_fuzz_is_scheduled() -> None:
+    """The nightly workflow runs this suite with many more examples and a fresh seed."""
+    flow = yaml.safe_load((ROOT / ".github" / "workflows" / "fuzz.yml").read_text(encoding="utf-8"))
+    triggers = flow.get(True, flow.get("on"))  # YAML 1.1 reads the key `on` as True
+    assert triggers["schedule"][0]["cron"]
+    step = flow["jobs"]["fuzz"]["steps"][-1]
+    assert "tests/test_fuzz_cli.py" in step["run"]
+    assert int(step["env"]["DRSMCHECK_FUZZ_EXAMPLES"].split("'")[1]) >= 1000
+    assert step["env"]["DRSMCHECK_FUZZ_RANDOM"] == "1"

@@ -9,8 +9,9 @@ CSV, then runs `drsmcheck validate` with every file format at once. Invariants:
 
 - the exit code is 0, 1 or 2, never 3 and never a traceback;
 - on 2, stdout is empty and stderr holds only `file[:line]: message` lines (and hints);
-- on 0 / 1, report.json is strict JSON whose counts add up, report.sarif is valid against the
-  vendored SARIF 2.1.0 schema, report.md stays under GitHub's 65 536 characters;
+- on 0 / 1, report.json is strict JSON valid against report.schema.json whose counts add up,
+  report.sarif is valid against the vendored SARIF 2.1.0 schema, report.md stays under
+  GitHub's 65 536 characters;
 - stderr carries no control character but line ends (data never drives the terminal);
 - no input file changed; each example takes bounded time, the process bounded memory.
 
@@ -45,7 +46,7 @@ from typer.testing import CliRunner
 
 from drsmcheck.cli import app
 
-from support import ROOT, drsmcheck_exe
+from support import ROOT, assert_valid_report, drsmcheck_exe
 
 EXAMPLES = int(os.environ.get("DRSMCHECK_FUZZ_EXAMPLES", "25"))
 SECONDS_PER_EXAMPLE = 60
@@ -266,6 +267,7 @@ def _check_refusal(stdout: str, stderr: str) -> None:
 
 def _check_outputs(out: Path) -> None:
     report = _strict_json((out / "report.json").read_text(encoding="utf-8"))
+    assert_valid_report(report, "report.json")
     assert report["summary"]["anomalies"] == len(report["anomalies"])
     for r in report["rules"]:
         assert r["kind"] == "objective" or r["items"] == r["passes"] + r["fails"] + r[

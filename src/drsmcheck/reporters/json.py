@@ -1,9 +1,11 @@
 """The versioned JSON report: deterministic (sorted keys, fixed order), what tools consume.
 
-Strict JSON (RFC 8259), so that every parser and code-scanning upload accepts it: an unbounded
-bound (`"> 1 000"` is [1000, +∞)) is written as the string `"+inf"` or `"-inf"`, an undefined
-number (NaN, which no valid report holds) as `null`, and text that is not valid Unicode (a
-file name holding Latin-1 bytes) with its bad bytes escaped as `\\xe9` (docs/FORMATS.md §5).
+Strict JSON (RFC 8259), so that every parser and code-scanning upload accepts it: a bound that
+is unbounded (`"> 1 000"` is [1000, +∞)) is `null` — the side says which infinity: `lo` null is
+no lower bound, `hi` null no upper bound —, a difference computed from one, or an undefined
+number (NaN, which no valid report holds), is `null` too, as report.schema.json allows; text
+that is not valid Unicode (a file name holding Latin-1 bytes) has its bad bytes escaped as
+`\\xe9` (docs/FORMATS.md §5).
 """
 
 from __future__ import annotations
@@ -12,15 +14,9 @@ import json
 import math
 from typing import Any
 
-INF, NEG_INF = "+inf", "-inf"
 
-
-def _float(x: float) -> float | str | None:
-    if math.isfinite(x):
-        return x
-    if math.isnan(x):
-        return None
-    return INF if x > 0 else NEG_INF
+def _float(x: float) -> float | None:
+    return x if math.isfinite(x) else None
 
 
 def _text(s: str) -> str:

@@ -38,9 +38,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import pytest
 import yaml
-from hypothesis import HealthCheck, event, given, reject, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -283,18 +282,9 @@ def _first_message(stderr: str) -> str:
     return re.sub(r"'[^']*'|\d+", "…", m.group("message"))[:60] if m else "?"
 
 
-# Bugs this suite found that belong to a part being rewritten: each has its own strict-xfail
-# regression test below (which fails loudly once fixed, so that the entry is removed here);
-# the property skips only examples that raise exactly this error.
-KNOWN_ENGINE_BUGS = ("PIVOT statements with pivot elements extracted from the data cannot be "
-                     "used in views",)
-
-
 def _invoke(args: list[str]) -> tuple[int, str, str]:
     result = CliRunner().invoke(app, args)
     exc = result.exception
-    if exc is not None and any(bug in str(exc) for bug in KNOWN_ENGINE_BUGS):
-        reject()
     assert exc is None or isinstance(exc, SystemExit), (
         f"the CLI raised {type(exc).__name__}: {exc} (exit 3 for a user)")
     return result.exit_code, result.stdout, result.stderr
@@ -345,10 +335,10 @@ def test_the_cli_never_crashes_never_lies_never_touches_inputs(
         assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 < MAX_RSS_MB
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="found by this suite: an equation "
-                   "of prev() only, its indicator absent, on a dataset whose only figure is non-numeric, "
-                   "makes DuckDB refuse the engine's PIVOT view (exit 3); engine rewrite, issue 9")
 def test_found_pivot_on_absent_indicators(tmp_path: Path) -> None:
+    """Found by this suite on the DuckDB engine (exit 3, DuckDB refused the PIVOT view): an
+    equation of prev() only, its indicator absent, on a dataset whose only figure is
+    non-numeric. Kept as a regression test through the console script."""
     rule_list = [{"id": "f.eq0", "kind": "equation", "severity": "error",
                   "description": {"fr": "r", "en": "r"}, "expr": "prev(t.total) == prev(t.total)"},
                  {"id": "f.rollup", "kind": "rollup", "severity": "error",

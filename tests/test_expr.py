@@ -105,3 +105,15 @@ def test_column_points_at_the_outer_function() -> None:
     with pytest.raises(E.ExprTooLarge) as exc:
         E.parse("t.a >= 0 and abs(abs(abs(abs(t.a)))) >= 0")
     assert exc.value.column == 14
+
+
+@pytest.mark.parametrize("source", ["t.a == t.a / 0", "t.a == 1 / (1 - 1)", "t.a / (2 * 0.5 - 1) >= 0",
+                                    "t.a == t.a / -0"])
+def test_division_by_a_constant_zero_is_refused(source: str) -> None:
+    """The engine crashed on it (exit 3, found by the fuzz suite); it can never be evaluated."""
+    with pytest.raises(E.ExprError, match="a constant that is 0"):
+        E.parse(source)
+
+
+def test_division_by_data_is_left_to_the_data() -> None:
+    assert E.parse("t.a == t.b / (t.c - t.c)") and E.parse("t.a == t.b / (1 / 3)")

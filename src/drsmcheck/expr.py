@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 
 FUNCTIONS = {"sum": (1, None), "abs": (1, 1), "min": (1, None), "max": (1, None),
              "prev": (1, 1)}
@@ -319,7 +320,30 @@ def parse(source: str) -> object:
     check_size(node)
     _check_types(node, want_bool=True)
     _check_globs(node)
+    _check_constant_divisors(node)
     return node
+
+
+def _check_constant_divisors(node: object) -> None:
+    """Refuse a division by a constant that is 0 (`x / 0`, `x / (1 - 1)`): the relation could
+    never be evaluated, and the engine crashed on it (exit 3). Constants are folded exactly."""
+    value: dict[int, Fraction | None] = {}
+    for n in _postorder(node):
+        v: Fraction | None = None
+        if isinstance(n, Num):
+            v = Fraction(repr(n.value))
+        elif isinstance(n, Neg):
+            inner = value[id(n.operand)]
+            v = None if inner is None else -inner
+        elif isinstance(n, Bin):
+            a, b = value[id(n.left)], value[id(n.right)]
+            if n.op == "/" and b == 0:
+                raise ExprError(f"division by {to_text(n.right)}, a constant that is 0: the "
+                                "relation could never be evaluated", n.col or 1)
+            if a is not None and b is not None:
+                v = a + b if n.op == "+" else a - b if n.op == "-" else a * b if n.op == "*" \
+                    else a / b
+        value[id(n)] = v
 
 
 def _check_globs(node: object) -> None:

@@ -84,8 +84,6 @@ def test_reports_on_stdout_are_inert(work: Path, fmt: str) -> None:
     assert "\\e[2J" in proc.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="the console reporter is the `ux` helper's: it applies "
-                   "sanitize.terminal() there; remove this mark when that lands")
 def test_the_console_report_is_inert(work: Path) -> None:
     proc = _run(work, "validate", "data", "--rules", "pack")
     assert proc.returncode == 1, proc.stderr

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -370,3 +371,23 @@ def test_the_long_fuzz_is_scheduled() -> None:
     assert "tests/test_fuzz_cli.py" in step["run"]
     assert int(step["env"]["DRSMCHECK_FUZZ_EXAMPLES"].split("'")[1]) >= 1000
     assert step["env"]["DRSMCHECK_FUZZ_RANDOM"] == "1"
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="found by the long fuzz run: a "
+                   "constant numerator over a divisor printed 0 (`1 / t.paper`, t.paper = 0) "
+                   "crashes the anomaly builder (anomalies.py, `left.ok()[0]` on a NumPy scalar, "
+                   "exit 3); the lead's file — remove this mark with the fix")
+def test_found_constant_over_a_zero_divisor(tmp_path: Path) -> None:
+    rule_list = [{"id": "f.eq0", "kind": "equation", "severity": "error",
+                  "description": {"fr": "r", "en": "r"}, "expr": "t.total == 1 / t.paper"}]
+    doc = {"dataset": {"id": "fuzz", "title": "T", "entity": "OCC", "period": "2019"},
+           "figures": [{"indicator": "t.total", "value": "5", "line": 3, "quote": "5 avis"},
+                       {"indicator": "t.paper", "value": "0", "line": 4, "quote": "0 avis"}]}
+    _write_pack(tmp_path / "pack", rule_list)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "dataset.yaml").write_text(_dump(doc), encoding="utf-8")
+    proc = subprocess.run([drsmcheck_exe(), "validate", "data", "--rules", "pack", "--format",
+                           "json"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert "internal error" not in proc.stderr and "erreur interne" not in proc.stderr, proc.stderr
+    assert proc.returncode == 1  # the division by zero is reported (category missing)
+    assert [a["category"] for a in json.loads(proc.stdout)["anomalies"]] == ["missing"]

@@ -243,6 +243,8 @@ def _write_pack(root: Path, rule_list: list[dict[str, Any]]) -> None:
         _dump({"indicators": INDICATORS}), encoding="utf-8")
     (root / "checks" / "fuzz.yaml").write_text(
         _dump({"rules": rule_list}), encoding="utf-8")
+    # the generated pack stands alone (not layered over the shipped one)
+    (root / "pack.yaml").write_text("extend: false\n", encoding="utf-8")
 
 
 def _hashes(root: Path) -> dict[str, str]:

@@ -21,6 +21,7 @@ from .errors import InputError, InputErrors
 from .i18n import LANGS, t
 from .io.header import csv_separator
 from .pack import load_pack
+from .rules import RulePack, default_rules_dir
 from .sanitize import terminal
 
 LANG_ENV = "DRSMCHECK_LANG"
@@ -94,6 +95,16 @@ def _say(text: object) -> None:
     typer.echo("\n".join(terminal(line) for line in str(text).split("\n")), err=True)
 
 
+def _warn(pack: RulePack) -> int:
+    """Lint warnings (a selector that matches nothing): on stderr, once; they never fail."""
+    count = 0
+    for rule in pack.rules:
+        for w in rule.warnings:
+            typer.echo(w.render("warning"), err=True)
+            count += 1
+    return count
+
+
 def _fail(exc: InputError | InputErrors) -> None:
     errors = exc.errors if isinstance(exc, InputErrors) else [exc]
     for e in errors:
@@ -154,26 +165,32 @@ def validate(
     csv_sep: Annotated[str | None, typer.Option("--csv-sep", help=_help("csv_sep"),
                                                 metavar="SEP", show_default=False)] = None,
 ) -> None:
-    from .outputs import UsageError, finish, plan_outputs, prepare
+    from .outputs import Inputs, UsageError, finish, plan_outputs, prepare
     from .progress import DelayedProgress
     from .report import validate as run_validation
 
     code = lang.value
     try:
-        gate = prepare(format, output, output_dir, baseline)
+        # every output checked before the run: never an input, never unwritable
+        gate = prepare(format, output, output_dir, baseline,
+                       Inputs(paths, rules or default_rules_dir(), baseline))
         _check_backend(backend, code)
+        pack = load_pack(rules, defaults=not no_default_rules)
+        _warn(pack)
         message = t("cli.progress", code, datasets=", ".join(terminal(p) for p in paths))
         with DelayedProgress(message, sys.stderr, delay=_progress_delay()):
-            report = run_validation(paths, load_pack(rules, defaults=not no_default_rules),
-                                    backend, csv_sep=csv_separator(csv_sep))
+            report = run_validation(paths, pack, backend, csv_sep=csv_separator(csv_sep))
+        layout = {"width": _terminal_width(), "rules_table": rules_table or verbose,
+                  "quiet": quiet}
+        # a write error (full disk) is exit 2 with the previous outputs untouched
+        status = finish(report, gate, code, fail_on.value, color=_use_color(color),
+                        console=layout)
     except UsageError as exc:
         _say(exc)
         raise typer.Exit(2) from None
     except (InputError, InputErrors) as exc:
         _fail(exc)
         return
-    layout = {"width": _terminal_width(), "rules_table": rules_table or verbose, "quiet": quiet}
-    status = finish(report, gate, code, fail_on.value, color=_use_color(color), console=layout)
     for _fmt, path in plan_outputs(gate.formats, gate.output, gate.output_dir):
         if path is not None:
             typer.echo(t("cli.report_written", code, path=terminal(path)), err=True)
@@ -204,12 +221,15 @@ def baseline_create(
 ) -> None:
     """Record current anomalies as accepted; each needs a justification before the gate uses it."""
     from .baseline import Selection, check_justification, summary_lines, write_baseline
+    from .outputs import Inputs, check_output_path
     from .report import validate as run_validation
 
     try:
         reason = check_justification(justification) if justification is not None else None
         selection = Selection.parse(select or ())
         _check_backend(backend)
+        # the baseline being updated is the target, not an input to protect
+        check_output_path(output, Inputs(paths, rules or default_rules_dir(), None))
         report = run_validation(paths, load_pack(rules, defaults=not no_default_rules), backend)
         written = write_baseline(report, output, lang.value, justification=reason,
                                  select=selection)
@@ -217,7 +237,7 @@ def baseline_create(
         _fail(exc)
         return
     for line in summary_lines(written, str(output), lang.value):
-        typer.echo(line, err=True)
+        _say(line)
 
 
 def _argv_lang(argv: list[str]) -> str:
@@ -282,6 +302,7 @@ def main() -> None:
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - last line of defence, reported and exit 3
         lang = _argv_lang(sys.argv[1:])
-        typer.echo(t("cli.internal_error", lang, error=f"{type(exc).__name__}: {exc}") + "\n"
+        typer.echo(t("cli.internal_error", lang, error=f"{type(exc).__name__}: {terminal(exc)}")
+                   + "\n"
                    + t("cli.internal_hint", lang), err=True)
         sys.exit(3)

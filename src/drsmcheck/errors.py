@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .sanitize import terminal
+
 
 @dataclass
 class InputError(Exception):
-    """Bad dataset, rule or reference file: where, what is wrong, what to do."""
+    """Bad dataset, rule or reference file: where, what is wrong, what to do.
+
+    File names and messages quote data (a file name holding a newline, a YAML value holding
+    `::error …` or an ANSI escape): the text is made inert by `sanitize.terminal()` so that each
+    error stays one `file:line: message` line on a terminal or a CI log.
+    """
 
     file: str
     line: int | None
@@ -15,10 +22,14 @@ class InputError(Exception):
     hint: str | None = None
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        text = f"{where}: {self.message}"
+        return self.render()
+
+    def render(self, label: str = "") -> str:
+        """`file:line: [label: ]message`, then `  hint: …` on its own line."""
+        where = terminal(f"{self.file}:{self.line}" if self.line else self.file)
+        text = f"{where}: {label + ': ' if label else ''}{terminal(self.message)}"
         if self.hint:
-            text += f"\n  hint: {self.hint}"
+            text += f"\n  hint: {terminal(self.hint)}"
         return text
 
 

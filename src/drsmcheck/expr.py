@@ -8,15 +8,42 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 
 FUNCTIONS = {"sum": (1, None), "abs": (1, 1), "min": (1, None), "max": (1, None),
              "prev": (1, 1)}
 KEYWORDS = {"and", "or", "not", "if", "then"}
 CMP_OPS = ("==", "!=", "<=", ">=", "<", ">")
-MAX_DEPTH = 100  # levels of the syntax tree; the shipped rules use at most 8
 MAX_NUMBER = 1e15  # as for figures (numbers.MAX_ABS): larger constants are typos
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How big a rule expression may be, so that no rule can exhaust memory or hang.
+
+    The engine turns each node into interval bounds (lo, hi); `abs`, `min`, `max` and products
+    of non-constant factors use each bound of their operands several times, so a naive
+    compilation grows geometrically with their nesting (six nested `abs` ran DuckDB out of
+    memory). `compiled` bounds an estimate of that size (`compiled_size`); the others are the
+    simple counts a rule author can act on. The shipped rules use at most 31 nodes, 16 terms,
+    no nested function, 2 factors and a compiled size of 420.
+    """
+
+    length: int = 2000          # characters of the expression
+    depth: int = 100            # levels of the syntax tree (`a + b + …` is one level per `+`)
+    nesting: int = 50           # parentheses, calls, `not` and unary minus inside one another
+    nodes: int = 500            # nodes of the syntax tree
+    terms: int = 100            # numbers and indicators; a glob counts every indicator it matches
+    nested_functions: int = 3   # abs / min / max inside one another
+    factors: int = 4            # non-constant factors multiplied (or divided) together
+    compiled: int = 2000        # compiled_size(): interval form without shared parts
+
+
+LIMITS = Limits()
+MAX_DEPTH = LIMITS.depth
 
 # A glob is whole `*` segments (`ald.admission.*`): `t.a*100` is a product, not a glob.
 _TOKEN = re.compile(
@@ -32,6 +59,10 @@ class ExprError(ValueError):
         super().__init__(f"{message} (column {column})")
         self.message = message
         self.column = column
+
+
+class ExprTooLarge(ExprError):
+    """An expression above one of LIMITS: well-formed, but too costly to evaluate."""
 
 
 # --- AST -------------------------------------------------------------------------------------
@@ -55,6 +86,7 @@ class Glob:
 class Call:
     name: str
     args: tuple
+    col: int = field(default=0, compare=False, repr=False)  # where it starts, for messages
 
 
 @dataclass(frozen=True)
@@ -62,6 +94,7 @@ class Bin:
     op: str
     left: object
     right: object
+    col: int = field(default=0, compare=False, repr=False)  # the operator's column
 
 
 @dataclass(frozen=True)
@@ -108,8 +141,8 @@ class _Tok:
 
 
 def tokenize(source: str) -> list[_Tok]:
-    if len(source) > 2000:
-        raise ExprError("expression is longer than 2000 characters", 1)
+    if len(source) > LIMITS.length:
+        raise ExprError(f"expression is longer than {LIMITS.length} characters", 1)
     tokens: list[_Tok] = []
     pos = 0
     while pos < len(source):
@@ -161,8 +194,10 @@ class _Parser:
 
     def _nest(self) -> None:
         self.depth += 1
-        if self.depth > 100:
-            raise ExprError("expression is nested too deeply", self.peek().col)
+        if self.depth > LIMITS.nesting:
+            raise ExprError(f"expression is nested too deeply (more than {LIMITS.nesting} "
+                            "parentheses, calls, 'not' or '-' inside one another)",
+                            self.peek().col)
 
     def if_expr(self) -> object:
         if self.peek().text == "if":
@@ -209,15 +244,15 @@ class _Parser:
     def arith(self) -> object:
         node = self.term()
         while self.peek().text in ("+", "-"):
-            op = self.take().text
-            node = Bin(op, node, self.term())
+            tok = self.take()
+            node = Bin(tok.text, node, self.term(), tok.col)
         return node
 
     def term(self) -> object:
         node = self.unary()
         while self.peek().text in ("*", "/"):
-            op = self.take().text
-            node = Bin(op, node, self.unary())
+            tok = self.take()
+            node = Bin(tok.text, node, self.unary(), tok.col)
         return node
 
     def unary(self) -> object:
@@ -273,7 +308,7 @@ class _Parser:
         for a in args:
             if isinstance(a, Glob) and name.text != "sum":
                 raise ExprError("globs (*) are only allowed inside sum()", name.col)
-        return Call(name.text, tuple(args))
+        return Call(name.text, tuple(args), name.col)
 
 
 def parse(source: str) -> object:
@@ -282,9 +317,33 @@ def parse(source: str) -> object:
         raise ExprError("expression must be a string", 1)
     node = _Parser(source).parse()
     _check_depth(node)
+    check_size(node)
     _check_types(node, want_bool=True)
     _check_globs(node)
+    _check_constant_divisors(node)
     return node
+
+
+def _check_constant_divisors(node: object) -> None:
+    """Refuse a division by a constant that is 0 (`x / 0`, `x / (1 - 1)`): the relation could
+    never be evaluated, and the engine crashed on it (exit 3). Constants are folded exactly."""
+    value: dict[int, Fraction | None] = {}
+    for n in _postorder(node):
+        v: Fraction | None = None
+        if isinstance(n, Num):
+            v = Fraction(repr(n.value))
+        elif isinstance(n, Neg):
+            inner = value[id(n.operand)]
+            v = None if inner is None else -inner
+        elif isinstance(n, Bin):
+            a, b = value[id(n.left)], value[id(n.right)]
+            if n.op == "/" and b == 0:
+                raise ExprError(f"division by {to_text(n.right)}, a constant that is 0: the "
+                                "relation could never be evaluated", n.col or 1)
+            if a is not None and b is not None:
+                v = a + b if n.op == "+" else a - b if n.op == "-" else a * b if n.op == "*" \
+                    else a / b
+        value[id(n)] = v
 
 
 def _check_globs(node: object) -> None:
@@ -300,8 +359,16 @@ def _check_globs(node: object) -> None:
                             f"write sum({n.pattern})", 1)
 
 
+def _children(node: object) -> list[object]:
+    kids = [getattr(node, a) for a in ("left", "right", "operand", "cond", "then")
+            if getattr(node, a, None) is not None]
+    if isinstance(node, Call):
+        kids.extend(node.args)
+    return kids
+
+
 def _check_depth(node: object) -> None:
-    """Refuse trees deeper than MAX_DEPTH, counted without recursion.
+    """Refuse trees deeper than LIMITS.depth, counted without recursion.
 
     `1 + 1 + … + 1` with 999 terms fits in 2 000 characters but is a left-deep tree 999 levels
     deep: every recursive walk over it (type check, engine compiler, SQL generator) would hit
@@ -310,14 +377,125 @@ def _check_depth(node: object) -> None:
     stack = [(node, 1)]
     while stack:
         current, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise ExprError(f"expression is nested too deeply (more than {MAX_DEPTH} levels); "
-                            "write long sums as sum(a, b, …)", 1)
-        children = [getattr(current, a) for a in ("left", "right", "operand", "cond", "then")
-                    if getattr(current, a, None) is not None]
-        if isinstance(current, Call):
-            children.extend(current.args)
-        stack.extend((child, depth + 1) for child in children)
+        if depth > LIMITS.depth:
+            raise ExprTooLarge(f"expression is nested too deeply (more than {LIMITS.depth} "
+                            f"levels); write long sums as sum(a, b, …), at most "
+                            f"{LIMITS.terms} terms", getattr(current, "col", 0) or 1)
+        stack.extend((child, depth + 1) for child in _children(current))
+
+
+def _postorder(node: object) -> Iterator[object]:
+    """Every node after its children, without recursion (trees may be LIMITS.depth deep)."""
+    stack: list[tuple[object, bool]] = [(node, False)]
+    while stack:
+        current, done = stack.pop()
+        if done:
+            yield current
+            continue
+        stack.append((current, True))
+        stack.extend((child, False) for child in reversed(_children(current)))
+
+
+@dataclass(frozen=True)
+class Size:
+    """What `check_size` measured: the counts `Limits` bounds."""
+
+    nodes: int
+    terms: int
+    nested_functions: int
+    factors: int
+    compiled: int
+
+
+def _is_constant(node: object) -> bool:
+    return isinstance(node, Num) or (isinstance(node, Neg) and isinstance(node.operand, Num))
+
+
+def measure(node: object, glob_size: Callable[[str], int] | None = None) -> Size:
+    """Count what `Limits` bounds, bottom-up and without recursion.
+
+    `glob_size(pattern)` is how many indicators a glob stands for (1 when not known yet).
+    `compiled` estimates the interval form when nothing is shared: `+`, `-` add their
+    operands; `abs` uses its operand's bounds about six times, `min` / `max` five, a product
+    or quotient of two non-constant operands six (the four cross products and their guards).
+    """
+    size = glob_size or (lambda _pattern: 1)
+    terms: dict[int, int] = {}
+    funcs: dict[int, int] = {}
+    factors: dict[int, int] = {}
+    compiled: dict[int, int] = {}
+    count = 0
+    for n in _postorder(node):
+        count += 1
+        kids = _children(n)
+        k = [id(c) for c in kids]
+        t = sum(terms[c] for c in k)
+        fn = max((funcs[c] for c in k), default=0)
+        fa = max((factors[c] for c in k), default=0)
+        cs = sum(compiled[c] for c in k)
+        if isinstance(n, Num):
+            t, fa, cs = 1, 0, 1
+        elif isinstance(n, Ind):
+            t, fa, cs = 1, 1, 1
+        elif isinstance(n, Glob):
+            t = max(1, size(n.pattern))
+            fa, cs = 1, t
+        elif isinstance(n, Call) and n.name == "prev":
+            t, fa, cs = 1, 1, 1
+        elif isinstance(n, Call) and n.name in ("abs", "min", "max"):
+            fn += 1
+            cs = cs if len(n.args) == 1 and n.name != "abs" else (6 if n.name == "abs" else 5) * cs
+        elif isinstance(n, Call):  # sum
+            cs += len(n.args)
+        elif isinstance(n, Bin) and n.op in ("*", "/"):
+            left, right = n.left, n.right
+            if _is_constant(left) or _is_constant(right):
+                fa, cs = max(factors[id(left)], factors[id(right)]), cs + 1
+            else:
+                fa = factors[id(left)] + factors[id(right)]
+                cs = 6 * cs
+        else:
+            if isinstance(n, Neg) and _is_constant(n):
+                fa = 0
+            cs += 1
+        terms[id(n)], funcs[id(n)], factors[id(n)], compiled[id(n)] = t, fn, fa, cs
+    r = id(node)
+    return Size(count, terms[r], funcs[r], factors[r], compiled[r])
+
+
+def check_size(node: object, glob_size: Callable[[str], int] | None = None) -> Size:
+    """Refuse an expression above one of LIMITS, naming the limit and the value found."""
+    s = measure(node, glob_size)
+    problems = [
+        (s.nested_functions, LIMITS.nested_functions,
+         f"nests {s.nested_functions} abs/min/max inside one another "
+         f"(limit {LIMITS.nested_functions})"),
+        (s.factors, LIMITS.factors, f"multiplies or divides {s.factors} non-constant factors "
+         f"together (limit {LIMITS.factors})"),
+        (s.terms, LIMITS.terms, f"has {s.terms} terms, counting each indicator a glob matches "
+         f"(limit {LIMITS.terms})"),
+        (s.nodes, LIMITS.nodes, f"has {s.nodes} operators and operands (limit {LIMITS.nodes})"),
+        (s.compiled, LIMITS.compiled, f"would compile to about {s.compiled} interval "
+         f"operations (limit {LIMITS.compiled})"),
+    ]
+    for value, limit, text in problems:
+        if value > limit:
+            raise ExprTooLarge(f"expression is too large: it {text}; split it into several "
+                            "rules", _column_of(node, text))
+    return s
+
+
+def _column_of(node: object, text: str) -> int:
+    """The column of the outermost call or product the message is about (1 if unknown)."""
+    want: tuple[str, ...] = ()
+    if "abs/min/max" in text:
+        want = ("abs", "min", "max")
+    for n in walk(node):
+        if want and isinstance(n, Call) and n.name in want and n.col:
+            return n.col
+        if "factors" in text and isinstance(n, Bin) and n.op in ("*", "/") and n.col:
+            return n.col
+    return 1
 
 
 def _check_types(node: object, want_bool: bool) -> None:
@@ -348,16 +526,13 @@ def _check_types(node: object, want_bool: bool) -> None:
             _check_types(a, False)
 
 
-def walk(node: object):  # type: ignore[no-untyped-def]
-    """Yield every node of an AST, depth first."""
-    yield node
-    for attr in ("left", "right", "operand", "cond", "then"):
-        child = getattr(node, attr, None)
-        if child is not None:
-            yield from walk(child)
-    if isinstance(node, Call):
-        for a in node.args:
-            yield from walk(a)
+def walk(node: object) -> Iterator[object]:
+    """Yield every node of an AST, depth first (parent before children), without recursion."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(_children(current)))
 
 
 def indicators(node: object) -> tuple[set[str], set[str], set[str]]:
@@ -379,17 +554,14 @@ def indicators(node: object) -> tuple[set[str], set[str], set[str]]:
     return plain, globs, prev
 
 
-def _walk_outside_prev(node: object):  # type: ignore[no-untyped-def]
-    if isinstance(node, Call) and node.name == "prev":
-        return
-    yield node
-    for attr in ("left", "right", "operand", "cond", "then"):
-        child = getattr(node, attr, None)
-        if child is not None:
-            yield from _walk_outside_prev(child)
-    if isinstance(node, Call):
-        for a in node.args:
-            yield from _walk_outside_prev(a)
+def _walk_outside_prev(node: object) -> Iterator[object]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Call) and current.name == "prev":
+            continue
+        yield current
+        stack.extend(reversed(_children(current)))
 
 
 def expand_glob(pattern: str, known: list[str] | set[str]) -> list[str]:

@@ -11,6 +11,7 @@ from . import expr as E
 from .errors import InputError, InputErrors
 from .kinds import list_of_str as _list_of_str
 from .kinds import registry
+from .lint import selector_warnings, tolerance_value
 from .reference import Reference, load_reference
 from .yamlfile import check_keys, did_you_mean, load_yaml
 
@@ -52,6 +53,8 @@ class Rule:
     needed: list[str] = field(default_factory=list)      # indicators of the current period
     needed_prev: list[str] = field(default_factory=list)  # indicators used with prev()
     theme: str = ""  # the checks file's stem: rules are filed by theme
+    # lint findings that do not stop the run (a selector that matches nothing, …)
+    warnings: list[InputError] = field(default_factory=list, compare=False, repr=False)
 
     def matches_indicator(self, ident: str) -> bool:
         return any(fnmatch.fnmatchcase(ident, g) for g in self.indicators) and not any(
@@ -102,15 +105,14 @@ def parse_rule(spec: Any, file: str, ref: Reference) -> Rule:
             raise InputError(file, spec.line_of("tolerance"),
                              "tolerance takes exactly one of 'absolute' or 'relative'")
         (tkey, tval), = tol.items()
-        if isinstance(tval, bool) or not isinstance(tval, int | float) or tval < 0:
-            raise InputError(file, tol.line_of(tkey), "tolerance must be a number ≥ 0")
-        rule.tolerance = {tkey: float(tval)}
+        rule.tolerance = {tkey: tolerance_value(tval, file, tol.line_of(tkey))}
     known = sorted(ref.indicators)
     for pattern in rule.indicators:
         if pattern != "*" and not E.expand_glob(pattern, known):
             raise InputError(file, spec.line_of("indicators"),
                              f"'{pattern}' matches no indicator of the catalog",
                              did_you_mean(pattern, known) or "check the indicator ids")
+    rule.warnings.extend(selector_warnings(rule, spec, file, ref))
     KIND_MODULES[kind].parse(rule, spec, file, ref)
     return rule
 

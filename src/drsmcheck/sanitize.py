@@ -17,6 +17,19 @@ _NAMES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\e"}
 _WORKFLOW = re.compile(r"^(\s*)::", re.M)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code - 0xdc00:02x}" if 0xdc80 <= code <= 0xdcff else f"\\u{code:04x}"
+
+
+def surrogates(text: str) -> str:
+    """Only the lone surrogates escaped (`\\xe9`): the text can then be encoded as UTF-8."""
+    return _SURROGATE.sub(_escape_surrogate, text)
+
+
 def _escape(match: re.Match[str]) -> str:
     ch = match.group(0)
     if ch in _NAMES:
@@ -24,17 +37,27 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
 
 
-def terminal(text: object) -> str:
-    """One line of inert text: controls escaped visibly, workflow-command prefixes broken."""
+def visible(text: object) -> str:
+    """Controls (newlines too), bidi overrides and lone surrogates escaped visibly."""
     s = str(text)
-    # surrogates (a file name holding Latin-1 bytes) cannot be encoded: show them as \\x..
-    if any("\ud800" <= c <= "\udfff" for c in s):
-        s = s.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    # lone surrogates (a file name holding Latin-1 bytes, decoded by the OS with
+    # surrogateescape) cannot be encoded: show the byte as \\xe9, any other one as \\udXXX
+    s = _SURROGATE.sub(_escape_surrogate, s)
     s = _CONTROL.sub(_escape, s)
     # bidi overrides reorder what the reader sees
-    s = "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cf" and c in _BIDI else c
-                for c in s)
-    return _WORKFLOW.sub(lambda m: m.group(1) + ":\u200b:", s)
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cf" and c in _BIDI else c
+                   for c in s)
+
+
+def terminal(text: object) -> str:
+    """One line of inert text: controls escaped visibly, workflow-command prefixes broken."""
+    return _WORKFLOW.sub(lambda m: m.group(1) + ":\u200b:", visible(text))
+
+
+def lines(text: str) -> str:
+    """Multi-line text made inert line by line: its own `\\n` kept, every other control
+    escaped, no line starting with `::` (for Markdown or any report printed to a CI log)."""
+    return "\n".join(terminal(line) for line in str(text).split("\n"))
 
 
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

@@ -79,9 +79,14 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
         pack = _pack(path, no_default_rules)
         code = _lang(lang)
         layers = ", ".join(str(p) for p in pack.layers) or str(pack.path)
+        # lint warnings (a selector that matches nothing) on stderr; they never fail the check
+        warnings = [w for rule in pack.rules for w in rule.warnings]
+        for w in warnings:
+            typer.echo(w.render("warning"), err=True)
         typer.echo(t("cli.rules_ok", code, rules=t("count.rules", code, n=len(pack.rules)),
                      indicators=t("count.indicators", code, n=len(pack.reference.indicators)),
-                     entities=t("count.entities", code, n=len(pack.reference.entities))))
+                     entities=t("count.entities", code, n=len(pack.reference.entities)))
+                   + (f" ({len(warnings)} warning(s) on stderr)" if warnings else ""))
         if len(pack.layers) > 1:
             typer.echo(f"layers: {layers}")
         for rid, where in pack.overridden.items():

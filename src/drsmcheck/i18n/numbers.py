@@ -24,6 +24,7 @@ _OUR_SPACE = {"\u202f": "\u00a0", "\u00a0": "\u00a0", " ": "\u00a0"}
 # |r| × 10^d below this: the float nearest a d-decimal number prints back as that number
 # with `.{d}f` (its ulp, ≤ |r| × 2^-52, is below 10^-d), so no Decimal is needed
 _EXACT_LIMIT = 2.0 ** 52
+_MAX_FLOAT_DECIMALS = 20
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,9 @@ def _digits(value: Any, decimals: int | None) -> str | None:
     if v != v or v in (math.inf, -math.inf):
         return None
     d = (0 if v.is_integer() else 2) if decimals is None else decimals
+    # a print with 400 decimals (`71,333…3 %`) asked for 400 places: past a float's 17
+    # significant digits they are noise, and 10.0 ** 400 overflowed (exit 3)
+    d = min(d, _MAX_FLOAT_DECIMALS)
     if 0 <= d < 40 and abs(v) * _POW10[d] < _EXACT_LIMIT:
         # .{d}f rounds the exact binary value half-even, as round(v, d) does: one rounding
         text = format(v, _SPEC[d])

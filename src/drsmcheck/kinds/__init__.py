@@ -66,7 +66,9 @@ def number(spec: LDict, key: str, file: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(file, spec.line_of(key), f"'{key}' must be a number")
-    return float(value)
+    from ..lint import finite_bound
+
+    return finite_bound(float(value), key, file, spec.line_of(key))
 
 
 def registry() -> dict[str, ModuleType]:

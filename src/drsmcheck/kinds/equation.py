@@ -130,8 +130,11 @@ def _parse_equation(rule: Any, spec: LDict, file: str, ref: Any) -> None:
     try:
         rule.ast = E.parse(text)
     except E.ExprError as exc:
+        from ..lint import SIZE_HINT
+
         raise InputError(file, eline, f"rule {rule.id}: {exc.message} at column {exc.column} "
-                         f"of {_excerpt(text, exc.column)!r}", "operators: + - * / == != < <= "
+                         f"of {_excerpt(text, exc.column)!r}", SIZE_HINT
+                         if isinstance(exc, E.ExprTooLarge) else "operators: + - * / == != < <= "
                          "> >= and or not if…then; functions: sum abs min max prev") from None
     rule.expr_text = text
     plain, globs, prev = E.indicators(rule.ast)
@@ -141,13 +144,18 @@ def _parse_equation(rule: Any, spec: LDict, file: str, ref: Any) -> None:
             raise InputError(file, eline, f"rule {rule.id}: unknown indicator {ident!r}",
                              did_you_mean(ident, known) or declare_indicator_hint(ident))
     expanded: set[str] = set()
+    matches: dict[str, int] = {}
     for g in sorted(globs):
         ids = E.expand_glob(g, known)
         if not ids:
             raise InputError(file, eline, f"rule {rule.id}: '{g}' matches no indicator")
         expanded.update(ids)
+        matches[g] = len(ids)
     rule.needed = sorted(plain | expanded)
     rule.needed_prev = sorted(prev)
+    from ..lint import check_expression_size
+
+    check_expression_size(rule, file, eline, lambda col: _excerpt(text, col), matches)
 
 
 def _excerpt(text: str, column: int, width: int = 60) -> str:

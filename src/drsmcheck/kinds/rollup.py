@@ -48,6 +48,10 @@ def parse(rule: Any, spec: LDict, file: str, ref: Any) -> None:
         raise InputError(file, spec.line_of("mode"), f"unknown mode {rule.mode!r}",
                          did_you_mean(str(rule.mode), MODES) or f"modes: {', '.join(MODES)}")
     rule.weight = spec.get("weight")
+    if "weight" in spec:
+        from ..lint import check_weight
+
+        check_weight(rule.weight, ref, file, spec.line_of("weight"))
     if rule.method == "weighted_mean":
         if not rule.weight:
             raise InputError(file, line, "a weighted_mean rollup needs 'weight: <indicator>'")

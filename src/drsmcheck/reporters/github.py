@@ -15,6 +15,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
+from ..sanitize import terminal, visible
 from ._common import (
     Anomaly,
     Report,
@@ -49,8 +50,13 @@ _TEXT = {
 
 
 def escape_data(value: Any) -> str:
-    """Escape a workflow command's message (the part after `::`)."""
-    return str(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a workflow command's message (the part after `::`).
+
+    Other control characters (ANSI escapes from a quote) are shown as `\\e`, `\\x07`: the log
+    viewer would otherwise interpret them.
+    """
+    text = str(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(text)
 
 
 def escape_property(value: Any) -> str:
@@ -126,5 +132,5 @@ def render_github(report: Report, lang: str = "fr", *, workspace: str | None = N
     if info is not None:
         summary += text["baseline"].format(file=info.get("file"), a=len(accepted),
                                            s=len(info.get("stale") or ()))
-    lines.append(summary)
+    lines.append(terminal(summary))
     return "\n".join(lines) + "\n"

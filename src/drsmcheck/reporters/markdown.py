@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from ..sanitize import lines as inert_lines
 from ._common import (
     SEVERITIES,
     Anomaly,
@@ -28,8 +29,9 @@ from ._common import (
     suspect_figure,
 )
 
-MAX_CHARS = 60_000
+MAX_CHARS = 60_000  # below GitHub's 65 536-character limit for comments and job summaries
 MAX_TABLE_ROWS = 100
+MAX_CELL = 300  # characters of one table cell or code span (a quote can be 200 000)
 ICONS = {"error": "🔴", "warning": "🟠", "info": "🔵"}
 
 _T = {
@@ -51,7 +53,8 @@ _T = {
         "rules": "Bilan par règle", "items": "Éléments", "passes": "Conformes", "fails": "Échecs",
         "ne": "Non évaluables", "stale": "Entrées de baseline obsolètes",
         "truncated": "… {n} autre(s) ligne(s) : voir le rapport HTML ou SARIF complet.",
-        "cut": "_Résumé tronqué (limite de taille de GitHub) : voir le rapport HTML complet._",
+        "cut": "_Résumé tronqué (limite de taille de GitHub) : {shown} anomalie(s) détaillée(s) "
+               "sur {total} ; voir le rapport HTML complet._",
         "justification": "Justification", "suggested": "valeur suggérée",
         "sev": {"error": "erreur", "warning": "avertissement", "info": "information"},
     },
@@ -71,16 +74,21 @@ _T = {
         "rules": "Per-rule summary", "items": "Items", "passes": "Passes", "fails": "Fails",
         "ne": "Not evaluable", "stale": "Stale baseline entries",
         "truncated": "… {n} more row(s): see the full HTML or SARIF report.",
-        "cut": "_Summary cut (GitHub size limit): see the full HTML report._",
+        "cut": "_Summary cut (GitHub size limit): {shown} of {total} anomaly(ies) detailed; "
+               "see the full HTML report._",
         "justification": "Justification", "suggested": "suggested value",
         "sev": {"error": "error", "warning": "warning", "info": "info"},
     },
 }
 
 
+def _clip(text: str, limit: int = MAX_CELL) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def cell(value: Any) -> str:
-    """Text safe inside a Markdown table cell: HTML-escaped, `|` escaped, one line."""
-    text = html.escape("" if value is None else str(value), quote=False)
+    """Text safe inside a Markdown table cell: HTML-escaped, `|` escaped, one line, clipped."""
+    text = html.escape(_clip("" if value is None else str(value)), quote=False)
     text = text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
     for ch in ("`", "*", "_", "[", "]"):
         text = text.replace(ch, "\\" + ch)
@@ -89,8 +97,15 @@ def cell(value: Any) -> str:
 
 def code(value: Any) -> str:
     """Inline code for identifiers (rule ids, files); backticks inside are removed."""
-    text = "" if value is None else str(value).replace("`", "'").replace("\n", " ")
+    text = "" if value is None else _clip(str(value)).replace("`", "'").replace(
+        "\r", " ").replace("\n", " ")
     return f"`{text.replace('|', '¦')}`" if text else ""
+
+
+def _inline(value: Any) -> str:
+    """HTML-escaped text on one line (inside `<summary>`), clipped."""
+    text = "" if value is None else _clip(str(value))
+    return html.escape(text.replace("\r", " ").replace("\n", " "), quote=False)
 
 
 def _where(anomaly: Anomaly) -> str:
@@ -123,6 +138,12 @@ def _row(anomaly: Anomaly, lang: str) -> str:
     ]) + " |"
 
 
+def _more(total: int, lang: str) -> list[str]:
+    if total <= MAX_TABLE_ROWS:
+        return []
+    return ["", _T[lang]["truncated"].format(n=total - MAX_TABLE_ROWS)]
+
+
 def _table(anomalies: list[Anomaly], lang: str) -> list[str]:
     t = _T[lang]
     head = [t["severity"], t["rule"], t["entity"], t["period"], t["subject"], t["relation"],
@@ -139,11 +160,10 @@ def _table(anomalies: list[Anomaly], lang: str) -> list[str]:
 def _details(anomaly: Anomaly, lang: str, justification: str | None) -> list[str]:
     t = _T[lang]
     sev = str(anomaly.get("severity"))
-    summary = (f"{ICONS.get(sev, '')} {html.escape(str(anomaly.get('rule') or ''))} · "
-               f"{html.escape(str(anomaly.get('entity') or ''))} "
-               f"{html.escape(str(anomaly.get('period') or ''))}"
-               + (f" · {html.escape(str(anomaly['subject']))}" if anomaly.get("subject") else "")
-               + f" — {html.escape(loc(anomaly.get('relation'), lang))}")
+    summary = (f"{ICONS.get(sev, '')} {_inline(anomaly.get('rule'))} · "
+               f"{_inline(anomaly.get('entity'))} {_inline(anomaly.get('period'))}"
+               + (f" · {_inline(anomaly['subject'])}" if anomaly.get("subject") else "")
+               + f" — {_inline(loc(anomaly.get('relation'), lang))}")
     lines = ["<details>", f"<summary>{summary}</summary>", ""]
     message = loc(anomaly.get("message"), lang)
     if message:
@@ -174,8 +194,9 @@ def _details(anomaly: Anomaly, lang: str, justification: str | None) -> list[str
             cell(f"{figure.get('entity') or ''} {figure.get('period') or ''}".strip()),
             printed,
             code(f"{file}:{source.get('line')}" if file and source.get("line") else file),
-            cell(f"{source.get('report')} l.{source.get('report_line')}")
-            if source.get("report_line") else "",
+            cell(" ".join(str(x) for x in (source.get("report"),
+                                           f"l.{source.get('report_line')}") if x))
+            if source.get("report_line") else cell(source.get("report")),
             cell(place),
             cell(source.get("quote")),
         ]) + " |")
@@ -216,13 +237,13 @@ def render_markdown(report: Report, lang: str = "fr") -> str:
         out.append(f"| {t['datasets']} | {t['figures']} | "
                    + " | ".join(f"{ICONS[s]} {t['sev'][s]}" for s in SEVERITIES) + " |")
         out.append("|---|---:|" + "---:|" * len(SEVERITIES))
-        for d in datasets:
+        for d in datasets[:MAX_TABLE_ROWS]:
             c = by_ds.get(str(d.get("id")), dict.fromkeys(SEVERITIES, 0))
             title = f" — {cell(d.get('title'))}" if d.get("title") else ""
             figures = cell(fmt_number(d.get("figures"), lang))
             out.append(f"| {code(d.get('id'))}{title} | {figures} | "
                        + " | ".join(str(c.get(s, 0)) for s in SEVERITIES) + " |")
-        out.append("")
+        out += _more(len(datasets), lang) + [""]
 
     if new:
         out += [f"### {t['anomalies']}", ""] + _table(new, lang) + [""]
@@ -233,27 +254,27 @@ def render_markdown(report: Report, lang: str = "fr") -> str:
     stale = list((info or {}).get("stale") or ())
     if stale:
         out += [f"### {t['stale']}", ""]
-        for e in stale:
+        for e in stale[:MAX_TABLE_ROWS]:
             where = f"{info.get('file')}:{e.get('line')}" if info and e.get("line") else ""
             what = " ".join(str(e.get(k)) for k in ("rule", "dataset", "entity", "period",
                                                     "subject") if e.get(k))
             line = f"- {code(e.get('id'))} {cell(what)} {code(where) if where else ''}"
             out.append(line.rstrip())
-        out.append("")
+        out += _more(len(stale), lang) + [""]
 
     rules = list(report.get("rules") or ())
     if rules:
         out += ["<details>", f"<summary>{html.escape(t['rules'])}</summary>", "",
                 f"| {t['rule']} | {t['severity']} | {t['items']} | {t['passes']} | {t['fails']} "
                 f"| {t['ne']} |", "|---|---|---:|---:|---:|---:|"]
-        for r in rules:
+        for r in rules[:MAX_TABLE_ROWS]:
             sev = str(r.get("severity"))
             out.append(" | ".join([
                 f"| {code(r.get('rule'))}", cell(t["sev"].get(sev, sev)),
                 *(cell(fmt_number(r.get(k, 0), lang))
                   for k in ("items", "passes", "fails", "not_evaluable")),
             ]) + " |")
-        out += ["", "</details>", ""]
+        out += _more(len(rules), lang) + ["", "</details>", ""]
 
     head = "\n".join(out)
     details: list[str] = []
@@ -267,13 +288,27 @@ def render_markdown(report: Report, lang: str = "fr") -> str:
         if len(head) + len(body) + 1 > MAX_CHARS:
             kept: list[str] = [f"### {t['details']}", ""]
             size = len(head) + 200
-            for a in new + old:
+            for shown, a in enumerate(new + old):
                 block = "\n".join(_details(a, lang, accepted.get(str(a.get("id"))))) + "\n"
                 if size + len(block) > MAX_CHARS:
-                    kept.append(t["cut"])
+                    kept.append(t["cut"].format(shown=shown, total=len(new) + len(old)))
                     break
                 kept.append(block)
                 size += len(block) + 1
             body = "\n".join(kept)
         text = head + "\n" + body
-    return text.rstrip("\n") + "\n"
+    return _cap(inert_lines(text.rstrip("\n")), lang, len(new) + len(old)) + "\n"
+
+
+def _cap(text: str, lang: str, anomalies: int) -> str:
+    """The last guard of the size promise: cut at a line, close open blocks, say so."""
+    if len(text) <= MAX_CHARS:
+        return text
+    cut = text.rfind("\n", 0, MAX_CHARS - 1_000)
+    kept = text[:cut if cut > 0 else MAX_CHARS - 1_000]
+    opened = kept.count("<details>") - kept.count("</details>")
+    note = (f"_Rapport tronqué à {len(kept)} caractères sur {len(text)} ({anomalies} "
+            "anomalie(s) au total) : voir le rapport HTML ou JSON complet._" if lang == "fr" else
+            f"_Report cut at {len(kept)} of {len(text)} characters ({anomalies} anomaly(ies) in "
+            "all): see the full HTML or JSON report._")
+    return kept + "\n" + "\n</details>" * max(opened, 0) + "\n\n" + note

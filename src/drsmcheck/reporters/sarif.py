@@ -10,7 +10,6 @@ accepted anomalies an external `suppressions` entry with the reviewer's justific
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
@@ -27,6 +26,7 @@ from ._common import (
     sorted_anomalies,
     suspect_figure,
 )
+from .json import dumps
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
@@ -35,7 +35,8 @@ FINGERPRINT = "drsmcheckAnomalyId/v1"
 
 def _uri(path: str) -> str:
     """A relative path as a URI reference (forward slashes, percent-encoded)."""
-    return quote(path.replace("\\", "/"), safe="/-_.~")
+    # a name holding undecodable bytes (kept as surrogates) is percent-encoded byte for byte
+    return quote(path.replace("\\", "/").encode("utf-8", "surrogateescape"), safe="/-_.~")
 
 
 def _location(
@@ -194,5 +195,4 @@ def build_sarif(report: Report, lang: str = "fr") -> dict[str, Any]:
 
 def render_sarif(report: Report, lang: str = "fr") -> str:
     """The SARIF log as JSON text: sorted keys, two-space indent, trailing newline."""
-    return json.dumps(build_sarif(report, lang), ensure_ascii=False, indent=2,
-                      sort_keys=True) + "\n"
+    return dumps(build_sarif(report, lang))

@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -375,10 +374,6 @@ def test_the_long_fuzz_is_scheduled() -> None:
     assert step["env"]["DRSMCHECK_FUZZ_RANDOM"] == "1"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="found by the long fuzz run: a "
-                   "constant numerator over a divisor printed 0 (`1 / t.paper`, t.paper = 0) "
-                   "crashes the anomaly builder (anomalies.py, `left.ok()[0]` on a NumPy scalar, "
-                   "exit 3); the lead's file — remove this mark with the fix")
 def test_found_constant_over_a_zero_divisor(tmp_path: Path) -> None:
     rule_list = [{"id": "f.eq0", "kind": "equation", "severity": "error",
                   "description": {"fr": "r", "en": "r"}, "expr": "t.total == 1 / t.paper"}]

@@ -211,8 +211,9 @@ class Builder:
                 if isinstance(n, E.Bin) and n.op == "/":
                     left = A.evaluate_number(n.left, env, known)
                     right = A.evaluate_number(n.right, env, known)
-                    if bool(left.ok()[0]) and bool(right.ok()[0]) and (
-                            right.lo[0] <= 0 <= right.hi[0]):
+                    if bool(np.atleast_1d(left.ok())[0]) and bool(
+                            np.atleast_1d(right.ok())[0]) and (
+                            np.atleast_1d(right.lo)[0] <= 0 <= np.atleast_1d(right.hi)[0]):
                         division = n
                         break
             node = division if division is not None else rule.ast

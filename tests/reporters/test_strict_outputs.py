@@ -122,9 +122,6 @@ def test_markdown_cap_is_the_last_guard(report: dict[str, Any]) -> None:
     assert len(text) < 65_536 and "Report cut at" in text and "(100 anomaly(ies) in all)" in text
 
 
-@pytest.mark.xfail(strict=True, reason="the loader builds the figures table (pyarrow strings) from "
-                   "the raw file name and fails before any reporter runs: loader.display_path "
-                   "should return sanitize.surrogates(name); remove this mark when it does")
 def test_a_latin1_file_name_through_the_cli(tmp_path: Path) -> None:
     import os
     import shutil

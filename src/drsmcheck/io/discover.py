@@ -40,7 +40,10 @@ def display_path(path: Path) -> str:
         rel = str(path)
     if rel.startswith(".."):
         rel = str(path)
-    return rel.replace(os.sep, "/")
+    # a name holding undecodable bytes (Latin-1 on a UTF-8 system) is shown as \xe9
+    from ..sanitize import surrogates
+
+    return surrogates(rel.replace(os.sep, "/"))
 
 
 def header_of(folder: Path) -> Path | None:

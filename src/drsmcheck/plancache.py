@@ -29,9 +29,20 @@ def cache_dir() -> Path:
     return Path(base) / "drsmcheck"
 
 
+def code_key() -> str:
+    """The code that builds the compiled form: every module of the package (path, size, mtime),
+    so that an upgrade or an edit of drsmcheck never loads a pack pickled by other code."""
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.rglob("*.py")):
+        st = path.stat()
+        h.update(f"{path.relative_to(root)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
 def pack_key(roots: list[Path]) -> str:
-    """Hash of every YAML file of the packs (relative path + bytes), the tool and engine."""
-    h = hashlib.sha256(f"{__version__}|{ENGINE_VERSION}".encode())
+    """Hash of every YAML file of the packs (relative path + bytes), the tool and its code."""
+    h = hashlib.sha256(f"{__version__}|{ENGINE_VERSION}|{code_key()}".encode())
     for root in roots:
         root = Path(root)
         h.update(str(root.resolve()).encode())

@@ -47,11 +47,38 @@ def strict(value: Any) -> Any:
     return _text(str(value))
 
 
+def _safe(value: Any) -> Any:
+    """The value itself when it is already strict (the common case: no copy), else a copy."""
+    try:
+        json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        return value
+    except (ValueError, TypeError, UnicodeEncodeError):
+        return strict(value)
+
+
 def dumps(value: Any) -> str:
     """Strict, deterministic JSON text (sorted keys, two-space indent, trailing newline)."""
-    return json.dumps(strict(value), ensure_ascii=False, indent=2, sort_keys=True,
+    return json.dumps(_safe(value), ensure_ascii=False, indent=2, sort_keys=True,
                       allow_nan=False) + "\n"
 
 
+# lists that grow with the data: one compact item per line (Python's C encoder, which an
+# indented dump cannot use — 3× faster at 10^6 figures), still one line per anomaly for diffs
+_LONG_LISTS = ("anomalies", "verdicts")
+_COMPACT = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False,
+                            separators=(", ", ": "))
+
+
 def render(report: dict[str, Any], **_: Any) -> str:
-    return dumps(report)
+    report = _safe(report)
+    parts = []
+    for key in sorted(report):
+        value = report[key]
+        if key in _LONG_LISTS and isinstance(value, list) and value:
+            items = ",\n".join("    " + _COMPACT.encode(item) for item in value)
+            text = "[\n" + items + "\n  ]"
+        else:
+            text = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True,
+                              allow_nan=False).replace("\n", "\n  ")
+        parts.append(f"  {json.dumps(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"

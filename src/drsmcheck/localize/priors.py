@@ -143,6 +143,8 @@ def candidates(text: str, scale: float = 1.0, lo: float = -math.inf, hi: float =
         return []
     neg, digits, dec = parsed
     n = len(digits)
+    if n > 20 or dec > 15:
+        return []  # no typist writes 400 decimals: no slip model (10^-400 underflows to 0)
     base = _value(digits, dec, neg)
     if base is None:
         return []

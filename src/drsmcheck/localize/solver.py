@@ -305,7 +305,7 @@ def pick_value(fig: Figure, lo: float, hi: float, typo: priors.Typo | None = Non
         target = min(max(fig.value, lo), hi)
     # a rounded print stands for ± half a unit: its repair is the grid point whose interval
     # meets the range ("5,8 %" for a true 5,8129 %); an exact count's is a whole number in it
-    step = 10.0 ** -max(fig.decimals, 0) * fig.scale
+    step = 10.0 ** -min(max(fig.decimals, 0), 15) * fig.scale
     h = fig.half_width
     eps = 1e-9 * (1 + abs(target))
     grid = round(target / step) * step
@@ -314,7 +314,7 @@ def pick_value(fig: Figure, lo: float, hi: float, typo: priors.Typo | None = Non
     elif grid > hi + h + eps:
         grid -= step
     if lo - h - eps <= grid <= hi + h + eps:
-        return round(grid, max(fig.decimals, 0) + 6) + 0.0, None
+        return round(grid, min(max(fig.decimals, 0), 15) + 6) + 0.0, None
     return target, None
 
 

@@ -179,7 +179,9 @@ def validate(
         _warn(pack)
         message = t("cli.progress", code, datasets=", ".join(terminal(p) for p in paths))
         with DelayedProgress(message, sys.stderr, delay=_progress_delay()):
-            report = run_validation(paths, pack, backend, csv_sep=csv_separator(csv_sep))
+            # the ESS report is one event per rule × record: it needs the verdict table
+            report = run_validation(paths, pack, backend, csv_sep=csv_separator(csv_sep),
+                                    with_verdicts="ess" in gate.formats)
         layout = {"width": _terminal_width(), "rules_table": rules_table or verbose,
                   "quiet": quiet}
         # a write error (full disk) is exit 2 with the previous outputs untouched

@@ -35,7 +35,8 @@ from .errors import InputError
 from .reporters._common import at_or_above, new_anomalies
 from .sanitize import surrogates, terminal
 
-FORMATS: tuple[str, ...] = ("console", "json", "html", "junit", "sarif", "github", "markdown")
+FORMATS: tuple[str, ...] = ("console", "json", "html", "junit", "sarif", "github", "markdown",
+                             "ess")
 STDOUT_FORMATS = frozenset({"console", "github"})
 FILE_NAMES: dict[str, str] = {
     "console": "report.txt",
@@ -45,6 +46,7 @@ FILE_NAMES: dict[str, str] = {
     "sarif": "report.sarif",
     "github": "report.github.txt",
     "markdown": "report.md",
+    "ess": "report.ess.json",
 }
 FAIL_ON = ("error", "warning", "info", "never")
 # what the loader reads (any case): an output with one of these suffixes inside a dataset folder
@@ -137,6 +139,10 @@ def render(
         from .reporters.markdown import render_markdown
 
         return render_markdown(report, lang)
+    if fmt == "ess":
+        from .reporters.ess import render_ess
+
+        return render_ess(report, lang)
     raise UsageError(f"unknown format {fmt!r}")
 
 

@@ -24,7 +24,7 @@ CATEGORIES = ("inconsistent", "rounding", "bounds", "missing", "unit", "non_nume
 
 
 def validate(paths: list[Path], rules_dir: Path | RulePack, backend: str = "numpy",
-             csv_sep: str | None = None) -> dict[str, Any]:
+             csv_sep: str | None = None, with_verdicts: bool = False) -> dict[str, Any]:
     """Load rules and datasets, run every rule, diagnose, and return the report dict.
 
     `rules_dir` is one pack folder used on its own, or a pack already loaded (layered packs).
@@ -33,7 +33,7 @@ def validate(paths: list[Path], rules_dir: Path | RulePack, backend: str = "nump
         [rules_dir], lambda: load_rules(rules_dir))
     datasets, figures = load_figures(paths, pack.reference, csv_sep=csv_sep)
     figures = validate_figures(figures, pack.reference)
-    return run(pack, datasets, figures, backend)
+    return run(pack, datasets, figures, backend, with_verdicts=with_verdicts)
 
 
 def declared_records(datasets: list[Dataset]) -> list[tuple[str, str, str]]:

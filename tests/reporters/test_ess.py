@@ -49,3 +49,20 @@ def test_unknown_status_is_refused():
     bad = {**REPORT, "verdicts": [{**REPORT["verdicts"][0], "status": "maybe"}]}
     with pytest.raises(ValueError, match="maybe"):
         render_ess(bad, "en")
+
+
+def test_cli_format_ess_one_event_per_verdict(tmp_path) -> None:
+    """`--format ess` through the real CLI: one event per rule × record of the run."""
+    import json as _json
+
+    from support import run_cli
+
+    out = tmp_path / "r.ess.json"
+    proc = run_cli("validate", "samples/cpam-somme-2022", "--format", "ess", "--output",
+                   str(out))
+    assert proc.returncode == 1, proc.stderr
+    ess = _json.loads(out.read_text(encoding="utf-8"))
+    proc = run_cli("validate", "samples/cpam-somme-2022", "--format", "json", "--output",
+                   str(tmp_path / "r.json"))
+    report = _json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert len(ess["events"]) == sum(r["items"] for r in report["rules"])

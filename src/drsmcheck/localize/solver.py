@@ -319,6 +319,9 @@ def pick_value(fig: Figure, lo: float, hi: float, typo: priors.Typo | None = Non
 
 
 # ------------------------------------------------------------------------------ the solver
+MAX_EXACT = 24  # figures in a component solved by the MILP (deterministic, not a time limit)
+
+
 def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
              slack: float = 0.0, tie: float = TIE, prior: Prior | None = typist_prior,
              time_limit: float = 10.0) -> Localization:
@@ -368,6 +371,12 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
     reach = max(slack, tie)
     if singles and singles[0].cost + reach < lb_pair:
         best = singles[0].cost
+        sols = [s for s in singles if s.cost <= best + reach + 1e-9 * (1 + best)][:limit]
+        return Localization(sols, singles, tie=tie)
+    if len(figs) > MAX_EXACT:
+        # too large to solve exactly within a run's budget: the single-figure repairs only
+        # (ranked, an honest "ambiguous" when they tie), never a guess from a truncated search
+        best = singles[0].cost if singles else math.inf
         sols = [s for s in singles if s.cost <= best + reach + 1e-9 * (1 + best)][:limit]
         return Localization(sols, singles, tie=tie)
     loc = _milp(figs, rows, limit, reach, prior, time_limit, singles, cands)

@@ -20,6 +20,7 @@ from . import __version__
 from .errors import InputError, InputErrors
 from .i18n import LANGS, t
 from .io.header import csv_separator
+from .options import FailOn, Lang
 from .pack import load_pack
 from .rules import RulePack, default_rules_dir
 from .sanitize import terminal
@@ -44,18 +45,6 @@ app.add_typer(rules_app, name="rules")
 # `--rules DIR` extends the shipped pack; this flag (or `extend: false` in DIR/pack.yaml) drops it
 NoDefaultRules = Annotated[bool, typer.Option(
     "--no-default-rules", help="Do not load the shipped rule pack under --rules.")]
-
-
-class FailOn(StrEnum):
-    error = "error"
-    warning = "warning"
-    info = "info"
-    never = "never"
-
-
-class Lang(StrEnum):
-    fr = "fr"
-    en = "en"
 
 
 class Color(StrEnum):

@@ -7,25 +7,13 @@ reports through the same reporters as `validate` (same --format / --output / --f
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..errors import InputError, InputErrors
-
-
-class _FailOn(StrEnum):
-    error = "error"
-    warning = "warning"
-    info = "info"
-    never = "never"
-
-
-class _Lang(StrEnum):
-    fr = "fr"
-    en = "en"
+from ..options import FailOn, Lang
 
 
 def _bad_input(exc: InputError | InputErrors) -> typer.Exit:
@@ -44,9 +32,9 @@ def scan(
                                                 "this file.")] = None,
     output_dir: Annotated[Path | None, typer.Option("--output-dir", help="Write each format "
                                                     "to DIR/report.<ext>.")] = None,
-    fail_on: Annotated[_FailOn, typer.Option("--fail-on", help="Lowest severity that makes "
-                                             "the exit code 1.")] = _FailOn.error,
-    lang: Annotated[_Lang, typer.Option("--lang", help="Language of messages.")] = _Lang.fr,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that makes "
+                                             "the exit code 1.")] = FailOn.error,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of messages.")] = Lang.fr,
 ) -> None:
     """Check a report's tables and text with no rules: totals, "dont" rows, percentages,
     region = sum of its parts, text figures that differ from the table's."""

@@ -30,7 +30,7 @@ def test_validate_help_says_what_each_option_does_and_the_exit_codes() -> None:
     flat = re.sub(r"\s+", " ", out)
     for option in ("--rules DIR", "--format FORMATS", "--output FILE", "--output-dir DIR",
                    "--baseline FILE", "--fail-on", "--lang", "--rules-table", "-v, --verbose",
-                   "-q, --quiet", "--color <auto|always|never>", "-h, --help"):
+                   "-q, --quiet", "--color [auto|always|never]", "-h, --help"):
         assert option in flat, option
     assert "Exit codes: 0 no anomaly at or above --fail-on; 1 at least one" in flat
     assert "2 bad input or usage" in flat and "3 internal error" in flat

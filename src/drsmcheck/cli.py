@@ -130,7 +130,7 @@ def _terminal_width() -> int | None:
 
 @app.command(epilog=_help("exit_codes"), context_settings=CONTEXT, help=_help("validate"))
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help=_help("paths"), metavar="PATH",
+    paths: Annotated[list[Path], typer.Argument(help=_help("paths"), metavar="PATH...",
                                                 show_default=False)],
     rules: Annotated[Path | None, typer.Option("--rules", help=_help("rules"), metavar="DIR",
                                                show_default=False)] = None,

@@ -175,7 +175,7 @@ def load_layers(layers: Layers) -> RulePack:
     """Load every layer into one pack (cached by the layers' content), then disable rules."""
     from .plancache import cached
 
-    pack = cached(list(layers.packs), lambda: _build(layers.packs))
+    pack = cached(list(layers.packs), lambda: _build(layers.packs).warm())
     return _disable(pack, layers.disable)
 
 

@@ -14,12 +14,14 @@ import pickle
 import stat
 import tempfile
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 
-ENGINE_VERSION = "2"  # bump when the compiled form (Rule, RulePack, AST) changes
+ENGINE_VERSION = "3"  # bump when the compiled form (Rule, RulePack, AST) changes
+PACKS_KEPT = 16  # pack versions kept in the cache (each edit of a pack or of drsmcheck adds one)
 
 
 def cache_dir() -> Path:
@@ -29,6 +31,7 @@ def cache_dir() -> Path:
     return Path(base) / "drsmcheck"
 
 
+@cache
 def code_key() -> str:
     """The code that builds the compiled form: every module of the package (path, size, mtime),
     so that an upgrade or an edit of drsmcheck never loads a pack pickled by other code."""
@@ -74,8 +77,34 @@ def cached(roots: list[Path], build: Callable[[], Any]) -> Any:
         key = pack_key(roots)
     except OSError:
         return build()
+    return _through(f"pack-{key[:32]}", build, keep=PACKS_KEPT)
+
+
+def memo(name: str, key: str, build: Callable[[], Any], keep: int | None = None) -> Any:
+    """`build()` once per `key` for derived data that costs more to compute than to unpickle:
+    the locale's number symbols (Babel's locale data, ~20 ms), a big dataset file's parse
+    (keyed by its bytes: a CI gate re-validates mostly unchanged files). Keyed by drsmcheck's
+    code too, so an edit of drsmcheck never reads another version's objects."""
+    if os.environ.get("DRSMCHECK_NO_CACHE"):
+        return build()
+    digest = hashlib.sha256(
+        f"{__version__}|{ENGINE_VERSION}|{code_key()}|{name}|{key}".encode()).hexdigest()
+    return _through(f"{name}-{digest[:32]}", build, keep)
+
+
+def _prune(folder: Path, prefix: str, keep: int) -> None:
+    """Keep the `keep` most recently used entries of one kind (dataset parses pile up)."""
+    try:
+        entries = sorted(folder.glob(f"{prefix}-*.pickle"), key=lambda p: p.stat().st_mtime)
+        for old in entries[:-keep]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _through(stem: str, build: Callable[[], Any], keep: int | None = None) -> Any:
     folder = cache_dir()
-    path = folder / f"pack-{key[:32]}.pickle"
+    path = folder / f"{stem}.pickle"
     if path.is_file() and _trusted(path):
         try:
             with open(path, "rb") as fh:
@@ -85,10 +114,12 @@ def cached(roots: list[Path], build: Callable[[], Any]) -> Any:
     value = build()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".pack-", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{stem[:8]}-", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
-    except (OSError, pickle.PicklingError):
-        pass  # a read-only home is no reason to fail a validation
+        if keep is not None:
+            _prune(folder, stem.rsplit("-", 1)[0], keep)
+    except (OSError, pickle.PicklingError, RecursionError):
+        pass  # a read-only home (or a too deep object) is no reason to fail a validation
     return value

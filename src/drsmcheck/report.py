@@ -30,7 +30,7 @@ def validate(paths: list[Path], rules_dir: Path | RulePack, backend: str = "nump
     `rules_dir` is one pack folder used on its own, or a pack already loaded (layered packs).
     """
     pack = rules_dir if isinstance(rules_dir, RulePack) else cached(
-        [rules_dir], lambda: load_rules(rules_dir))
+        [rules_dir], lambda: load_rules(rules_dir).warm())
     datasets, figures = load_figures(paths, pack.reference, csv_sep=csv_sep)
     figures = validate_figures(figures, pack.reference)
     return run(pack, datasets, figures, backend, with_verdicts=with_verdicts)

@@ -69,6 +69,24 @@ class RulePack:
     layers: list[Path] = field(default_factory=list)       # packs loaded, first to last
     overridden: dict[str, str] = field(default_factory=dict)  # rule id → the file:line replaced
     disabled: list[str] = field(default_factory=list)
+    # rule id → the catalogue's indicators its selector matches; filled by `warm()` before the
+    # pack is cached, so a run does not fnmatch every rule against every indicator again
+    matching: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def indicators_matching(self, rule: Rule) -> tuple[str, ...]:
+        found = self.matching.get(rule.id)
+        if found is None:
+            found = tuple(i for i in sorted(self.reference.indicators)
+                          if rule.matches_indicator(i))
+            self.matching[rule.id] = found
+        return found
+
+    def warm(self) -> RulePack:
+        """Compute what every run derives from the pack alone (then pickled with it)."""
+        self.matching.clear()
+        for rule in self.rules:
+            self.indicators_matching(rule)
+        return self
 
 
 def parse_rule(spec: Any, file: str, ref: Reference) -> Rule:

@@ -302,6 +302,23 @@ def load_yaml(path: Path, display: str | None = None) -> Any:
     text = read_text(path, name)
     if not text.strip():
         raise InputError(name, 1, "file is empty", "a dataset or rule file needs content")
+    if len(text) >= CACHE_FROM:
+        import hashlib
+
+        from .plancache import memo
+
+        key = hashlib.sha256(f"{name}\0{text}".encode()).hexdigest()
+        return memo("yaml", key, lambda: _parse(text, name), keep=CACHE_KEEP)
+    return _parse(text, name)
+
+
+# a parse is cached (pickled, keyed by the file's name and bytes) from this size on: below it,
+# parsing costs less than reading the cache
+CACHE_FROM = 16_384
+CACHE_KEEP = 256  # parses kept; the least recently written go first
+
+
+def _parse(text: str, name: str) -> Any:
     loader = None
     try:
         loader = _Loader(text, name)

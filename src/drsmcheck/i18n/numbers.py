@@ -53,7 +53,16 @@ def _space(text: str) -> str:
 
 @cache
 def symbols(lang: str) -> Symbols:
-    """The locale's symbols, read from Babel once per process and language."""
+    """The locale's symbols, read from Babel once per Babel version and language (loading a
+    locale's data costs more than formatting a whole report's numbers)."""
+    import babel
+
+    from ..plancache import memo
+
+    return memo(f"symbols-{lang}", babel.__version__, lambda: _babel_symbols(lang))
+
+
+def _babel_symbols(lang: str) -> Symbols:
     from babel import Locale
     from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
 

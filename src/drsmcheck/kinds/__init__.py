@@ -26,14 +26,19 @@ class Context:
     store: Any          # backends.numpy.Store
     pack: Any           # rules.RulePack
     known: list[str] = field(default_factory=list)
+    whole_catalogue: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         if not self.known:
             self.known = sorted(self.pack.reference.indicators)
+            self.whole_catalogue = True
 
     def indicators_of(self, rule: Any, additive_only: bool = False) -> list[str]:
         ref = self.pack.reference.indicators
-        inds = [i for i in self.known if rule.matches_indicator(i)]
+        if self.whole_catalogue:  # the default: matched once per pack, cached with it
+            inds = list(self.pack.indicators_matching(rule))
+        else:
+            inds = [i for i in self.known if rule.matches_indicator(i)]
         if additive_only:
             inds = [i for i in inds if ref[i].additive]
         return inds

@@ -269,3 +269,26 @@ def test_cli_invisible_justification(tmp_path: Path) -> None:
            "text" in done.stderr
     done = run_cli("baseline", "create", "samples/drsm-occitanie-2019", "--select", "rule")
     assert done.returncode == 2 and "--select: cannot read 'rule'" in done.stderr
+
+
+def test_interrupted_rewrite_keeps_the_reviewed_baseline(report: dict[str, Any], tmp_path: Path,
+                                                          monkeypatch) -> None:
+    """A full disk while rewriting the baseline leaves the reviewers' file as it was."""
+    import os
+
+    from drsmcheck import outputs
+    from drsmcheck.baseline import write_baseline
+
+    path = tmp_path / "b.yaml"
+    reviewed = _justify(create_baseline(report), "déjà revu")
+    path.write_text(reviewed, encoding="utf-8")
+
+    def full_disk(*_args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs.os, "replace", full_disk)
+    with pytest.raises(InputError, match="no space left"):
+        write_baseline(report, path)
+    assert path.read_text(encoding="utf-8") == reviewed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.yaml"]  # no temporary left
+    monkeypatch.setattr(outputs.os, "replace", os.replace)

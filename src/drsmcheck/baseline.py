@@ -363,9 +363,9 @@ def write_baseline(
         previous = load_baseline(path, require_justification=False)
     text = create_baseline(report, lang, previous=previous, justification=justification,
                            select=select)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
+    from .outputs import write_text
+
+    write_text(path, text)  # atomic: an interrupted rewrite never leaves half a baseline
     written = yaml.safe_load(text)["anomalies"] or {}
     kept = sum(1 for i, e in written.items() if previous and i in previous.entries
                and e["justification"] == previous.entries[i].justification

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,13 @@ SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 COMMON_KEYS = {"id", "kind", "severity", "description", "entities", "periods", "tolerance",
                "exclude"}
 KIND_KEYS = {k: (m.KEYS, m.REQUIRED) for k, m in KIND_MODULES.items()}
+
+
+@lru_cache(maxsize=4096)
+def _globs(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for a selector's globs (fnmatch's own translation, case-sensitive): a pack's
+    150 rules × 550 indicators are 80 000 matches, 0.5 s one fnmatch call at a time."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in patterns) or "(?!)")
 
 
 @dataclass
@@ -57,8 +66,9 @@ class Rule:
     warnings: list[InputError] = field(default_factory=list, compare=False, repr=False)
 
     def matches_indicator(self, ident: str) -> bool:
-        return any(fnmatch.fnmatchcase(ident, g) for g in self.indicators) and not any(
-            fnmatch.fnmatchcase(ident, g) for g in self.exclude)
+        if _globs(tuple(self.indicators)).match(ident) is None:
+            return False
+        return not self.exclude or _globs(tuple(self.exclude)).match(ident) is None
 
 
 @dataclass

@@ -13,6 +13,7 @@ from drsmcheck.cli import app
 from drsmcheck.coverage import compute_coverage
 
 from packs import make_dataset, make_pack
+from support import SAMPLES
 
 
 def figures(*rows: tuple[str, str, str, str | None, float | None]) -> pd.DataFrame:
@@ -141,3 +142,17 @@ indicators:
   cpg.n.result: {fr: Résultat, en: Result, unit: count, additive: true, direction: higher}
   cpg.n.attainment: {fr: Atteinte, en: Attainment, unit: percent, additive: false}
 """
+
+
+def test_shipped_samples_keep_their_coverage() -> None:
+    """The shipped pack's coverage of the five samples (docs/PACKS.md quotes it, with what caps
+    it) does not fall back: a rule or a transcription that unpins figures fails here."""
+    out = CliRunner().invoke(app, ["coverage", str(SAMPLES), "--format", "json",
+                                   "--fail-under", "57"])
+    assert out.exit_code == 0, out.stdout[-500:] + out.stderr
+    cov = json.loads(out.stdout)
+    assert cov["totals"]["equality"] >= 864  # of 1 515 numeric figures
+    floor = {"cpam-somme-2022": 89.5, "drsm-alsace-moselle-2018": 28.4, "drsm-bfc-2019": 76.8,
+             "drsm-occitanie-2019": 42.3, "elsm-seine-saint-denis-2016": 26.5}
+    assert {d["dataset"]: d["equality_pct"] >= floor[d["dataset"]] for d in cov["datasets"]} \
+        == dict.fromkeys(floor, True)

@@ -44,7 +44,7 @@ def _schema_checked_run() -> None:
 _schema_checked_run()
 
 
-OCC_SELECT = ["--select", "rule=cpg.*,agreement,rollup.*", "--select", "entity=MP,OCC"]
+OCC_SELECT = ["--select", "rule=cpg.*,agreement,rollup.*", "--select", "entity=LR,MP,OCC"]
 OCC_REASON = "Publié ainsi ; erratum demandé le 2020-06-12"
 STALE_ENTRY = ("  0123456789abcdef:\n    rule: agreement\n    dataset: drsm-occitanie-2019\n"
                "    justification: corrigé depuis\n"
@@ -54,7 +54,7 @@ STALE_ENTRY = ("  0123456789abcdef:\n    rule: agreement\n    dataset: drsm-occi
 
 @pytest.fixture(scope="session")
 def occitanie_baseline(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Occitanie through the CLI with a baseline accepting its MP objectives and OCC errors:
+    """Occitanie through the CLI with a baseline accepting its objectives and its errors:
     `baseline create --select … --justification …`, one stale entry and one of another
     dataset added by hand, then `validate --baseline` writing json, html and junit."""
     tmp = tmp_path_factory.mktemp("occ-baseline")

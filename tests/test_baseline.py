@@ -202,13 +202,14 @@ def test_create_with_one_justification_and_selection(report: dict[str, Any]) -> 
 
 def test_cli_create_select_justification(occitanie_baseline: dict[str, Any]) -> None:
     created = occitanie_baseline["created"]
-    assert "21 anomalie(s) enregistrée(s) (0 justification(s) conservée(s), 21 avec la " \
+    assert "40 anomalie(s) enregistrée(s) (0 justification(s) conservée(s), 40 avec la " \
            "justification donnée, 0 à justifier)" in created.stderr
     data = yaml.safe_load(occitanie_baseline["text"])["anomalies"]
     mine = {k: v for k, v in data.items() if v["justification"] == OCC_REASON}
-    assert len(mine) == 21
+    assert len(mine) == 40
     rules = sorted({(v["rule"], v["entity"]) for v in mine.values()})
-    assert rules == [("agreement", "OCC"), ("cpg.objectives", "MP"), ("rollup.sum", "OCC")]
+    assert rules == [("agreement", "OCC"), ("cpg.objectives", "LR"), ("cpg.objectives", "MP"),
+                     ("rollup.sum", "LR"), ("rollup.sum", "MP"), ("rollup.sum", "OCC")]
 
 
 def test_cli_accepted_new_stale(occitanie_baseline: dict[str, Any]) -> None:
@@ -218,8 +219,8 @@ def test_cli_accepted_new_stale(occitanie_baseline: dict[str, Any]) -> None:
     status = {a["id"]: a["baseline"] for a in report["anomalies"]}
     accepted = [a for a in report["anomalies"] if a["baseline"] == "accepted"]
     new = [a for a in report["anomalies"] if a["baseline"] == "new"]
-    assert len(accepted) == 21 and len(new) == 19 and len(status) == 40
-    assert {a["entity"] for a in new} == {"LR", "OCC"}
+    assert len(accepted) == 40 and len(new) == 3 and len(status) == 43
+    assert {(a["rule"], a["entity"]) for a in new} == {("non_numeric", "OCC")}
     assert all(a["justification"] == OCC_REASON for a in accepted)
     assert all("justification" not in a for a in new)
     block = report["baseline"]
@@ -250,8 +251,9 @@ def test_cli_new_anomaly_fails_the_gate(occitanie_baseline: dict[str, Any],
     done = run_cli("validate", "samples/drsm-occitanie-2019", "--baseline", str(path),
                    "--format", "junit")
     assert done.returncode == 1
-    assert f"[error] [nouvelle] rollup.sum · OCC 2019 · {new_error['subject']} ({removed})" \
-        in done.stdout
+    case = (f"[error] [nouvelle] rollup.sum · {new_error['entity']} 2019 · "
+            f"{new_error['subject']} ({removed})")
+    assert case in done.stdout
 
 
 def test_cli_invisible_justification(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from drsmcheck.cli import app
 from drsmcheck.coverage import compute_coverage
 
 from packs import make_dataset, make_pack
+from support import SAMPLES
 
 
 def figures(*rows: tuple[str, str, str, str | None, float | None]) -> pd.DataFrame:
@@ -109,3 +110,49 @@ def test_coverage_fail_under_is_a_gate(tmp_path: Path) -> None:
         in out.stderr
     assert "rule coverage: 3 of 6 numeric figures in an equality (50.0 %)" in out.stdout
     assert _run(tmp_path / "again", "--fail-under", "50").exit_code == 0
+
+
+def test_printed_attainment_pins_objective_and_result(tmp_path: Path) -> None:
+    # Objective vs result alone is an inequality (a ×10 typo in a met objective passes); a
+    # printed attainment rate = 100 × result / objective ties the three by an equality.
+    indicators = INDICATORS_WITH_ATTAINMENT
+    pack = make_pack(tmp_path, """
+        rules:
+          - {id: cpg.objectives, kind: objective, severity: info, description: {fr: o, en: o},
+             indicators: ["cpg.*"]}
+        """, indicators)
+    ds = make_dataset(tmp_path, """
+        figures:
+          - {indicator: cpg.n.objective, entity: LR, value: "200", line: 1, kind: text, quote: q}
+          - {indicator: cpg.n.result, entity: LR, value: "250", line: 2, kind: text, quote: q}
+          - {indicator: cpg.n.attainment, entity: LR, value: "125 %", line: 3, kind: text, quote: q}
+          - {indicator: cpg.n.objective, entity: MP, value: "100", line: 4, kind: text, quote: q}
+          - {indicator: cpg.n.result, entity: MP, value: "120", line: 5, kind: text, quote: q}
+        """)
+    out = CliRunner().invoke(app, ["coverage", str(ds), "--rules", str(pack), "--format", "json"])
+    assert out.exit_code == 0, out.stderr
+    cov = json.loads(out.stdout)
+    assert (cov["totals"]["equality"], cov["totals"]["inequality"]) == (3, 2)
+    assert sorted(w["line"] for w in cov["not_pinned"]) == [6, 7]  # dataset.yaml lines (MP)
+
+
+INDICATORS_WITH_ATTAINMENT = """
+indicators:
+  cpg.n.objective: {fr: Objectif, en: Objective, unit: count, additive: true, direction: higher}
+  cpg.n.result: {fr: Résultat, en: Result, unit: count, additive: true, direction: higher}
+  cpg.n.attainment: {fr: Atteinte, en: Attainment, unit: percent, additive: false}
+"""
+
+
+def test_shipped_samples_keep_their_coverage() -> None:
+    """The shipped pack's coverage of the five samples (docs/PACKS.md quotes it, with what caps
+    it) does not fall back: a rule or a transcription that unpins figures fails here."""
+    out = CliRunner().invoke(app, ["coverage", str(SAMPLES), "--format", "json",
+                                   "--fail-under", "57"])
+    assert out.exit_code == 0, out.stdout[-500:] + out.stderr
+    cov = json.loads(out.stdout)
+    assert cov["totals"]["equality"] >= 864  # of 1 515 numeric figures
+    floor = {"cpam-somme-2022": 89.5, "drsm-alsace-moselle-2018": 28.4, "drsm-bfc-2019": 76.8,
+             "drsm-occitanie-2019": 42.3, "elsm-seine-saint-denis-2016": 26.5}
+    assert {d["dataset"]: d["equality_pct"] >= floor[d["dataset"]] for d in cov["datasets"]} \
+        == dict.fromkeys(floor, True)

@@ -201,6 +201,8 @@ def coverage_links(analysis: Analysis) -> Any:
     """Every (figure print, relation) pair the engine evaluated, for rule coverage:
     a DataFrame with `ref` (the figure's ref), `rule`, `strength` ('equality' | 'inequality'
     | 'bounds') and `status` ('pass' | 'fail' | 'na')."""
+    import inspect
+
     import numpy as np
     import pandas as pd
 
@@ -208,16 +210,27 @@ def coverage_links(analysis: Analysis) -> Any:
 
     run = analysis.run
     kinds = registry()
-    strengths = [kinds[r.kind].strength(r) for r in run.rules]
     vrows, frows = run.verdicts.links()
     codes = run.verdicts["rule"][vrows]
-    keep = np.array([strengths[c] is not None for c in codes], dtype=bool)
+    aspects = run.verdicts["aspect"][vrows]
+    # A kind whose `strength` takes the verdict's aspect (objective: met vs attainment) is
+    # asked once per (rule, aspect) present; the others once per rule.
+    memo: dict[tuple[int, int], str | None] = {}
+    for c, a in set(zip(codes.tolist(), aspects.tolist(), strict=True)):
+        rule = run.rules[c]
+        fn = kinds[rule.kind].strength
+        takes_aspect = "aspect" in inspect.signature(fn).parameters
+        memo[(c, a)] = fn(rule, a) if takes_aspect else fn(rule)
+    link_strength = np.array([memo[(c, a)] for c, a in zip(codes.tolist(), aspects.tolist(),
+                                                              strict=True)], dtype=object)
+    keep = np.array([s is not None for s in link_strength], dtype=bool)
     vrows, frows, codes = vrows[keep], frows[keep], codes[keep]
+    link_strength = link_strength[keep]
     refs = analysis.rows.frame["ref"].to_numpy(dtype=object)
     status = run.verdicts["status"][vrows]
     return pd.DataFrame({
         "ref": refs[frows] if len(frows) else np.array([], dtype=object),
         "rule": np.array([run.rules[c].id for c in codes], dtype=object),
-        "strength": np.array([strengths[c] for c in codes], dtype=object),
+        "strength": link_strength,
         "status": np.array([STATUS_NAME[int(s)] for s in status], dtype=object),
     })

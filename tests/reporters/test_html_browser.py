@@ -242,7 +242,7 @@ def test_occitanie_fits_the_window(browser: Any, occitanie: tuple[Path, dict[str
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_all_samples_fit_the_window(browser: Any, tmp_path: Path, samples_run: tuple[int, dict],
                                     lang: str) -> None:
-    """The largest report (every sample, 102 anomalies, objectives chart) at the three widths."""
+    """The largest report (every sample, 105 anomalies, objectives chart) at the three widths."""
     path = tmp_path / f"samples-{lang}.html"
     path.write_text(render_html(samples_run[1], lang), encoding="utf-8")
     page = browser.new_page(viewport={"width": WIDTHS[0], "height": 900})

@@ -127,7 +127,7 @@ def evaluate(rule: Any, ridx: int, ctx: Context) -> Verdicts:
                                                                  rule=ridx)
 
 
-def strength(rule: Any) -> str:
-    """Coverage strength: objective vs result is an inequality (a printed attainment rate
-    ties them by an equality, counted per verdict)."""
-    return "inequality"
+def strength(rule: Any, aspect: int | None = None) -> str:
+    """Coverage strength: objective vs result is an inequality; a printed attainment rate
+    ties objective, result and rate by an equality (its verdicts, aspect *attainment*)."""
+    return "equality" if aspect == ATTAINMENT else "inequality"

@@ -124,6 +124,8 @@ def objectives(pack: RulePack, result: Run, rows: Rows) -> list[dict[str, Any]]:
 def _num(x: float | None) -> float | int | None:
     if x is None:
         return None
+    if type(x) is int:
+        return x if abs(x) < 2**53 else round(float(x), 10)
     x = float(x)
     return int(x) if x.is_integer() and abs(x) < 2**53 else round(x, 10)
 
@@ -142,7 +144,10 @@ def figure_dict(row: dict[str, Any], pack: RulePack) -> dict[str, Any]:
     }
 
 
-def anomaly_dict(a: Anomaly, pack: RulePack) -> dict[str, Any]:
+def anomaly_dict(a: Anomaly, pack: RulePack,
+                 figures: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """`figures`: the figure dicts already made, by row position — a figure shown by several
+    anomalies is one dict in the report (less memory; the JSON is the same)."""
     ind = pack.reference.indicators.get(a.subject or "")
     theme = ind.theme if ind else (
         pack.reference.indicators[a.figures[0]["indicator"]].theme if a.figures else None)
@@ -153,7 +158,7 @@ def anomaly_dict(a: Anomaly, pack: RulePack) -> dict[str, Any]:
         "lhs": None if a.lhs is None else {"lo": _num(a.lhs.lo), "hi": _num(a.lhs.hi)},
         "rhs": None if a.rhs is None else {"lo": _num(a.rhs.lo), "hi": _num(a.rhs.hi)},
         "difference": _num(a.difference),
-        "figures": [figure_dict(r, pack) for r in a.figures],
+        "figures": [_figure(r, pack, figures) for r in a.figures],
         "suspect": None if a.suspect is None else {
             "ref": a.suspect["ref"], "suggested": _num(a.suspect["suggested"]),
             "reason": a.suspect["reason"], "cause": a.suspect.get("cause"),
@@ -163,6 +168,17 @@ def anomaly_dict(a: Anomaly, pack: RulePack) -> dict[str, Any]:
         # cheapest first: what a reviewer reads when no single suspect can be named
         "candidates": _candidates((a.context or {}).get("candidates")),
     }
+
+
+def _figure(row: dict[str, Any], pack: RulePack,
+            made: dict[int, dict[str, Any]] | None) -> dict[str, Any]:
+    pos = row.get("_pos")
+    if made is None or pos is None:
+        return figure_dict(row, pack)
+    fig = made.get(pos)
+    if fig is None:
+        fig = made[pos] = figure_dict(row, pack)
+    return fig
 
 
 def _candidates(cands: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -179,7 +195,8 @@ def _rule_summary(r: RuleSummary) -> dict[str, Any]:
 
 def to_dict(pack: RulePack, datasets: list[Dataset], figures: Any, results: list[RuleSummary],
             anomalies: list[Anomaly]) -> dict[str, Any]:
-    items = [anomaly_dict(a, pack) for a in anomalies]
+    made: dict[int, dict[str, Any]] = {}
+    items = [anomaly_dict(a, pack, made) for a in anomalies]
     items.sort(key=lambda d: (d["dataset"], SEVERITY_RANK[d["severity"]], d["rule"],
                               d["entity"], d["period"], d["subject"] or "", d["id"]))
     by_sev = Counter(d["severity"] for d in items)

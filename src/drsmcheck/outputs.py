@@ -114,7 +114,7 @@ def render(
 ) -> str:
     """One format as text (deterministic for a given report, language and options).
 
-    `console`: the console reporter's layout options (width, rules_table, quiet).
+    `console`: the console reporter's layout options (width, rules_table, quiet, limit).
     """
     if fmt == "console":
         return _lead_renderer(fmt)(report, lang=lang, color=color, **(console or {}))
@@ -453,8 +453,15 @@ def write_outputs(
             continue
         use_color = bool(color) if color is not None else (
             path is None and fmt == "console" and out.isatty())
-        # a file gets the unwrapped layout whatever the terminal's width
-        layout = {**(console or {}), "width": None} if path is not None else console
+        # a file gets the unwrapped layout whatever the terminal's width, and every anomaly;
+        # standard output lists the first ones (all with `verbose`)
+        if path is not None:
+            layout = {**(console or {}), "width": None, "limit": None}
+        else:
+            from .reporters.console import LIMIT
+
+            layout = {**(console or {})}
+            layout.setdefault("limit", None if layout.pop("verbose", False) else LIMIT)
         # a file name holding Latin-1 bytes reaches every format: its bytes shown as \\xe9
         text = surrogates(render(report, fmt, lang, color=use_color if path is None else False,
                                  fail_on=fail_on, console=layout))

@@ -384,9 +384,22 @@ _MESSAGES = {
 }
 
 
+_MADE: dict[tuple[int, str], tuple[Rule, dict[str, str]]] = {}
+
+
 def _message(rule: Rule, category: str) -> dict[str, str]:
+    """One dict per (rule, category), shared by its anomalies (25 000 anomalies, a few
+    dozen messages); nobody mutates it."""
+    key = (id(rule), category)
+    made = _MADE.get(key)
+    if made is not None and made[0] is rule:
+        return made[1]
     fr, en = _MESSAGES["print_unit" if rule.kind == "print_unit" else category]
-    return {"fr": f"{fr} : {rule.description['fr']}", "en": f"{en}: {rule.description['en']}"}
+    message = {"fr": f"{fr} : {rule.description['fr']}", "en": f"{en}: {rule.description['en']}"}
+    if len(_MADE) > 10_000:
+        _MADE.clear()
+    _MADE[key] = (rule, message)
+    return message
 
 
 def _unit_of(row: dict[str, Any]) -> str:

@@ -135,11 +135,18 @@ def _num(x: float | None) -> float | int | None:
     return int(x) if x.is_integer() and abs(x) < 2**53 else round(x, 10)
 
 
-def figure_dict(row: dict[str, Any], pack: RulePack) -> dict[str, Any]:
-    ind = pack.reference.indicators[row["indicator"]]
+def figure_dict(row: dict[str, Any], pack: RulePack,
+                labels: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
+    """`labels`: the label dicts already made, by indicator (shared by its figures)."""
+    label = labels.get(row["indicator"]) if labels is not None else None
+    if label is None:
+        ind = pack.reference.indicators[row["indicator"]]
+        label = {"fr": ind.fr, "en": ind.en}
+        if labels is not None:
+            labels[row["indicator"]] = label
     return {
         "ref": row["ref"], "entity": row["entity"], "period": row["period"],
-        "indicator": row["indicator"], "label": {"fr": ind.fr, "en": ind.en},
+        "indicator": row["indicator"], "label": label,
         "text": row["text"], "value": _num(row["value"]), "lo": _num(row["lo"]),
         "hi": _num(row["hi"]), "unit": row["unit"],
         "source": {"file": row["file"], "line": int(row["line"]), "report": row["report"],
@@ -150,9 +157,9 @@ def figure_dict(row: dict[str, Any], pack: RulePack) -> dict[str, Any]:
 
 
 def anomaly_dict(a: Anomaly, pack: RulePack,
-                 figures: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """`figures`: the figure dicts already made, by row position — a figure shown by several
-    anomalies is one dict in the report (less memory; the JSON is the same)."""
+                 figures: FigureDicts | None = None) -> dict[str, Any]:
+    """`figures`: the report's figure dicts, shared between its anomalies."""
+    make = figures or FigureDicts(pack)
     ind = pack.reference.indicators.get(a.subject or "")
     theme = ind.theme if ind else (
         pack.reference.indicators[a.figures[0]["indicator"]].theme if a.figures else None)
@@ -163,7 +170,7 @@ def anomaly_dict(a: Anomaly, pack: RulePack,
         "lhs": None if a.lhs is None else {"lo": _num(a.lhs.lo), "hi": _num(a.lhs.hi)},
         "rhs": None if a.rhs is None else {"lo": _num(a.rhs.lo), "hi": _num(a.rhs.hi)},
         "difference": _num(a.difference),
-        "figures": [_figure(r, pack, figures) for r in a.figures],
+        "figures": [make(r) for r in a.figures],
         "suspect": None if a.suspect is None else {
             "ref": a.suspect["ref"], "suggested": _num(a.suspect["suggested"]),
             "reason": a.suspect["reason"], "cause": a.suspect.get("cause"),
@@ -175,15 +182,23 @@ def anomaly_dict(a: Anomaly, pack: RulePack,
     }
 
 
-def _figure(row: dict[str, Any], pack: RulePack,
-            made: dict[int, dict[str, Any]] | None) -> dict[str, Any]:
-    pos = row.get("_pos")
-    if made is None or pos is None:
-        return figure_dict(row, pack)
-    fig = made.get(pos)
-    if fig is None:
-        fig = made[pos] = figure_dict(row, pack)
-    return fig
+class FigureDicts:
+    """The figure dicts of one report: made once per print (by row position), labels once per
+    indicator, shared by every anomaly that shows them (less memory; the JSON is the same)."""
+
+    def __init__(self, pack: RulePack):
+        self.pack = pack
+        self.by_pos: dict[int, dict[str, Any]] = {}
+        self.labels: dict[str, dict[str, str]] = {}
+
+    def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
+        pos = row.get("_pos")
+        if pos is None:
+            return figure_dict(row, self.pack, self.labels)
+        fig = self.by_pos.get(pos)
+        if fig is None:
+            fig = self.by_pos[pos] = figure_dict(row, self.pack, self.labels)
+        return fig
 
 
 def _candidates(cands: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -200,7 +215,7 @@ def _rule_summary(r: RuleSummary) -> dict[str, Any]:
 
 def to_dict(pack: RulePack, datasets: list[Dataset], figures: Any, results: list[RuleSummary],
             anomalies: list[Anomaly]) -> dict[str, Any]:
-    made: dict[int, dict[str, Any]] = {}
+    made = FigureDicts(pack)
     items = [anomaly_dict(a, pack, made) for a in anomalies]
     items.sort(key=lambda d: (d["dataset"], SEVERITY_RANK[d["severity"]], d["rule"],
                               d["entity"], d["period"], d["subject"] or "", d["id"]))

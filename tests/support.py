@@ -41,19 +41,42 @@ def assert_valid_report(report: Mapping[str, Any], where: str = "report") -> Non
         for e in errors[:20])
 
 
-def json_outputs(args: Sequence[str], stdout: str, cwd: Path) -> list[tuple[str, str]]:
-    """(where, text) of every JSON report a `drsmcheck validate` command line wrote."""
+def assert_valid_lines(text: str, where: str = "report.jsonl") -> list[dict[str, Any]]:
+    """JSON Lines (`--format jsonl`): the first line follows the schema's `jsonl_head`, every
+    other line its `anomaly`, one line per anomaly the head counts; returns the parsed lines."""
+    from jsonschema import Draft202012Validator
+
+    from drsmcheck.model import load_schema
+
+    schema = load_schema()
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert lines and text.endswith("\n"), f"{where}: no lines, or no final newline"
+    for n, (line, ref) in enumerate(zip(lines, ["jsonl_head"] + ["anomaly"] * (len(lines) - 1),
+                                        strict=True), start=1):
+        sub = Draft202012Validator({**schema, "$ref": f"#/$defs/{ref}", "required": []})
+        if ref == "anomaly":
+            sub = Draft202012Validator({"$defs": schema["$defs"], "$ref": "#/$defs/anomaly"})
+        errors = [e.message[:300] for e in sub.iter_errors(line)]
+        assert not errors, f"{where}:{n} does not follow #/$defs/{ref}: {errors[:5]}"
+    assert len(lines) == lines[0]["summary"]["anomalies"] + 1, where
+    return lines
+
+
+def json_outputs(args: Sequence[str], stdout: str, cwd: Path, fmt: str = "json"
+                 ) -> list[tuple[str, str]]:
+    """(where, text) of every JSON report (`fmt`: json or jsonl) a `drsmcheck validate`
+    command line wrote."""
     args = [str(a) for a in args]
     if not args or args[0] != "validate" or "--format" not in args:
         return []
     formats = [f.strip() for f in args[args.index("--format") + 1].split(",")]
-    if "json" not in formats:
+    if fmt not in formats:
         return []
     if "--output" in args:
         path = cwd / args[args.index("--output") + 1]
         return [(str(path), path.read_text(encoding="utf-8"))] if path.is_file() else []
     if "--output-dir" in args:
-        path = cwd / args[args.index("--output-dir") + 1] / "report.json"
+        path = cwd / args[args.index("--output-dir") + 1] / f"report.{fmt}"
         return [(str(path), path.read_text(encoding="utf-8"))] if path.is_file() else []
     return [("stdout", stdout)] if stdout.strip() else []
 
@@ -61,6 +84,8 @@ def json_outputs(args: Sequence[str], stdout: str, cwd: Path) -> list[tuple[str,
 def check_json_outputs(args: Sequence[str], stdout: str, cwd: Path) -> None:
     for where, text in json_outputs(args, stdout, cwd):
         assert_valid_report(json.loads(text), where)
+    for where, text in json_outputs(args, stdout, cwd, "jsonl"):
+        assert_valid_lines(text, where)
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

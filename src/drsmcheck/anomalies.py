@@ -7,6 +7,7 @@ this module only puts it in words, and only for the verdicts that are reported.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,13 +58,21 @@ class Anomaly:
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
+_QUALIFIER = {"<": "< ", "<=": "≤ ", ">": "> ", ">=": "≥ "}
+
+
 def fig_text(row: dict[str, Any], lang: str) -> str:
+    """The figure as printed (French), or written the English way; made once per row (a
+    figure shown by several anomalies, or twice in one relation, is formatted once)."""
     if lang == "fr" or row["value"] is None:
         return row["text"]
-    d = row["decimals"] if row["decimals"] >= 0 else None
-    factor = unit_factor(row["unit_printed"], row["unit"]) or 1.0
-    text = fmt_with_unit(row["value"] / factor, row["unit_printed"], "en", d)
-    return {"<": "< ", "<=": "≤ ", ">": "> ", ">=": "≥ "}.get(row["qualifier"] or "", "") + text
+    text = row.get("_text_en")
+    if text is None:
+        d = row["decimals"] if row["decimals"] >= 0 else None
+        factor = unit_factor(row["unit_printed"], row["unit"]) or 1.0
+        text = fmt_with_unit(row["value"] / factor, row["unit_printed"], "en", d)
+        text = row["_text_en"] = _QUALIFIER.get(row["qualifier"] or "", "") + text
+    return text
 
 
 def render(node: object, rows: dict[str, dict[str, Any]], prev_rows: dict[str, dict[str, Any]],
@@ -105,7 +114,7 @@ def render(node: object, rows: dict[str, dict[str, Any]], prev_rows: dict[str, d
 
 
 def _iv(lo: float, hi: float) -> Interval | None:
-    return None if np.isnan(lo) or np.isnan(hi) else Interval(float(lo), float(hi))
+    return None if math.isnan(lo) or math.isnan(hi) else Interval(float(lo), float(hi))
 
 
 class Builder:
@@ -375,9 +384,22 @@ _MESSAGES = {
 }
 
 
+_MADE: dict[tuple[int, str], tuple[Rule, dict[str, str]]] = {}
+
+
 def _message(rule: Rule, category: str) -> dict[str, str]:
+    """One dict per (rule, category), shared by its anomalies (25 000 anomalies, a few
+    dozen messages); nobody mutates it."""
+    key = (id(rule), category)
+    made = _MADE.get(key)
+    if made is not None and made[0] is rule:
+        return made[1]
     fr, en = _MESSAGES["print_unit" if rule.kind == "print_unit" else category]
-    return {"fr": f"{fr} : {rule.description['fr']}", "en": f"{en}: {rule.description['en']}"}
+    message = {"fr": f"{fr} : {rule.description['fr']}", "en": f"{en}: {rule.description['en']}"}
+    if len(_MADE) > 10_000:
+        _MADE.clear()
+    _MADE[key] = (rule, message)
+    return message
 
 
 def _unit_of(row: dict[str, Any]) -> str:

@@ -172,7 +172,7 @@ def validate(
             report = run_validation(paths, pack, backend, csv_sep=csv_separator(csv_sep),
                                     with_verdicts="ess" in gate.formats)
         layout = {"width": _terminal_width(), "rules_table": rules_table or verbose,
-                  "quiet": quiet}
+                  "quiet": quiet, "verbose": verbose}
         # a write error (full disk) is exit 2 with the previous outputs untouched
         status = finish(report, gate, code, fail_on.value, color=_use_color(color),
                         console=layout)

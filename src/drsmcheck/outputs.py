@@ -28,19 +28,20 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from .baseline import Baseline, apply_baseline, load_baseline
 from .errors import InputError
 from .reporters._common import at_or_above, new_anomalies
 from .sanitize import surrogates, terminal
 
-FORMATS: tuple[str, ...] = ("console", "json", "html", "junit", "sarif", "github", "markdown",
-                             "ess")
+FORMATS: tuple[str, ...] = ("console", "json", "jsonl", "html", "junit", "sarif", "github",
+                             "markdown", "ess")
 STDOUT_FORMATS = frozenset({"console", "github"})
 FILE_NAMES: dict[str, str] = {
     "console": "report.txt",
     "json": "report.json",
+    "jsonl": "report.jsonl",
     "html": "report.html",
     "junit": "report.junit.xml",
     "sarif": "report.sarif",
@@ -113,12 +114,16 @@ def render(
 ) -> str:
     """One format as text (deterministic for a given report, language and options).
 
-    `console`: the console reporter's layout options (width, rules_table, quiet).
+    `console`: the console reporter's layout options (width, rules_table, quiet, limit).
     """
     if fmt == "console":
         return _lead_renderer(fmt)(report, lang=lang, color=color, **(console or {}))
     if fmt == "json":
         return _lead_renderer(fmt)(report, lang=lang, color=color)
+    if fmt == "jsonl":
+        from .reporters.json import render_lines
+
+        return render_lines(report)
     if fmt == "html":
         from .reporters.html import render_html
 
@@ -277,6 +282,23 @@ def check_plan(plan: list[tuple[str, Path | None]], output_dir: Path | None,
             check_output_path(path, inputs, option="--output-dir" if output_dir else "--output")
 
 
+# a file's content: its text, or a function that streams it to the (binary) file
+Content = str | Callable[[BinaryIO], None]
+
+
+def streamer(report: Mapping[str, Any], fmt: str) -> Callable[[BinaryIO], None] | None:
+    """The formats written to a file by streaming (big reports are never held as one text)."""
+    if fmt == "json":
+        from .reporters.json import write
+
+        return lambda fh: write(dict(report), fh)
+    if fmt == "jsonl":
+        from .reporters.json import write_lines
+
+        return lambda fh: write_lines(dict(report), fh)
+    return None
+
+
 def write_text(path: Path, text: str) -> None:
     """One file, atomically (UTF-8, `\\n` line ends on every OS, parent folders created)."""
     commit([(path, text)])
@@ -328,7 +350,7 @@ def _sigint_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def commit(files: list[tuple[Path, str]]) -> None:
+def commit(files: Sequence[tuple[Path, Content]]) -> None:
     """Write every file or none: temporary files first, then renamed together.
 
     Raises InputError (exit 2) on a write error (full disk, I/O error, permissions); the
@@ -339,14 +361,17 @@ def commit(files: list[tuple[Path, str]]) -> None:
                for path, _ in files]
     current = pending[0].path if pending else Path(".")
     try:
-        for item, (_, text) in zip(pending, files, strict=True):
+        for item, (_, content) in zip(pending, files, strict=True):
             current = item.path
             item.created_dirs = _make_dirs(item.path.parent)
             fd, name = tempfile.mkstemp(dir=item.path.parent, prefix=f".{item.path.name[:40]}.",
                                         suffix=".tmp")
             item.temp = Path(name)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
+            with os.fdopen(fd, "wb", buffering=1 << 20) as fh:
+                if isinstance(content, str):
+                    fh.write(content.encode("utf-8"))
+                else:
+                    content(fh)
                 fh.flush()
                 os.fsync(fh.fileno())
             if item.path.exists():
@@ -419,13 +444,24 @@ def write_outputs(
     """
     plan = plan_outputs(formats, output, output_dir)
     out = stdout if stdout is not None else sys.stdout
-    files: list[tuple[Path, str]] = []
+    files: list[tuple[Path, Content]] = []
     printed: list[str] = []
     for fmt, path in plan:
+        stream = streamer(report, fmt) if path is not None else None
+        if stream is not None:  # strict UTF-8 by itself (bad bytes escaped as \\xNN)
+            files.append((path, stream))  # type: ignore[arg-type]
+            continue
         use_color = bool(color) if color is not None else (
             path is None and fmt == "console" and out.isatty())
-        # a file gets the unwrapped layout whatever the terminal's width
-        layout = {**(console or {}), "width": None} if path is not None else console
+        # a file gets the unwrapped layout whatever the terminal's width, and every anomaly;
+        # standard output lists the first ones (all with `verbose`)
+        if path is not None:
+            layout = {**(console or {}), "width": None, "limit": None}
+        else:
+            from .reporters.console import LIMIT
+
+            layout = {**(console or {})}
+            layout.setdefault("limit", None if layout.pop("verbose", False) else LIMIT)
         # a file name holding Latin-1 bytes reaches every format: its bytes shown as \\xe9
         text = surrogates(render(report, fmt, lang, color=use_color if path is None else False,
                                  fail_on=fail_on, console=layout))

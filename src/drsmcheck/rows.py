@@ -11,28 +11,19 @@ import pandas as pd
 class Rows:
     """Row access to the figures table by position; each row is built once, on demand.
 
-    Columns are kept as NumPy arrays with their null masks computed once (vectorized), so a
-    row costs a few microseconds, not a `pd.isna` per cell.
+    Nothing is converted up front: at 10⁶ figures, turning every column into Python objects
+    and null masks cost ~1 s and hundreds of MB for the few thousand rows anomalies show.
+    `prefetch` takes the wanted rows out of the table (`iloc`, any column dtype: NumPy,
+    nullable, Arrow, categorical) and converts only those, column by column in C.
     """
 
     def __init__(self, figures: pd.DataFrame):
-        self.frame = figures.reset_index(drop=True)
-        self._columns = list(self.frame.columns)
-        self._arrays: list[np.ndarray] = []
-        self._nulls: list[np.ndarray | None] = []
-        self._numeric: list[bool] = []
-        for c in self._columns:
-            col = self.frame[c]
-            if col.dtype.kind in "fiub":
-                arr = col.to_numpy()
-                self._arrays.append(arr)
-                self._nulls.append(np.isnan(arr) if arr.dtype.kind == "f" else None)
-                self._numeric.append(True)
-            else:
-                nulls = col.isna().to_numpy()
-                self._arrays.append(col.to_numpy(dtype=object))
-                self._nulls.append(nulls if nulls.any() else None)
-                self._numeric.append(False)
+        index = figures.index
+        if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+            self.frame = figures
+        else:
+            self.frame = figures.reset_index(drop=True)
+        self._columns = [str(c) for c in self.frame.columns]
         self._rows: dict[int, dict[str, Any]] = {}
 
     def __len__(self) -> int:
@@ -42,39 +33,31 @@ class Rows:
         pos = int(pos)
         row = self._rows.get(pos)
         if row is None:
-            row = {}
-            for col, arr, nulls, numeric in zip(self._columns, self._arrays, self._nulls,
-                                                self._numeric, strict=True):
-                if nulls is not None and nulls[pos]:
-                    row[col] = None
-                elif numeric:
-                    row[col] = arr[pos].item()
-                else:
-                    v = arr[pos]
-                    row[col] = v.item() if isinstance(v, np.generic) else v
-            row["_pos"] = pos
-            self._rows[pos] = row
+            self.prefetch([pos])
+            row = self._rows[pos]
         return row
 
     def prefetch(self, positions: Any) -> None:
         """Build many rows at once, column by column (`tolist` converts in C)."""
         pos = np.unique(np.asarray(positions, dtype=np.int64))
-        pos = np.array([p for p in pos.tolist() if p not in self._rows], dtype=np.int64)
+        if len(self._rows):
+            known = np.fromiter(self._rows, dtype=np.int64, count=len(self._rows))
+            pos = pos[~np.isin(pos, known)]
         if not len(pos):
             return
+        sub = self.frame.iloc[pos]
         columns = []
-        for arr, nulls in zip(self._arrays, self._nulls, strict=True):
-            values = arr[pos].tolist()
-            if nulls is not None:
-                mask = nulls[pos]
-                if mask.any():
-                    values = [None if m else v for v, m in zip(values, mask.tolist(),
-                                                               strict=True)]
+        for c in self.frame.columns:
+            col = sub[c]
+            mask = col.isna().to_numpy(dtype=bool)
+            values = col.tolist()
+            if mask.any():
+                values = [None if m else v for v, m in zip(values, mask.tolist(), strict=True)]
             columns.append(values)
         names = [*self._columns, "_pos"]
+        rows = self._rows
         for values in zip(*columns, pos.tolist(), strict=True):
-            row = dict(zip(names, values, strict=True))
-            self._rows[row["_pos"]] = row
+            rows[values[-1]] = dict(zip(names, values, strict=True))
 
     def many(self, positions: Any) -> list[dict[str, Any]]:
         return [self[p] for p in positions]

@@ -8,7 +8,6 @@ passes data text through `terminal()`; `--format github` has its own escaping on
 from __future__ import annotations
 
 import re
-import unicodedata
 
 # C0 and C1 controls, DEL, and the Unicode line/paragraph separators
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -40,13 +39,14 @@ def _escape(match: re.Match[str]) -> str:
 def visible(text: object) -> str:
     """Controls (newlines too), bidi overrides and lone surrogates escaped visibly."""
     s = str(text)
+    if s.isascii() and s.isprintable():  # the common case: nothing to escape
+        return s
     # lone surrogates (a file name holding Latin-1 bytes, decoded by the OS with
     # surrogateescape) cannot be encoded: show the byte as \\xe9, any other one as \\udXXX
     s = _SURROGATE.sub(_escape_surrogate, s)
     s = _CONTROL.sub(_escape, s)
     # bidi overrides reorder what the reader sees
-    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cf" and c in _BIDI else c
-                   for c in s)
+    return _BIDI_RE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", s)
 
 
 def terminal(text: object) -> str:
@@ -61,3 +61,4 @@ def lines(text: str) -> str:
 
 
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_BIDI_RE = re.compile("[" + "".join(sorted(_BIDI)) + "]")

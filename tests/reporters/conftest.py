@@ -68,3 +68,31 @@ def hostile_report() -> dict[str, Any]:
 @pytest.fixture
 def payloads() -> dict[str, str]:
     return {"script": SCRIPT, "img": IMG}
+
+
+def big(report: dict[str, Any], copies: int) -> dict[str, Any]:
+    """The sample report with every anomaly repeated `copies` times (new ids, entities and
+    figures' refs): a report as large as a national run's, still valid against the schema."""
+    import hashlib
+
+    r = copy.deepcopy(report)
+    items = []
+    for k in range(copies):
+        for a in report["anomalies"]:
+            b = copy.deepcopy(a)
+            b["id"] = hashlib.sha256(f"{k}|{a['id']}".encode()).hexdigest()[:16]
+            b["period"] = str(2000 + k % 20)
+            items.append(b)
+    r["anomalies"] = items
+    by_sev = {s: sum(a["severity"] == s for a in items) for s in ("error", "warning", "info")}
+    r["summary"] = {**r["summary"], "anomalies": len(items), "by_severity": by_sev,
+                    "by_category": {c: sum(a["category"] == c for a in items)
+                                    for c in r["summary"]["by_category"]}}
+    assert_valid_report(r, "big report")
+    return r
+
+
+@pytest.fixture(scope="module")
+def big_report() -> dict[str, Any]:
+    """1 800 anomalies: 800 errors, 200 warnings, 800 info."""
+    return big(load_sample(), 200)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -187,3 +188,34 @@ def test_data_text_is_inert_on_the_terminal(tmp_path) -> None:
         assert "\x1b" not in raw and "\a" not in raw
         assert "un \\e[2J effacement \\e]0;x\\x07" in raw and "« fin\\n::error::faux »" in raw
         assert not any(line.startswith("::") for line in raw.splitlines())
+
+
+def test_a_big_run_lists_the_first_200_and_counts_the_rest(tmp_path) -> None:
+    """1 800 anomalies: standard output lists 200 (errors first) and says how many are left
+    out and where they are; --verbose and a file list all of them."""
+    from drsmcheck.outputs import write_outputs
+
+    from .conftest import big, load_sample
+
+    report = big(load_sample(), 200)
+    out = io.StringIO()
+    write_outputs(report, ["console"], None, None, "en", stdout=out)
+    text = out.getvalue()
+    listed = [line.split()[0] for line in text.splitlines()
+              if re.match(r"  (ERROR|WARNING|INFO) ", line)]
+    assert listed == ["ERROR"] * 200
+    assert ("… 1,600 anomalies not listed here, in 2 datasets (600 errors, 200 warnings, "
+            "800 info)") in text
+    assert "--verbose lists them all" in text
+    assert text.rstrip().endswith("1,800 anomalies: 800 errors, 200 warnings, 800 info")
+
+    out = io.StringIO()
+    write_outputs(report, ["console"], None, None, "en", stdout=out,
+                  console={"verbose": True})
+    assert "not listed here" not in out.getvalue()
+    target = tmp_path / "report.txt"
+    write_outputs(report, ["console"], target, None, "en")
+    assert "not listed here" not in target.read_text(encoding="utf-8")
+    listed_all = re.findall(r"^  (?:ERROR|WARNING|INFO) ", target.read_text(encoding="utf-8"),
+                            re.M)
+    assert len(listed_all) == 1800

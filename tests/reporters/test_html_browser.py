@@ -254,3 +254,74 @@ def test_all_samples_fit_the_window(browser: Any, tmp_path: Path, samples_run: t
         layout = _layout(page)
         assert layout["scrollWidth"] <= layout["innerWidth"] == width, (width, layout)
     page.close()
+
+
+def test_big_report_is_capped_and_paged(browser: Any, tmp_path: Path,
+                                        big_report: dict[str, Any]) -> None:
+    """1 800 anomalies: 1 000 detailed (errors and warnings first), 100 a page; filters, the
+    suspects' links and printing work across pages; the rest is counted, not lost."""
+    page, watch = _open(browser, tmp_path, big_report, "en")
+    assert page.locator("#anomaly-table > tbody.anomaly").count() == 1000
+    capped = page.locator("#capped").inner_text()
+    assert "first 1,000 anomalies" in capped and "other 800 (800 info)" in capped
+    assert "report.jsonl" in capped
+    # the summary counts every anomaly, detailed or not
+    assert page.locator("[data-kpi=total]").inner_text() == "1,800"
+    first = _visible_ids(page)
+    assert len(first) == 100
+    assert page.locator("#pager").is_visible()
+    assert page.locator("#page-label").inner_text() == "Page 1 of 10"
+    assert page.locator("#page-prev").is_disabled()
+    page.click("#page-next")
+    second = _visible_ids(page)
+    assert len(second) == 100 and not set(first) & set(second)
+    assert page.locator("#page-label").inner_text() == "Page 2 of 10"
+    for _ in range(8):
+        page.click("#page-next")
+    assert page.locator("#page-label").inner_text() == "Page 10 of 10"
+    assert page.locator("#page-next").is_disabled()
+    # the detailed ones are the errors and warnings: the 800 info are only counted
+    severities = page.eval_on_selector_all(
+        "#anomaly-table > tbody.anomaly", "els => els.map(e => e.dataset.severity)")
+    assert {s: severities.count(s) for s in set(severities)} == {"error": 800, "warning": 200}
+
+    # a filter pages its matches from the first page on
+    page.select_option("#f-severity", "warning")
+    assert page.locator("#shown-n").inner_text() == "200"
+    assert page.locator("#page-label").inner_text() == "Page 1 of 2"
+    assert len(_visible_ids(page)) == 100
+    page.select_option("#f-severity", "")
+
+    # the suspects table links to an anomaly on another page (even one a filter hides)
+    page.select_option("#f-severity", "warning")
+    links = page.eval_on_selector_all("table.suspects a", "els => els.map(e => e.hash)")
+    assert len(links) == 100  # one page of suspects, the rest counted
+    assert "900 more suspect figures" in page.locator("#suspects-capped").inner_text()
+    target = links[-1][1:]  # an error, filtered out, on page 1 of the whole list
+    page.click(f"table.suspects a[href='#{target}']")
+    assert target in _visible_ids(page)
+    assert page.locator(f"#{target} tr.detail").is_visible()
+    assert page.locator("#shown-n").inner_text() == "1000"
+    page.evaluate("location.hash = ''")
+    order = [e for e in page.eval_on_selector_all(
+        "#anomaly-table > tbody.anomaly", "els => els.map(e => e.id)")]
+    late = order[555]
+    page.evaluate(f"location.hash = '#{late}'")
+    page.wait_for_function(f"!document.getElementById('{late}').hidden")
+    assert page.locator("#page-label").inner_text() == "Page 6 of 10"
+
+    # sorting re-pages from the first page
+    page.click("th[data-sort=diff] button")
+    assert page.locator("#page-label").inner_text() == "Page 1 of 10"
+    assert len(_visible_ids(page)) == 100
+
+    # print: every detailed anomaly, all pages, no pager
+    page.emulate_media(media="print")
+    assert not page.locator("#pager").is_visible()
+    assert page.locator("#anomaly-table > tbody.anomaly:visible").count() == 1000
+    page.emulate_media(media="screen")
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "report-en-big.png"))
+    assert watch.dialogs == [] and watch.errors == []
+    assert all(url.startswith("file://") for url in watch.requests), watch.requests
+    page.close()

@@ -117,3 +117,15 @@ def test_deterministic(report: dict[str, Any]) -> None:
     random.Random(2).shuffle(shuffled["rules"])
     assert render_sarif(shuffled) == first == render_sarif(report)
     assert first.endswith("}\n")
+
+
+def test_a_big_log_is_compact_and_still_valid(big_report: dict[str, Any], validator: Any,
+                                              report: dict[str, Any]) -> None:
+    """1 800 results: written compact (one line, the C encoder), the same log as indented."""
+    text = render_sarif(big_report, "en")
+    assert text.endswith("}\n") and text.count("\n") == 1
+    log = json.loads(text)
+    validator.validate(log)
+    assert len(log["runs"][0]["results"]) == 1800
+    small = render_sarif(report, "en")
+    assert small.count("\n") > 100  # a small log stays indented, for people and diffs

@@ -31,6 +31,10 @@ from ._common import (
     severity_counts,
 )
 
+# anomalies listed on standard output (a terminal, a CI log): beyond, a count and where to
+# find them; `--verbose` and a file (`--output`) list them all
+LIMIT = 200
+
 SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 ACCEPTED_STYLE = "dim"
 NEW_STYLE = "bold magenta"
@@ -168,27 +172,66 @@ def _summary(report: Mapping[str, Any], lang: str, accepted: dict[str, str],
 
 # -- rendering -------------------------------------------------------------------------------
 
+def _listed(anomalies: list[Mapping[str, Any]], accepted: Mapping[str, Any],
+            limit: int | None) -> set[int]:
+    """Positions of the anomalies to list: all, or the first `limit` by (new before
+    accepted, severity), so that what blocks the gate is always on screen."""
+    if limit is None or len(anomalies) <= limit:
+        return set(range(len(anomalies)))
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    order = sorted(range(len(anomalies)), key=lambda i: (
+        str(anomalies[i].get("id")) in accepted, rank.get(anomalies[i].get("severity"), 9), i))
+    return set(order[:max(0, limit)])
+
+
 def render(report: Mapping[str, Any], lang: str = "fr", color: bool = False,
            width: int | None = None, rules_table: bool = False, quiet: bool = False,
-           **_: Any) -> str:
-    """The console report as text: `width=None` never wraps (pipes, files, CI logs)."""
+           limit: int | None = None, **_: Any) -> str:
+    """The console report as text: `width=None` never wraps (pipes, files, CI logs).
+
+    `limit`: list at most that many anomalies (new and most severe first; None: all), then
+    say how many are left out, where, and how to see them; datasets with nothing listed
+    are left out too when the list is cut.
+    """
     lang = check_lang(lang)
     accepted = accepted_ids(report)
     baseline = baseline_info(report) is not None
     rows: list[Row] = []
     if not quiet:
         anomalies = list(report.get("anomalies") or ())
+        listed = _listed(anomalies, accepted, limit)
+        capped = len(listed) < len(anomalies)
+        by_dataset: dict[Any, list[int]] = {}
+        for i, a in enumerate(anomalies):
+            by_dataset.setdefault(a.get("dataset"), []).append(i)
         for ds in report.get("datasets") or ():
-            items = [a for a in anomalies if a.get("dataset") == ds.get("id")]
+            positions = by_dataset.get(ds.get("id"), [])
+            shown = [anomalies[i] for i in positions if i in listed]
+            if capped and not shown:
+                continue
             header = t("console.dataset", lang, title=_data(ds.get("title")),
                        path=_data(ds.get("path")),
                        figures=t("count.figures", lang, n=int(ds.get("figures") or 0)),
-                       anomalies=t("count.anomalies", lang, n=len(items)))
+                       anomalies=t("count.anomalies", lang, n=len(positions)))
             rows.append((0, [], [(header, "bold")]))
-            for a in items:
+            for a in shown:
                 rows.extend(_anomaly_rows(a, lang, accepted, baseline))
-            if not items:
+            if not positions:
                 rows.append((2, [], [(t("console.none", lang), "")]))
+            elif len(shown) < len(positions):
+                more = t("count.anomalies", lang, n=len(positions) - len(shown))
+                rows.append((2, [], [(t("console.more_here", lang, anomalies=more), "")]))
+            rows.append((0, [], []))
+        if capped:
+            rest = severity_counts(a for i, a in enumerate(anomalies) if i not in listed)
+            more_in = {a.get("dataset") for i, a in enumerate(anomalies) if i not in listed}
+            counts = ", ".join(t(f"count.{sev}", lang, n=rest[sev]) for sev in SEVERITIES
+                               if rest.get(sev))
+            rows.append((0, [], [(t("console.capped", lang,
+                                    more=t("count.anomalies", lang,
+                                           n=len(anomalies) - len(listed)),
+                                    datasets=t("count.datasets", lang, n=len(more_in)),
+                                    counts=counts), "bold")]))
             rows.append((0, [], []))
     summary = _summary(report, lang, accepted, baseline)
     if not color and width is None:

@@ -41,6 +41,9 @@ from ._common import (
     suspect_figure,
 )
 
+# a page a browser opens quickly and a reviewer can read: beyond, the JSON report has them all
+MAX_ANOMALIES = 1000
+PAGE_SIZE = 100
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 ENTITIES_FILE = Path(__file__).resolve().parent.parent / "rules" / "reference" / "entities.yaml"
 
@@ -102,6 +105,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "search": "Rechercher",
         "search_placeholder": "entité, indicateur, valeur, citation…",
         "shown": "anomalies affichées sur",
+        "page": "Page",
+        "page_of": "sur",
+        "prev": "‹ Précédente",
+        "next": "Suivante ›",
+        "pages": "Pages d'anomalies",
+        "capped": "Ce rapport détaille les {shown} premières anomalies, nouvelles et les plus "
+                  "graves d'abord ; les {rest} autres ({counts}) ne sont pas détaillées ici : "
+                  "elles sont toutes dans report.json et report.jsonl "
+                  "(drsmcheck validate --format json,jsonl). La synthèse et la répartition "
+                  "comptent toutes les anomalies.",
+        "suspects_capped": "… et {n} autres chiffres suspects : voir chaque anomalie, et "
+                           "report.json pour celles qui ne sont pas détaillées ici.",
         "expand_all": "Tout déplier",
         "collapse_all": "Tout replier",
         "details": "Détails",
@@ -206,6 +221,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "search": "Search",
         "search_placeholder": "entity, indicator, value, quote…",
         "shown": "anomalies shown of",
+        "page": "Page",
+        "page_of": "of",
+        "prev": "‹ Previous",
+        "next": "Next ›",
+        "pages": "Anomaly pages",
+        "capped": "This report details the first {shown} anomalies, new and most severe "
+                  "first; the other {rest} ({counts}) are not detailed here: every anomaly is "
+                  "in report.json and report.jsonl (drsmcheck validate --format json,jsonl). "
+                  "The summary and the breakdown count every anomaly.",
+        "suspects_capped": "… and {n} more suspect figures: see each anomaly, and "
+                           "report.json for those not detailed here.",
         "expand_all": "Expand all",
         "collapse_all": "Collapse all",
         "details": "Details",
@@ -412,7 +438,8 @@ def _num(value: Any) -> float | None:
 class _View:
     """Everything the template shows, computed once, as plain strings and numbers."""
 
-    def __init__(self, report: Report, lang: str, entity_labels: Mapping[str, Any]):
+    def __init__(self, report: Report, lang: str, entity_labels: Mapping[str, Any],
+                 limit: int | None = None):
         self.report = report
         self.lang = lang
         self.t = STRINGS[lang]
@@ -422,6 +449,15 @@ class _View:
         self.all = sorted_anomalies(report["anomalies"])
         # what the counts count: anomalies a baseline accepts are shown, not counted
         self.counted = [a for a in self.all if not self.is_accepted(a)]
+        # the anomalies detailed in the page: all of them up to `limit`, else the first
+        # `limit` by (new before accepted, severity), shown in the report's order
+        if limit is None or len(self.all) <= limit:
+            self.shown = list(enumerate(self.all))
+        else:
+            first = sorted(range(len(self.all)), key=lambda i: (
+                self.is_accepted(self.all[i]), severity_rank(self.all[i]["severity"]), i))
+            self.shown = [(i, self.all[i]) for i in sorted(first[:max(0, limit)])]
+        self.omitted = len(self.all) - len(self.shown)
         self.rule_descriptions = {r["rule"]: loc(r["description"], lang)
                                   for r in report["rules"]}
 
@@ -527,7 +563,7 @@ class _View:
 
     def suspects(self) -> list[dict[str, Any]]:
         rows = []
-        for a in self.all:
+        for _, a in self.shown:
             suspect = a["suspect"]
             figure = suspect_figure(a)
             if suspect is None or figure is None:
@@ -631,9 +667,27 @@ class _View:
                 return _pair_label(loc(f["label"], self.lang))
         return ""
 
+    def omitted_suspects(self) -> int:
+        shown = {id(a) for _, a in self.shown}
+        return sum(1 for a in self.all if id(a) not in shown and a["suspect"] is not None
+                   and suspect_figure(a) is not None)
+
+    def capped(self) -> str | None:
+        """What the page leaves out, with its counts, or None when it shows everything."""
+        if not self.omitted:
+            return None
+        shown = {id(a) for _, a in self.shown}
+        rest = severity_counts(a for a in self.all if id(a) not in shown)
+        counts = ", ".join(f"{fmt_number(rest[s], self.lang)} "
+                           f"{SEVERITY_PLURALS[self.lang][s].lower()}"
+                           for s in SEVERITIES if rest.get(s))
+        return (self.t["capped"].replace("{shown}", fmt_number(len(self.shown), self.lang))
+                .replace("{rest}", fmt_number(self.omitted, self.lang))
+                .replace("{counts}", counts))
+
     def anomalies(self) -> list[dict[str, Any]]:
         rows = []
-        for index, a in enumerate(self.all):
+        for index, a in self.shown:
             suspect = a["suspect"]
             diff = _num(a["difference"])
             unit = a["figures"][0]["unit"] if a["figures"] else None
@@ -834,17 +888,32 @@ def _objectives_svg(items: list[dict[str, Any]], view: _View) -> Markup:
     return Markup(svg)
 
 
+def _more_suspects(view: _View, listed: int, page_size: int) -> str:
+    """The suspects the table leaves out (it lists one page), or ''."""
+    n = max(0, listed - page_size) + view.omitted_suspects()
+    return view.t["suspects_capped"].replace("{n}", fmt_number(n, view.lang)) if n else ""
+
+
 def render_html(
     report: Report,
     lang: str = "fr",
     *,
     entity_labels: Mapping[str, Any] | None = None,
+    limit: int | None = MAX_ANOMALIES,
+    page_size: int = PAGE_SIZE,
 ) -> str:
-    """The HTML report as one string (deterministic: same report → same bytes)."""
+    """The HTML report as one string (deterministic: same report → same bytes).
+
+    At scale the page stays readable: it details at most `limit` anomalies (None: all), new
+    and most severe first, says how many it leaves out (by severity) and where they are
+    (report.json / report.jsonl); the summary, the counts per category, entity and theme count
+    them all. In the browser the detailed anomalies are paged by `page_size` (filters and
+    sorting work on all of them; without JavaScript they are all visible).
+    """
     check_lang(lang)
     if entity_labels is None:
         entity_labels = load_entity_labels()
-    view = _View(report, lang, entity_labels)
+    view = _View(report, lang, entity_labels, limit)
     script = _read_asset("report.js")
     css = _read_asset("report.css")
     anomalies = view.anomalies()
@@ -859,7 +928,7 @@ def render_html(
     stale = view.stale()
     t = view.t
     toc = [("summary", t["summary"], None), ("suspects", t["suspects"], len(suspects)),
-           ("anomalies", t["anomalies"], len(anomalies)),
+           ("anomalies", t["anomalies"], len(view.all)),
            ("breakdown", t["breakdown"], None)]
     if chart is not None:
         toc.append(("objectives", t["objectives"], None))
@@ -890,6 +959,9 @@ def render_html(
         "chart": chart,
         "rules": rules,
         "anomalies": anomalies,
+        "capped": view.capped(),
+        "suspects_more": _more_suspects(view, len(suspects), page_size),
+        "page_size": page_size,
         "stale": stale,
         "has_baseline": view.has_baseline,
         "severities": [{"key": s, "label": SEVERITY_LABELS[lang][s]} for s in SEVERITIES],

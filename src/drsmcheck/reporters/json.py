@@ -6,13 +6,24 @@ no lower bound, `hi` null no upper bound —, a difference computed from one, or
 number (NaN, which no valid report holds), is `null` too, as report.schema.json allows; text
 that is not valid Unicode (a file name holding Latin-1 bytes) has its bad bytes escaped as
 `\\xe9` (docs/FORMATS.md §5).
+
+Written by streaming (`write`, `write_lines`): the small parts of the report indented, the lists
+that grow with the data (anomalies, verdicts) one compact item per line by Python's C encoder,
+each item encoded and written in turn — the report is never held twice (dict and text), and a
+non-strict value costs a copy of that item only.
+
+`--format jsonl` (JSON Lines, docs/FORMATS.md §5.1): the first line is the report without its
+anomalies (summary, rules, datasets…), then one anomaly per line, the same objects as in
+report.json.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import math
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
 
 
 def _float(x: float) -> float | None:
@@ -47,19 +58,22 @@ def strict(value: Any) -> Any:
     return _text(str(value))
 
 
-def _safe(value: Any) -> Any:
-    """The value itself when it is already strict (the common case: no copy), else a copy."""
+def dumps(value: Any, indent: int | None = 2) -> str:
+    """Strict, deterministic JSON text (sorted keys, two-space indent, trailing newline).
+
+    `indent=None`: compact, by Python's C encoder (an indented dump runs in pure Python, ~5×
+    slower: for documents of tens of MB). Encoded once; only a value that is not strict is
+    copied and encoded again.
+    """
+    seps = None if indent is not None else (",", ":")
     try:
-        json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
-        return value
+        text = json.dumps(value, ensure_ascii=False, indent=indent, sort_keys=True,
+                          allow_nan=False, separators=seps)
+        text.encode("utf-8")
     except (ValueError, TypeError, UnicodeEncodeError):
-        return strict(value)
-
-
-def dumps(value: Any) -> str:
-    """Strict, deterministic JSON text (sorted keys, two-space indent, trailing newline)."""
-    return json.dumps(_safe(value), ensure_ascii=False, indent=2, sort_keys=True,
-                      allow_nan=False) + "\n"
+        text = json.dumps(strict(value), ensure_ascii=False, indent=indent, sort_keys=True,
+                          allow_nan=False, separators=seps)
+    return text + "\n"
 
 
 # lists that grow with the data: one compact item per line (Python's C encoder, which an
@@ -67,18 +81,76 @@ def dumps(value: Any) -> str:
 _LONG_LISTS = ("anomalies", "verdicts")
 _COMPACT = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False,
                             separators=(", ", ": "))
+_LINE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False,
+                         separators=(",", ":"))
+_BATCH = 512  # items encoded, then written together
+
+
+def _encode(encoder: json.JSONEncoder, value: Any) -> bytes:
+    """One value as strict UTF-8 JSON; only a value that is not strict is copied."""
+    try:
+        return encoder.encode(value).encode("utf-8")
+    except (ValueError, TypeError, UnicodeEncodeError):
+        return encoder.encode(strict(value)).encode("utf-8")
+
+
+def _indented(value: Any) -> bytes:
+    try:
+        text = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False)
+        return text.replace("\n", "\n  ").encode("utf-8")
+    except (ValueError, TypeError, UnicodeEncodeError):
+        return _indented(strict(value))
+
+
+def _items(encoder: json.JSONEncoder, items: Iterable[Any], prefix: bytes, sep: bytes
+           ) -> Iterator[bytes]:
+    """The encoded items, joined by `sep`, in chunks of `_BATCH` items."""
+    batch: list[bytes] = []
+    first = True
+    for item in items:
+        batch.append(_encode(encoder, item))
+        if len(batch) == _BATCH:
+            yield (b"" if first else sep) + prefix + (sep + prefix).join(batch)
+            batch, first = [], False
+    if batch:
+        yield (b"" if first else sep) + prefix + (sep + prefix).join(batch)
+
+
+def write(report: dict[str, Any], out: BinaryIO) -> None:
+    """report.json, streamed to a binary file: the exact bytes `render` returns."""
+    keys = sorted(_text(str(k)) for k in report)
+    originals = {_text(str(k)): k for k in report}
+    out.write(b"{\n")
+    for n, key in enumerate(keys):
+        value = report[originals[key]]
+        out.write(b"  " + json.dumps(key).encode("utf-8") + b": ")
+        if key in _LONG_LISTS and isinstance(value, list) and value:
+            out.write(b"[\n")
+            for chunk in _items(_COMPACT, value, b"    ", b",\n"):
+                out.write(chunk)
+            out.write(b"\n  ]")
+        else:
+            out.write(_indented(value))
+        out.write(b",\n" if n < len(keys) - 1 else b"\n")
+    out.write(b"}\n")
 
 
 def render(report: dict[str, Any], **_: Any) -> str:
-    report = _safe(report)
-    parts = []
-    for key in sorted(report):
-        value = report[key]
-        if key in _LONG_LISTS and isinstance(value, list) and value:
-            items = ",\n".join("    " + _COMPACT.encode(item) for item in value)
-            text = "[\n" + items + "\n  ]"
-        else:
-            text = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True,
-                              allow_nan=False).replace("\n", "\n  ")
-        parts.append(f"  {json.dumps(key)}: {text}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+    buf = io.BytesIO()
+    write(report, buf)
+    return buf.getvalue().decode("utf-8")
+
+
+def write_lines(report: dict[str, Any], out: BinaryIO) -> None:
+    """JSON Lines: the report without its anomalies on the first line, then one anomaly a
+    line (compact, sorted keys), in the report's order; streamed, item by item."""
+    head = {k: v for k, v in report.items() if k != "anomalies"}
+    out.write(_encode(_LINE, head) + b"\n")
+    for chunk in _items(_LINE, report.get("anomalies") or (), b"", b"\n"):
+        out.write(chunk + b"\n")
+
+
+def render_lines(report: dict[str, Any], **_: Any) -> str:
+    buf = io.BytesIO()
+    write_lines(report, buf)
+    return buf.getvalue().decode("utf-8")

@@ -193,6 +193,14 @@ def build_sarif(report: Report, lang: str = "fr") -> dict[str, Any]:
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
+# beyond this many results the log is written compact (a national run: tens of MB, which an
+# indented dump takes seconds to write and no one reads by eye)
+INDENTED_RESULTS = 1000
+
+
 def render_sarif(report: Report, lang: str = "fr") -> str:
-    """The SARIF log as JSON text: sorted keys, two-space indent, trailing newline."""
-    return dumps(build_sarif(report, lang))
+    """The SARIF log as JSON text: sorted keys, two-space indent (compact beyond
+    `INDENTED_RESULTS` results), trailing newline."""
+    log = build_sarif(report, lang)
+    results = sum(len(run.get("results") or ()) for run in log.get("runs") or ())
+    return dumps(log, indent=2 if results <= INDENTED_RESULTS else None)

@@ -37,18 +37,49 @@
   var shown = document.getElementById("shown-n");
   var noMatch = document.getElementById("no-match");
 
+  // Pages: the anomalies that match the filters, in the table's order, `page-size` at a time.
+  var pager = document.getElementById("pager");
+  var pageSize = pager ? (parseInt(pager.getAttribute("data-page-size"), 10) || 0) : 0;
+  var pageN = document.getElementById("page-n");
+  var pageCount = document.getElementById("page-count");
+  var prev = document.getElementById("page-prev");
+  var next = document.getElementById("page-next");
+  var page = 0;
+  var matches = bodies.slice();
+  var hay = new Map();
+  bodies.forEach(function (b, i) { hay.set(b, haystack[i]); });
+
+  function pages() {
+    return pageSize > 0 ? Math.max(1, Math.ceil(matches.length / pageSize)) : 1;
+  }
+
+  function paginate() {
+    var n = pages();
+    page = Math.min(Math.max(page, 0), n - 1);
+    var from = pageSize > 0 ? page * pageSize : 0;
+    var to = pageSize > 0 ? from + pageSize : matches.length;
+    var on = new Set(matches.slice(from, to));
+    bodies.forEach(function (b) { b.hidden = !on.has(b); });
+    if (pager) {
+      pager.hidden = n <= 1;
+      if (pageN) { pageN.textContent = String(page + 1); }
+      if (pageCount) { pageCount.textContent = String(n); }
+      if (prev) { prev.disabled = page === 0; }
+      if (next) { next.disabled = page >= n - 1; }
+    }
+  }
+
   function apply() {
     var terms = text ? fold(text.value).split(/\s+/).filter(Boolean) : [];
-    var count = 0;
-    bodies.forEach(function (b, i) {
-      var ok = selects.every(function (s) {
+    matches = Array.prototype.slice.call(table.tBodies).filter(function (b) {
+      return selects.every(function (s) {
         return !s.value || b.getAttribute("data-" + s.getAttribute("data-filter")) === s.value;
-      }) && terms.every(function (t) { return haystack[i].indexOf(t) !== -1; });
-      b.hidden = !ok;
-      if (ok) { count += 1; }
+      }) && terms.every(function (t) { return hay.get(b).indexOf(t) !== -1; });
     });
-    if (shown) { shown.textContent = String(count); }
-    if (noMatch) { noMatch.hidden = count !== 0; }
+    if (shown) { shown.textContent = String(matches.length); }
+    if (noMatch) { noMatch.hidden = matches.length !== 0; }
+    page = 0;
+    paginate();
   }
 
   if (form) {
@@ -57,6 +88,9 @@
     selects.forEach(function (s) { s.addEventListener("change", apply); });
     if (text) { text.addEventListener("input", apply); }
   }
+  if (prev) { prev.addEventListener("click", function () { page -= 1; paginate(); }); }
+  if (next) { next.addEventListener("click", function () { page += 1; paginate(); }); }
+  apply();
 
   // Sorting: click a header; click again to reverse. Ties keep the report's order.
   var headers = Array.prototype.slice.call(table.tHead.querySelectorAll("th[data-sort]"));
@@ -75,6 +109,7 @@
       return sign * c;
     });
     order.forEach(function (b) { table.appendChild(b); });
+    apply();
     headers.forEach(function (h) { if (h !== th) { h.removeAttribute("aria-sort"); } });
     th.setAttribute("aria-sort", direction);
   }
@@ -101,8 +136,16 @@
     if (!id) { return; }
     var target = document.getElementById(id);
     if (target && target.tagName === "TBODY") {
+      if (matches.indexOf(target) === -1) {  // filtered out: show every anomaly again
+        selects.forEach(function (s) { s.value = ""; });
+        if (text) { text.value = ""; }
+        apply();
+      }
+      var at = matches.indexOf(target);
+      if (pageSize > 0 && at !== -1) { page = Math.floor(at / pageSize); paginate(); }
       target.hidden = false;
       setExpanded(target, true);
+      target.scrollIntoView();
     }
   }
   window.addEventListener("hashchange", openHash);
@@ -114,6 +157,8 @@
   var detailsBefore = null;
   window.addEventListener("beforeprint", function () {
     before = bodies.map(function (b) { return b.querySelector("tr.detail").hidden; });
+    // every page of the matching anomalies is printed
+    matches.forEach(function (b) { b.hidden = false; });
     bodies.forEach(function (b) { setExpanded(b, true); });
     detailsBefore = details.map(function (d) { return d.open; });
     details.forEach(function (d) { d.open = true; });
@@ -124,5 +169,6 @@
     if (!before) { return; }
     bodies.forEach(function (b, i) { setExpanded(b, !before[i]); });
     before = null;
+    paginate();
   });
 })();

@@ -43,6 +43,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from drsmcheck import diagnosis  # noqa: E402
 from drsmcheck.loader import load_figures  # noqa: E402
 from drsmcheck.localize.causes import explain  # noqa: E402
 from drsmcheck.localize.priors import printed_digits  # noqa: E402
@@ -382,6 +383,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write every outcome here")
     args = ap.parse_args(argv)
     types = tuple(t for t in args.types.split(",") if t)
+    # each corrupted copy stands for a report validated on its own: the run-wide cap on the
+    # figures the exact localization reads (a speed guard for national runs) must not leave the
+    # later copies of a 120-copy batch without a suspect (BFC: 120 × 1 000 figures)
+    diagnosis.LOCALIZE_BUDGET = 10 ** 12
     rules_dir = default_rules_dir()
     pack = load_rules(rules_dir)
     t0 = time.time()

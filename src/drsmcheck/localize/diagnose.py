@@ -44,7 +44,9 @@ def localize_dataset(pack: Any, figures: Any, limit: int = 3) -> Localized:
             if f.weight != float("inf"):
                 by_ref[f.id] = i
         results.append((localize(figs, rows, limit=limit), bad))
-    return Localized(rel, by_ref, results, Prints(figures) if results else None)
+    # the dataset index the cause searches read, from the prints already in read order
+    return Localized(rel, by_ref, results,
+                     Prints(list(rel.rows_by_ref.values())) if results else None)
 
 
 def _rule_ids(rel: Relations, rows: list[int]) -> list[str]:
@@ -141,8 +143,10 @@ def _rounding(loc: Localized, answer: Localization, vars_: list[str], figures: A
 
     rel = loc.rel
     mine = set(vars_)
-    rows = [r for r in rel.rows if r.coefs and {j for j, _ in r.coefs} <= mine
-            and not r.name.startswith(("bounds", "agreement"))]
+    # the rows over the anomaly's own figures only (read off the index, not a scan of all rows)
+    near = sorted({k for fid in mine for k in rel.rows_of.get(fid, [])})
+    rows = [r for r in (rel.rows[k] for k in near) if r.coefs
+            and {j for j, _ in r.coefs} <= mine and not r.name.startswith(("bounds", "agreement"))]
     explained = []
     for fid in dict.fromkeys(vars_):
         fig = rel.figures.get(fid)

@@ -53,6 +53,14 @@ class _NotLinear(Exception):
     pass
 
 
+def records(frame: Any) -> list[dict[str, Any]]:
+    """The rows of a figures table as dicts — `to_dict("records")`'s values, built column by
+    column (`tolist` converts in C: ~8× faster than pandas' per-cell boxing)."""
+    cols = list(frame.columns)
+    values = [frame[c].tolist() for c in cols]
+    return [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
+
+
 def figure_of(row: dict[str, Any], weight: float = 1.0) -> Figure:
     d = int(row["decimals"])
     lo, hi = float(row["lo"]), float(row["hi"])
@@ -63,8 +71,7 @@ def figure_of(row: dict[str, Any], weight: float = 1.0) -> Figure:
 def build(pack: Any, figures: Any) -> Relations:
     """Every relation of the rule pack over the figures table, in linear form."""
     ref = pack.reference
-    recs = figures[figures["value"].notna()].sort_values(["dataset", "prio", "seq"]
-                                                         ).to_dict("records")
+    recs = records(figures[figures["value"].notna()].sort_values(["dataset", "prio", "seq"]))
     prints: dict[Key, list[dict[str, Any]]] = defaultdict(list)
     for r in recs:
         prints[(r["dataset"], r["entity"], r["period"], r["indicator"])].append(r)

@@ -360,16 +360,21 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
         singles.append(Solution(cost, (Change(fid, fig.value, value, lo, hi, typo),)))
     singles.sort(key=lambda s: (s.cost, s.ids))
     # a solution changing two or more figures costs at least the two cheapest changes the
-    # MILP could make (a figure's change is discounted only by a candidate offered to it)
+    # MILP could make (a figure's change is discounted only by a candidate offered to it).
+    # First the bound every candidate obeys (the likeliest slip's factor): when it already
+    # proves the best single repair optimal, no candidate need be generated at all
     ids = list(figs)
-    cands = _offered(figs, rows, ids, prior, singles) if prior else []
+    reach = max(slack, tie)
+    floor = min(priors.FACTORS.values()) if prior else 1.0
+    ws = sorted(figs[fid].weight * floor for fid in ids if math.isfinite(figs[fid].weight))
+    proven = singles and len(ws) > 1 and singles[0].cost + reach < ws[0] + ws[1]
+    cands = _offered(figs, rows, ids, prior, singles) if prior and not proven else []
     cheapest = {fid: figs[fid].weight for fid in ids if math.isfinite(figs[fid].weight)}
     for i, t in cands:
         cheapest[ids[i]] = min(cheapest[ids[i]], figs[ids[i]].weight * t.factor)
     ws = sorted(cheapest.values())
     lb_pair = ws[0] + ws[1] if len(ws) > 1 else math.inf
-    reach = max(slack, tie)
-    if singles and singles[0].cost + reach < lb_pair:
+    if singles and (proven or singles[0].cost + reach < lb_pair):
         best = singles[0].cost
         sols = [s for s in singles if s.cost <= best + reach + 1e-9 * (1 + best)][:limit]
         return Localization(sols, singles, tie=tie)

@@ -319,7 +319,9 @@ def pick_value(fig: Figure, lo: float, hi: float, typo: priors.Typo | None = Non
 
 
 # ------------------------------------------------------------------------------ the solver
-MAX_EXACT = 24  # figures in a component solved by the MILP (deterministic, not a time limit)
+# figures a component's MILP may change (its binaries; frozen figures are continuous and fixed
+# to their prints): larger ones keep the single-figure repairs (deterministic, not a time limit)
+MAX_EXACT = 48
 
 
 def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
@@ -378,7 +380,7 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
         best = singles[0].cost
         sols = [s for s in singles if s.cost <= best + reach + 1e-9 * (1 + best)][:limit]
         return Localization(sols, singles, tie=tie)
-    if len(figs) > MAX_EXACT:
+    if sum(math.isfinite(f.weight) for f in figs.values()) > MAX_EXACT:
         # too large to solve exactly within a run's budget: the single-figure repairs only
         # (ranked, an honest "ambiguous" when they tie), never a guess from a truncated search
         best = singles[0].cost if singles else math.inf
@@ -541,6 +543,11 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
             continue
         if best is None:
             best = sol.cost
+            # later solves only look for solutions within `slack` of it (costlier ones are
+            # not reported): an objective cutoff, so HiGHS proves "no other" from the bound
+            # instead of searching for the next-best support (10× faster on big components)
+            cuts.append(cost.copy()), cut_lo.append(-math.inf)
+            cut_hi.append(best + slack + 1e-6 * (1 + best))
         elif sol.cost > best + slack + 1e-9 * (1 + best):
             break
         loc.solutions.append(sol)

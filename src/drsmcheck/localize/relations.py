@@ -18,7 +18,7 @@ from __future__ import annotations
 import fnmatch
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -68,13 +68,23 @@ def figure_of(row: dict[str, Any], weight: float = 1.0) -> Figure:
                   integer=d <= 0 and lo == hi, scale=float(row.get("scale") or 1.0))
 
 
-def build(pack: Any, figures: Any) -> Relations:
-    """Every relation of the rule pack over the figures table, in linear form."""
+def build(pack: Any, figures: Any, index: Any | None = None) -> Relations:
+    """Every relation of the rule pack over the figures table, in linear form.
+
+    `index` (causes.Prints) is the print rules read of every key of the whole dataset, when
+    `figures` is only the part of it the localization needs: the mislabelled-column weight
+    searches a parent's siblings there."""
     ref = pack.reference
     recs = records(figures[figures["value"].notna()].sort_values(["dataset", "prio", "seq"]))
     prints: dict[Key, list[dict[str, Any]]] = defaultdict(list)
     for r in recs:
         prints[(r["dataset"], r["entity"], r["period"], r["indicator"])].append(r)
+    if index is not None:
+        first = index.best.get
+    else:
+        def first(key: Key) -> dict[str, Any] | None:
+            ps = prints.get(key)
+            return ps[0] if ps else None
     # identical prints of one figure are one variable: a wrong figure copied into the text,
     # the box and the table is one error, not three (each extra copy adds a little evidence)
     parents = {p for tree in ref.hierarchies.values() for p in tree}
@@ -96,7 +106,7 @@ def build(pack: Any, figures: Any) -> Relations:
             n = len(groups[head["ref"]])
             w = (1.0 + COPY_WEIGHT * (n - 1)) * (
                 MISLABEL_FACTOR if key[1] in parents and _sums_a_sibling(
-                    head, key, ref, prints, siblings) else 1.0)
+                    head, key, ref, first, siblings) else 1.0)
             figs[head["ref"]] = figure_of(head, w)
     rows: list[Row] = []
 
@@ -128,8 +138,8 @@ def build(pack: Any, figures: Any) -> Relations:
 
 
 def _sums_a_sibling(head: dict[str, Any], key: Key, ref: Any,
-                    prints: dict[Key, list[dict[str, Any]]], siblings: dict[str, list[str]]
-                    ) -> bool:
+                    first: Callable[[Key], dict[str, Any] | None],
+                    siblings: dict[str, list[str]]) -> bool:
     """The print equals the sum over the entity's children of a sibling indicator (same
     family): the mislabelled-column pattern (causes.mislabelled_column names it)."""
     ds, ent, per, ind = key
@@ -142,11 +152,11 @@ def _sums_a_sibling(head: dict[str, Any], key: Key, ref: Any,
         for sib in siblings.get(fam, []):
             if sib == ind:
                 continue
-            ps = [prints.get((ds, c, per, sib)) for c in children]
+            ps = [first((ds, c, per, sib)) for c in children]
             if not all(ps):
                 continue
-            s_lo = sum(float(p[0]["lo"]) for p in ps)  # type: ignore[index]
-            s_hi = sum(float(p[0]["hi"]) for p in ps)  # type: ignore[index]
+            s_lo = sum(float(p["lo"]) for p in ps)  # type: ignore[index]
+            s_hi = sum(float(p["hi"]) for p in ps)  # type: ignore[index]
             if lo <= s_hi + 1e-9 * (1 + abs(s_hi)) and s_lo <= hi + 1e-9 * (1 + abs(hi)):
                 return True
     return False
@@ -439,7 +449,8 @@ def violated(rel: Relations) -> list[int]:
             if active(row, None) and not row_holds(row, rel.figures)]
 
 
-def problems(rel: Relations) -> list[tuple[list[Figure], list[Row], list[int]]]:
+def problems(rel: Relations, focus: set[str] | None = None
+             ) -> list[tuple[list[Figure], list[Row], list[int]]]:
     """One localization problem per connected group of violated rows.
 
     A problem holds the violated rows, every other row its figures take part in (so a repair
@@ -450,6 +461,8 @@ def problems(rel: Relations) -> list[tuple[list[Figure], list[Row], list[int]]]:
     from .solver import components
 
     bad = violated(rel)
+    if focus is not None:   # built on a neighbourhood: only its core's violations are whole
+        bad = [k for k in bad if any(j in focus for j, _ in rel.rows[k].coefs)]
     bad_set = set(bad)
     suspects = {j for k in bad for j, _ in rel.rows[k].coefs}
     guards = {rel.rows[k].guard[1] for k in bad if rel.rows[k].guard}

@@ -326,12 +326,13 @@ MAX_EXACT = 48
 
 def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
              slack: float = 0.0, tie: float = TIE, prior: Prior | None = typist_prior,
-             time_limit: float = 10.0) -> Localization:
+             time_limit: float = 10.0, milp_only: bool = False) -> Localization:
     """Minimum-weight set(s) of figures to change so every row holds (Fellegi–Holt).
 
     `slack`: also report solutions costing at most optimum + slack; `tie`: solutions closer
     than this to the optimum are as plausible (`optimal`, no single suspect).
     `prior(fig, lo, hi)`: typo candidates of a figure within a range (None: no typist model).
+    `milp_only`: skip the analytic shortcut (the tests check it gives the MILP's answer).
     """
     figs = {f.id: f for f in figures}
     rows = [r for r in rows if r.binding]
@@ -369,14 +370,14 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
     reach = max(slack, tie)
     floor = min(priors.FACTORS.values()) if prior else 1.0
     ws = sorted(figs[fid].weight * floor for fid in ids if math.isfinite(figs[fid].weight))
-    proven = singles and len(ws) > 1 and singles[0].cost + reach < ws[0] + ws[1]
+    proven = singles and len(ws) > 1 and singles[0].cost + reach < ws[0] + ws[1] and not milp_only
     cands = _offered(figs, rows, ids, prior, singles) if prior and not proven else []
     cheapest = {fid: figs[fid].weight for fid in ids if math.isfinite(figs[fid].weight)}
     for i, t in cands:
         cheapest[ids[i]] = min(cheapest[ids[i]], figs[ids[i]].weight * t.factor)
     ws = sorted(cheapest.values())
     lb_pair = ws[0] + ws[1] if len(ws) > 1 else math.inf
-    if singles and (proven or singles[0].cost + reach < lb_pair):
+    if singles and not milp_only and (proven or singles[0].cost + reach < lb_pair):
         best = singles[0].cost
         sols = [s for s in singles if s.cost <= best + reach + 1e-9 * (1 + best)][:limit]
         return Localization(sols, singles, tie=tie)

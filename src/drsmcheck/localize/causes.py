@@ -98,6 +98,8 @@ class Prints:
         self.family: dict[tuple[str, str, str], set[str]] = {}
         self.table: dict[tuple[str, str, str], set[str]] = {}
         self.record: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        self.indicator: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        self.periods: dict[tuple[str, str], set[str]] = {}   # (dataset, indicator) → periods
         if isinstance(figures, list):
             rows = figures
         else:
@@ -114,6 +116,8 @@ class Prints:
             if r["table"]:
                 self.table.setdefault((*sc, r["table"]), set()).add(r["indicator"])
             self.record.setdefault((r["dataset"], r["entity"], r["period"]), []).append(r)
+            self.indicator.setdefault((*sc, r["indicator"]), []).append(r)
+            self.periods.setdefault((r["dataset"], r["indicator"]), set()).add(r["period"])
 
 
 def _prints(figures: Any) -> Prints:

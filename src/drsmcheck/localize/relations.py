@@ -30,6 +30,13 @@ Key = tuple[str, str, str, str]  # dataset, entity, period, indicator
 Affine = dict[str, float]   # ref → coefficient, "" → constant
 COPY_WEIGHT = 0.25   # change cost of each extra identical print of a figure
 MISLABEL_FACTOR = 0.5   # a parent's print that is exactly a sibling column's sum is suspect
+# a print a power of ten away from its comparables is a likelier culprit: ≥ 10^0.8 off the
+# median of the same indicator elsewhere in the dataset (≥ 10^1 off its record's same-family
+# indicators, which differ more by nature), and within 10^0.5 of it once ÷ or × 10^k
+OUTLIER_FACTOR = 0.8
+OUTLIER_OFF = 0.8
+OUTLIER_OFF_FAMILY = 1.0
+OUTLIER_BACK = 0.5
 
 
 @dataclass
@@ -79,12 +86,11 @@ def build(pack: Any, figures: Any, index: Any | None = None) -> Relations:
     prints: dict[Key, list[dict[str, Any]]] = defaultdict(list)
     for r in recs:
         prints[(r["dataset"], r["entity"], r["period"], r["indicator"])].append(r)
-    if index is not None:
-        first = index.best.get
-    else:
-        def first(key: Key) -> dict[str, Any] | None:
-            ps = prints.get(key)
-            return ps[0] if ps else None
+    if index is None:
+        from .causes import Prints
+
+        index = Prints(recs)
+    first = index.best.get
     # identical prints of one figure are one variable: a wrong figure copied into the text,
     # the box and the table is one error, not three (each extra copy adds a little evidence)
     parents = {p for tree in ref.hierarchies.values() for p in tree}
@@ -106,7 +112,8 @@ def build(pack: Any, figures: Any, index: Any | None = None) -> Relations:
             n = len(groups[head["ref"]])
             w = (1.0 + COPY_WEIGHT * (n - 1)) * (
                 MISLABEL_FACTOR if key[1] in parents and _sums_a_sibling(
-                    head, key, ref, first, siblings) else 1.0)
+                    head, key, ref, first, siblings) else 1.0) * (
+                OUTLIER_FACTOR if _scale_outlier(head, key, index, parents) else 1.0)
             figs[head["ref"]] = figure_of(head, w)
     rows: list[Row] = []
 
@@ -135,6 +142,39 @@ def build(pack: Any, figures: Any, index: Any | None = None) -> Relations:
             rows_of[j].append(k)
     return Relations(figs, rows, dict(rows_of), dict(prints), {r["ref"]: r for r in recs},
                      alias, groups, ratios)
+
+
+def _scale_outlier(head: dict[str, Any], key: Key, index: Any, parents: set[str]) -> bool:
+    """The print is far off its comparables — the same indicator for the other entities of
+    its level (a region among regions, an ELSM among ELSM) and periods of the dataset, else the
+    same-family indicators of its record in the same unit —
+    and a power-of-ten slip (×10, ×100, ×1000) brings it back among them: "16 940" among
+    ELSM totals of 600 to 1 700. At least two comparables; magnitudes on a log10 scale."""
+    ds, ent, per, ind = key
+    v = abs(float(head["value"]))
+    if v == 0 or not math.isfinite(v):
+        return False
+    level = ent in parents
+    same = [r for p in _periods(index, ds, ind) for r in index.indicator.get((ds, p, ind), [])
+            if (r["entity"], r["period"]) != (ent, per) and (r["entity"] in parents) == level]
+    far = OUTLIER_OFF
+    if len(same) < 2:   # other quantities of its family: they differ more by nature
+        far = OUTLIER_OFF_FAMILY
+        fam = ind.rsplit(".", 1)[0]
+        same = [r for r in index.record.get((ds, ent, per), []) if r["indicator"] != ind
+                and r["indicator"].rsplit(".", 1)[0] == fam and r["unit"] == head["unit"]]
+    mags = sorted(math.log10(abs(float(r["value"]))) for r in same
+                  if r["value"] is not None and float(r["value"]) != 0)
+    if len(mags) < 2:
+        return False
+    mid = mags[len(mags) // 2] if len(mags) % 2 else (mags[len(mags) // 2 - 1]
+                                                        + mags[len(mags) // 2]) / 2
+    off = math.log10(v) - mid
+    return abs(off) >= far and any(abs(off - k) <= OUTLIER_BACK for k in (1, 2, 3, -1, -2, -3))
+
+
+def _periods(index: Any, ds: str, ind: str) -> list[str]:
+    return sorted(index.periods.get((ds, ind), ()))
 
 
 def _sums_a_sibling(head: dict[str, Any], key: Key, ref: Any,

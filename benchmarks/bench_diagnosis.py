@@ -43,7 +43,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from drsmcheck import diagnosis  # noqa: E402
 from drsmcheck.loader import load_figures  # noqa: E402
+from drsmcheck.localize import relations  # noqa: E402
 from drsmcheck.localize.causes import explain  # noqa: E402
 from drsmcheck.localize.priors import printed_digits  # noqa: E402
 from drsmcheck.localize.relations import build, problems, violated  # noqa: E402
@@ -244,6 +246,17 @@ def _suspect_refs(a: dict[str, Any]) -> tuple[str | None, set[str], str | None]:
 
 def solver_outcome(pack: Any, df: Any, c: Corruption, out: Outcome) -> None:
     rel = build(pack, df)
+    # the ceiling is consistency alone: no typist model, and no magnitude prior in the weights
+    factor, relations.OUTLIER_FACTOR = relations.OUTLIER_FACTOR, 1.0
+    try:
+        plain_rel = build(pack, df)
+    finally:
+        relations.OUTLIER_FACTOR = factor
+    plain_by_target: dict[str, Any] = {}
+    for figs, rows, _bad in problems(plain_rel):
+        for f in figs:
+            if f.weight != float("inf"):
+                plain_by_target[f.id] = (figs, rows)
     target = next((ref for ref in rel.figures if norm_ref(ref) == c.ref), None)
     if target is None:
         return
@@ -253,7 +266,8 @@ def solver_outcome(pack: Any, df: Any, c: Corruption, out: Outcome) -> None:
             continue
         out.s_detected = True
         loc = localize(figs, rows)
-        plain = localize(figs, rows, prior=None)
+        pf, pr = plain_by_target.get(target, (figs, rows))
+        plain = localize(pf, pr, prior=None)
         out.ceiling = plain.suspect is not None and target in plain.suspect.ids
         if loc.suspect is not None:
             out.s_named = [norm_ref(i) for i in loc.suspect.ids]
@@ -382,6 +396,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write every outcome here")
     args = ap.parse_args(argv)
     types = tuple(t for t in args.types.split(",") if t)
+    # each corrupted copy stands for a report validated on its own: the run-wide cap on the
+    # figures the exact localization reads (a speed guard for national runs) must not leave the
+    # later copies of a 120-copy batch without a suspect (BFC: 120 × 1 000 figures)
+    diagnosis.LOCALIZE_BUDGET = 10 ** 12
     rules_dir = default_rules_dir()
     pack = load_rules(rules_dir)
     t0 = time.time()

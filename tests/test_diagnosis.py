@@ -113,3 +113,34 @@ def test_localization_budget_is_whole_datasets_in_id_order(monkeypatch) -> None:
     monkeypatch.setattr(diagnosis, "LOCALIZE_BUDGET", 200)  # Somme 38 + Alsace-Moselle 146
     named = {a.dataset for a in analyse(pack, datasets, figures).anomalies if a.suspect}
     assert named == {"cpam-somme-2022", "drsm-alsace-moselle-2018"}
+
+
+def _elsm(tmp_path: Path, recognised_58: str) -> dict:
+    """Five BFC ELSM print their claims investigated and recognised (no regional total)."""
+    rows = [("21", "976", "620"), ("25", "807", "512"), ("39", "596", "380"), ("58", "516", None),
+            ("70", "646", "401")]
+    lines = []
+    for k, (ent, total, rec) in enumerate(rows):
+        rec = recognised_58 if rec is None else rec
+        lines.append(f'  - {{indicator: occdisease.request.total, entity: "{ent}", '
+                     f'value: "{total}", kind: table, line: {2 * k + 1}}}\n')
+        lines.append(f'  - {{indicator: occdisease.request.recognised, entity: "{ent}", '
+                     f'value: "{rec}", kind: table, line: {2 * k + 2}}}\n')
+    return validate(write(tmp_path, "".join(lines)), tmp_path)
+
+
+def test_a_print_a_power_of_ten_off_its_peers_is_the_suspect(tmp_path):
+    # Nièvre recognises 4 120 of 516 claims: only "recognised ≤ investigated" reads them, so
+    # either figure could be wrong — but the other ELSM recognise 380 to 620, and 4 120 ÷ 10
+    # = 412 is among them: the ×10 print is named (its investigated 516 is a typical count)
+    a = anomaly(_elsm(tmp_path, "4 120"), "occdisease.request.recognised.le_total", "58")
+    sp = a["suspect"]
+    assert sp is not None, a["candidates"]
+    assert figure(a, sp["ref"])["indicator"] == "occdisease.request.recognised"
+    assert sp["suggested"] == 412 and sp["cause"] == "scale"
+
+
+def test_a_print_among_its_peers_stays_ambiguous(tmp_path):
+    # 550 recognised of 516: nothing says which of the two is off
+    a = anomaly(_elsm(tmp_path, "550"), "occdisease.request.recognised.le_total", "58")
+    assert a["suspect"] is None and len(a["candidates"]) == 2

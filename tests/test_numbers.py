@@ -72,7 +72,11 @@ def test_intervals_follow_displayed_precision() -> None:
     assert (lo, hi) == (7_750_000, 7_850_000)
 
 
-def test_truncation_widens_by_one_unit() -> None:
+def test_truncation_widening_is_truncation_or_double_rounding_only() -> None:
+    """"29,5 %" truncated stands for [29,5 ; 29,6], rounded twice (29,445 → 29,45 → 29,5) down
+    to 29,445: nothing wider (70,43 % printed "70,5 %" is no named practice: an error)."""
     lo, hi = truncation_interval(parse_number("29,5 %"), "percent")
-    assert lo == pytest.approx(29.4) and hi == pytest.approx(29.6)
+    assert lo == pytest.approx(29.445) and hi == pytest.approx(29.6)
+    lo, hi = truncation_interval(parse_number("-3,2 %"), "percent")   # toward zero, mirrored
+    assert lo == pytest.approx(-3.3) and hi == pytest.approx(-3.145)
     assert truncation_interval(parse_number("842"), "count") == (842, 842)

@@ -202,7 +202,8 @@ def test_non_numeric_reported_once_and_rule_not_evaluable(tmp_path) -> None:
           - {indicator: t.b, value: "2", line: 1, quote: q}
           - {indicator: t.total, value: "5", line: 1, quote: q}
         """)
-    nn = [a for a in report["anomalies"] if a["category"] == "non_numeric"]
+    nn = [a for a in report["anomalies"] if a["rule"] == "non_numeric"]
     assert len(nn) == 1 and nn[0]["figures"][0]["text"] == "Neutralisé"
+    assert (nn[0]["category"], nn[0]["severity"]) == ("not_available", "info")
     r = rule(report, "parts")
     assert (r["items"], r["passes"], r["fails"], r["not_evaluable"]) == (1, 0, 0, 1)

@@ -20,6 +20,7 @@ from .engine import Run
 from .figures import unit_factor
 from .formatting import KIND_LABEL, fmt_diff, fmt_interval, fmt_number, fmt_with_unit
 from .intervals import Interval
+from .kinds import non_numeric
 from .rows import Rows
 from .rules import SEVERITY_RANK, Rule
 from .verdicts import CATEGORIES, REASONS
@@ -355,10 +356,10 @@ class Builder:
 
     def _non_numeric(self, rule: Rule, i: int) -> Anomaly:
         (row,) = self._figures(i)
-        rel = {"fr": f"« {row['text']} » n'est pas un nombre",
-               "en": f"“{row['text']}” is not a number"}
-        return self._base(rule, i, row["indicator"], [row], rel,
-                          extra_key=f"{row['kind']}|{row['table'] or ''}|{row['report_line']}")
+        a = self._base(rule, i, row["indicator"], [row], non_numeric.relation(row["text"]),
+                       extra_key=f"{row['kind']}|{row['table'] or ''}|{row['report_line']}")
+        a.severity = non_numeric.SEVERITY[a.category]
+        return a
 
 
 _UNIT_WORD = {
@@ -380,6 +381,8 @@ _MESSAGES = {
                    "Printed unit does not match the indicator"),
     "objective_missed": ("Objectif non atteint", "Objective missed"),
     "non_numeric": ("Valeur non numérique", "Non-numeric value"),
+    "not_available": ("Donnée non disponible", "Figure not available"),
+    "garbled": ("Chiffre perdu", "Figure lost"),
     "missing": ("Relation non évaluable", "Relation could not be evaluated"),
 }
 

@@ -27,6 +27,8 @@ from .rows import Rows
 from .verdicts import FAIL, PASS
 
 RELATION_KINDS = ("equation", "rollup")
+# the kinds whose verdicts tie figures together in the localization's relations
+LINKED_KINDS = ("equation", "rollup", "agreement", "objective", "bounds")
 CATEGORIES = ("inconsistent", "rounding", "bounds")
 LOCALIZE_BUDGET = 100_000  # figures of the datasets the exact localization reads in one run
 
@@ -126,6 +128,26 @@ class Diagnoser:
         return (np.bincount(owner[status == PASS], minlength=n),
                 np.bincount(owner[status == FAIL], minlength=n))
 
+    def neighbourhood(self) -> tuple[np.ndarray, np.ndarray]:
+        """(near, core) masks over the figures: `core` every print of a (record, indicator)
+        that a failing relation reads, `near` every print of what any relation reading a core
+        figure reads — all a localization problem can hold (its violated rows, the other
+        rows of their figures, those rows' figures), so the rest of a large run is never
+        built into relations. Vectorized over the verdict table's links."""
+        v, s = self.run.verdicts, self.store
+        n = s.n
+        if not len(v) or not n:
+            return np.ones(n, dtype=bool), np.ones(n, dtype=bool)
+        vrows, frows = v.links()
+        relk = np.isin(self.kind_of_row, LINKED_KINDS)
+        key = s.f_rec * (len(s.indicators) + 1) + s.f_ind
+        failing = (v["status"] == FAIL) & relk
+        core = np.isin(key, np.unique(key[frows[failing[vrows]]]))
+        touch = np.zeros(len(v), dtype=bool)
+        touch[vrows[core[frows] & relk[vrows]]] = True
+        near = np.isin(key, np.unique(key[frows[touch[vrows]]])) | core
+        return near, core
+
     # -- suspects --------------------------------------------------------------------------------
     def diagnose(self, anomalies: list[Anomaly]) -> None:
         """Suspect, suggested value, cause and ranked candidates of each anomaly that a figure
@@ -150,7 +172,9 @@ class Diagnoser:
         todo = [a for a in todo if a.dataset in kept]
         if len(kept) < frame["dataset"].nunique():   # clean datasets need no localization
             frame = frame[frame["dataset"].isin(kept)]
-        loc = localize_dataset(pack, frame)
+        near, core = self.neighbourhood()
+        keep = frame.index.to_numpy()
+        loc = localize_dataset(pack, frame, near=near[keep], core=core[keep])
         checks: list[tuple[Anomaly, dict[str, Any], float, float]] = []
         for a in todo:
             refs = [r["ref"] for r in a.figures]

@@ -17,7 +17,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 Severity = Literal["error", "warning", "info"]
 Category = Literal["inconsistent", "rounding", "bounds", "missing", "unit", "non_numeric",
-                   "objective_missed"]
+                   "objective_missed", "not_available", "garbled"]
 BaselineStatus = Literal["accepted", "new"]
 
 SCHEMA_RESOURCE = "schemas/report.schema.json"

@@ -187,10 +187,22 @@ def truncation_interval(parsed: ParsedNumber, unit: str, rounded: bool | None = 
                                 parsed.scale)
 
 
+# How far below (toward zero) and above (away from zero) the print a true value may lie when
+# a named practice, not plain rounding, made the print — in units of the last printed digit:
+# truncation (p ≤ v < p + 1 unit: "7,35 %" for 7,3556 %) and double rounding (v rounded first
+# to one more decimal, then half up: 58,46 → 58,5 → "59", so v ≥ p − 0,55 unit). Nothing
+# wider: "within one unit of the last digit" would call any miss of a unit a rounding.
+TRUNCATION_UP = 1.0
+DOUBLE_ROUNDING_DOWN = 0.55
+
+
 def widen_for_truncation(lo: float, hi: float, value: float, decimals: int, exact: bool,
                          scale: float = 1.0) -> tuple[float, float]:
-    """One unit of the last printed digit on each side, unless the figure is exact."""
+    """The values truncation or double rounding would print as `value` (with its rounding
+    interval), unless the figure is exact: [p − 0,55 u, p + u] for p ≥ 0, mirrored below 0."""
     if exact:
         return lo, hi
     step = 10 ** (-decimals) * scale
-    return min(lo, value - step), max(hi, value + step)
+    if value < 0:
+        return min(lo, value - TRUNCATION_UP * step), max(hi, value + DOUBLE_ROUNDING_DOWN * step)
+    return min(lo, value - DOUBLE_ROUNDING_DOWN * step), max(hi, value + TRUNCATION_UP * step)

@@ -20,7 +20,7 @@ from .verdicts import NA, PASS, REASONS, STATUS_NAME
 
 SCHEMA_VERSION = "1"
 CATEGORIES = ("inconsistent", "rounding", "bounds", "missing", "unit", "non_numeric",
-              "objective_missed")
+              "objective_missed", "not_available", "garbled")
 
 
 def validate(paths: list[Path], rules_dir: Path | RulePack, backend: str = "numpy",

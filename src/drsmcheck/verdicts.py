@@ -23,7 +23,7 @@ REASONS = ("", "missing", "non_numeric", "division", "undefined", "weights")
 REASON_CODE = {r: i for i, r in enumerate(REASONS)}
 
 CATEGORIES = ("inconsistent", "rounding", "bounds", "missing", "unit", "non_numeric",
-              "objective_missed")
+              "objective_missed", "not_available", "garbled")
 CATEGORY_CODE = {c: i for i, c in enumerate(CATEGORIES)}
 
 INT_COLUMNS = ("rule", "dataset", "entity", "period", "subject", "status", "reason", "aspect",

@@ -96,3 +96,30 @@ def test_rounding_is_named_only_when_a_practice_explains_it(bfc, rate, others, c
         assert f is not None and f.suspect is not None
         assert f.suspect["ref"] == rate_ref and f.suspect["cause"] == cause
         assert f.suspect["severity"] == "warning"
+
+
+@pytest.mark.parametrize("name", ["drsm-bfc-2019", "drsm-occitanie-2019",
+                                  "drsm-alsace-moselle-2018"])
+def test_the_neighbourhood_localizes_as_the_whole_table(pack, name):
+    """Relations built on the violations' neighbourhood (what the diagnosis does on a large
+    run) give the same findings as relations over the whole table."""
+    from drsmcheck.diagnosis import Diagnoser
+    from drsmcheck.engine import Engine
+    from drsmcheck.report import declared_records
+    from drsmcheck.rows import Rows
+
+    datasets, figures = load_figures([ROOT / "samples" / name], pack.reference)
+    run = Engine(figures, pack, declared_records(datasets)).run()
+    near, core = Diagnoser(run, Rows(figures)).neighbourhood()
+    assert 0 < near.sum() < len(figures)
+    whole = localize_dataset(pack, figures)
+    part = localize_dataset(pack, figures, near=near, core=core)
+    assert len(part.rel.figures) < len(whole.rel.figures)
+    failing = {r for r in whole.by_ref}
+    assert failing == set(part.by_ref)
+    for key in {(e, i) for e, i in zip(figures["entity"], figures["indicator"], strict=True)}:
+        refs = refs_of(figures, *key)
+        if not set(refs) & failing:
+            continue
+        a, b = finding(whole, refs, figures), finding(part, refs, figures)
+        assert (a.suspect, a.candidates) == (b.suspect, b.candidates), key

@@ -142,3 +142,58 @@ def test_unknown_figure_in_a_row_is_reported():
         localize([count("a", 1)], [Row.of({"a": 1, "zz": -1}, "==")])
     with pytest.raises(ValueError, match="op must be"):
         Row.of({"a": 1}, "<")
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_analytic_one_figure_answer_is_the_milps(seed):
+    """The closed form (a linear relation's repair is its residual, the slip model picks
+    among candidates) gives the MILP's minimum-cost answer on random sums with one slip."""
+    import random
+
+    rng = random.Random(seed)
+    parts = [rng.randrange(1, 5000) for _ in range(rng.randrange(2, 6))]
+    total = sum(parts)
+    printed = parts + [total]
+    k = rng.randrange(len(printed))
+    digits = list(str(printed[k]))
+    i = rng.randrange(len(digits))
+    digits[i] = str((int(digits[i]) + rng.randrange(1, 9)) % 10)
+    printed[k] = int("".join(digits).lstrip("0") or "0")
+    ids = [f"p{j}" for j in range(len(parts))] + ["total"]
+    figs = [count(fid, v) for fid, v in zip(ids, printed, strict=True)]
+    rows = [Row.of({**{fid: 1 for fid in ids[:-1]}, "total": -1}, "==", name="sum")]
+    fast = localize(figs, rows, limit=10)
+    exact = localize(figs, rows, limit=10, milp_only=True)
+    if fast.consistent:
+        return
+    assert exact.method == "milp"
+    assert [s.cost for s in fast.optimal] == pytest.approx([s.cost for s in exact.optimal])
+    assert sorted(s.ids for s in fast.optimal) == sorted(s.ids for s in exact.optimal)
+    if fast.suspect is not None:
+        assert summary(fast.suspect) == summary(exact.suspect)
+
+
+def test_frozen_figures_do_not_count_against_the_exact_bound():
+    """A component of many figures of which few may change is still solved exactly: 40 frozen
+    children of a confirmed total and two slips beside them need the MILP."""
+    import math
+
+    from drsmcheck.localize.solver import MAX_EXACT
+
+    frozen = [Figure(f"c{j}", 10, 10, 10, weight=math.inf) for j in range(MAX_EXACT + 10)]
+    figs = [*frozen, count("a", 24619), count("b", 59786), count("s", 84387),
+            count("r", 77694), count("t", 162051), count("t2", 162051)]
+    rows = [Row.of({"a": 1, "b": 1, "s": -1}, "=="), Row.of({"s": 1, "r": 1, "t": -1}, "=="),
+            Row.of({"t": 1, "t2": -1}, "=="),
+            Row.of({**{f.id: 1 for f in frozen}, "t": -1}, "<=")]
+    loc = localize(figs, rows)
+    assert loc.method == "milp" and loc.suspect is not None
+    assert summary(loc.suspect) == [("b", 59768.0), ("r", 77664.0)]
+
+
+def test_ties_survive_the_objective_cutoff():
+    """After the first optimum the MILP only searches within the tie margin: equally cheap
+    repairs are still all reported (no suspect), costlier ones are not."""
+    loc = localize(TABLE05, ROWS05, prior=None, limit=10)
+    assert loc.method == "milp" and len(loc.optimal) == len(loc.solutions) > 1
+    assert {s.cost for s in loc.solutions} == {2.0}

@@ -109,6 +109,8 @@ class Store:
         self.f_nn = np.isnan(self.f_lo) | np.asarray(figures["non_numeric"], dtype=bool)
         for arr in (self.f_lo, self.f_hi, self.f_tlo, self.f_thi):
             arr[self.f_nn] = 0.0
+        # the print of each cell that holds no number (kinds/non_numeric: marker or garbled)
+        self.nn_text = np.asarray(figures["text"], dtype=object)[self.f_nn]
         self.f_unit, self.units = codes(figures["unit"])
         self.f_uprint, self.uprints = codes(["" if v is None else v for v in
                                              figures["unit_printed"]])

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputError
 from ..figures import COLUMNS, KIND_PRIORITY, KINDS, NAMES
-from ..numbers import EXACT_UNITS
+from ..numbers import DOUBLE_ROUNDING_DOWN, EXACT_UNITS, TRUNCATION_UP
 from ..reference import UNITS, Reference, declare_entity_hint, declare_indicator_hint
 from ..yamlfile import did_you_mean
 from .header import Dataset
@@ -346,8 +346,11 @@ def intervals(value: np.ndarray, decimals: np.ndarray, scale: np.ndarray, unit: 
     hi = np.where(gt, np.where((unit == "percent") & (value < 100), 100.0, np.inf), hi)
     step = p * scale
     keep = (lo == hi) | lt | gt
-    tlo = np.where(keep, lo, np.minimum(lo, value - step))
-    thi = np.where(keep, hi, np.maximum(hi, value + step))
+    # numbers.widen_for_truncation: truncation or double rounding, mirrored below zero
+    below = np.where(value < 0, TRUNCATION_UP, DOUBLE_ROUNDING_DOWN) * step
+    above = np.where(value < 0, DOUBLE_ROUNDING_DOWN, TRUNCATION_UP) * step
+    tlo = np.where(keep, lo, np.minimum(lo, value - below))
+    thi = np.where(keep, hi, np.maximum(hi, value + above))
     numeric = ~np.isnan(value)
     flag = np.where(declared < 0, numeric & (lo != hi), declared == 1)
     # "13,74 M€" on a € indicator is 13 740 000 € ± 5 000 € (figures.unit_factor)

@@ -85,18 +85,39 @@ def _family(indicator: str) -> str:
 
 class Prints:
     """The print rules read of every (dataset, entity, period, indicator): built once per
-    figures table, so the dataset searches below cost a dictionary lookup, not a scan."""
+    figures table, so the dataset searches below cost a dictionary lookup, not a scan.
+
+    `figures` is the figures table, or its numeric prints as records already in read order
+    (table before box before text, then file order: relations.build sorts them so)."""
 
     def __init__(self, figures: Any):
         self.best: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-        self.by_scope: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        rows = figures[figures["value"].notna()].sort_values(["prio", "seq"]).to_dict("records")
+        # (dataset, period) → {(entity, indicator): print}; and the indicators of each family,
+        # of each table, and the prints of each record, so a search reads only its neighbours
+        self.scope: dict[tuple[str, str], dict[tuple[str, str], dict[str, Any]]] = {}
+        self.family: dict[tuple[str, str, str], set[str]] = {}
+        self.table: dict[tuple[str, str, str], set[str]] = {}
+        self.record: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        self.indicator: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        self.periods: dict[tuple[str, str], set[str]] = {}   # (dataset, indicator) → periods
+        if isinstance(figures, list):
+            rows = figures
+        else:
+            rows = figures[figures["value"].notna()].sort_values(["prio", "seq"]).to_dict(
+                "records")
         for r in rows:
             key = (r["dataset"], r["entity"], r["period"], r["indicator"])
-            if key not in self.best:
-                self.best[key] = r
-                self.by_scope.setdefault((r["dataset"], r["period"]), []).append(
-                    (r["entity"], r["indicator"]))
+            if key in self.best:
+                continue
+            self.best[key] = r
+            sc = (r["dataset"], r["period"])
+            self.scope.setdefault(sc, {})[(r["entity"], r["indicator"])] = r
+            self.family.setdefault((*sc, _family(r["indicator"])), set()).add(r["indicator"])
+            if r["table"]:
+                self.table.setdefault((*sc, r["table"]), set()).add(r["indicator"])
+            self.record.setdefault((r["dataset"], r["entity"], r["period"]), []).append(r)
+            self.indicator.setdefault((*sc, r["indicator"]), []).append(r)
+            self.periods.setdefault((r["dataset"], r["indicator"]), set()).add(r["period"])
 
 
 def _prints(figures: Any) -> Prints:
@@ -109,17 +130,18 @@ def mislabelled_column(target: Mapping[str, Any], figures: Any,
     over `children`: the figure was read from the wrong column or line."""
     index = _prints(figures)
     ds, per = target["dataset"], target["period"]
-    prints = {(e, i): index.best[(ds, e, per, i)] for e, i in index.by_scope.get((ds, per), [])}
+    prints = index.scope.get((ds, per), {})
     ind = target["indicator"]
     fam = _family(ind)
     lo, hi = float(target["lo"]), float(target["hi"])
-    siblings = sorted({i for (_, i) in prints if i != ind and _family(i) == fam})
+    siblings = sorted(index.family.get((ds, per, fam), set()) - {ind})
     # other value columns of the tables the children's figures are printed in
     if children:
-        tables = {r["table"] for (e, i), r in prints.items()
-                  if i == ind and e in children and r["table"]}
-        siblings += sorted({i for (_, i), r in prints.items()
-                            if r["table"] in tables and i != ind and i not in siblings})
+        tables = {r["table"] for r in (prints.get((c, ind)) for c in children)
+                  if r is not None and r["table"]}
+        # the indicators with a print (any entity) in one of those tables
+        inds = set().union(*(index.table.get((ds, per, t), set()) for t in tables))
+        siblings += sorted(inds - {ind} - set(siblings))
     for sib in siblings:
         if children and all((c, sib) in prints for c in children):
             rows = [prints[(c, sib)] for c in children]
@@ -149,8 +171,7 @@ def wrong_denominator(rate: Mapping[str, Any], numerator: tuple[float, float], f
     """A rate that is k × numerator / T for another printed count T of the same record."""
     index = _prints(figures)
     ds, ent, per = rate["dataset"], rate["entity"], rate["period"]
-    totals = [index.best[(ds, e, per, i)] for e, i in index.by_scope.get((ds, per), [])
-              if e == ent]
+    totals = index.record.get((ds, ent, per), [])
     r_lo, r_hi = float(rate["lo"]), float(rate["hi"])
     a_lo, a_hi = numerator
     best = None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .causes import Cause, Prints, explain
-from .relations import Relations, build, problems
+from .relations import Relations, build, problems, records
 from .solver import Localization, Solution, localize
 
 
@@ -34,17 +34,33 @@ class Localized:
     prints: Prints | None = None                         # the dataset index causes search
 
 
-def localize_dataset(pack: Any, figures: Any, limit: int = 3) -> Localized:
-    """Localize every group of violated relations of the figures table."""
-    rel = build(pack, figures)
+def localize_dataset(pack: Any, figures: Any, limit: int = 3, near: Any = None,
+                     core: Any = None) -> Localized:
+    """Localize every group of violated relations of the figures table.
+
+    With `near` and `core` (boolean masks over its rows) only the neighbourhood of the
+    violations is built: `core` the prints the violated relations read, `near` every print a
+    relation reading a core print reads — all the rows and figures a problem can hold (the
+    cause searches still read the whole table's index)."""
+    index = None
+    focus = None
+    if near is not None and core is not None:
+        index = Prints(records(figures[figures["value"].notna()].sort_values(
+            ["dataset", "prio", "seq"])))
+        focus = set(figures.loc[core, "ref"])
+        figures = figures[near]
+    rel = build(pack, figures, index)
     by_ref: dict[str, int] = {}
     results = []
-    for i, (figs, rows, bad) in enumerate(problems(rel)):
+    for i, (figs, rows, bad) in enumerate(problems(rel, focus)):
         for f in figs:
             if f.weight != float("inf"):
                 by_ref[f.id] = i
         results.append((localize(figs, rows, limit=limit), bad))
-    return Localized(rel, by_ref, results, Prints(figures) if results else None)
+    # the dataset index the cause searches read, from the prints already in read order
+    if index is None and results:
+        index = Prints(list(rel.rows_by_ref.values()))
+    return Localized(rel, by_ref, results, index if results else None)
 
 
 def _rule_ids(rel: Relations, rows: list[int]) -> list[str]:
@@ -141,8 +157,10 @@ def _rounding(loc: Localized, answer: Localization, vars_: list[str], figures: A
 
     rel = loc.rel
     mine = set(vars_)
-    rows = [r for r in rel.rows if r.coefs and {j for j, _ in r.coefs} <= mine
-            and not r.name.startswith(("bounds", "agreement"))]
+    # the rows over the anomaly's own figures only (read off the index, not a scan of all rows)
+    near = sorted({k for fid in mine for k in rel.rows_of.get(fid, [])})
+    rows = [r for r in (rel.rows[k] for k in near) if r.coefs
+            and {j for j, _ in r.coefs} <= mine and not r.name.startswith(("bounds", "agreement"))]
     explained = []
     for fid in dict.fromkeys(vars_):
         fig = rel.figures.get(fid)

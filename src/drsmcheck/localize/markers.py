@@ -15,26 +15,13 @@ import unicodedata
 NOT_AVAILABLE = "not_available"
 GARBLED = "garbled"
 
-# normalized marker → (meaning in French, meaning in English)
-MARKERS: dict[str, tuple[str, str]] = {
-    "": ("cellule vide : donnée non renseignée", "blank cell: no figure given"),
-    "-": ("tiret : donnée nulle ou sans objet", "dash: nil or not applicable"),
-    "/": ("barre oblique : sans objet", "slash: not applicable"),
-    "ns": ("non significatif", "not significant"),
-    "nd": ("non disponible", "not available"),
-    "na": ("non applicable", "not applicable"),
-    "nc": ("non communiqué", "not communicated"),
-    "s": ("secret statistique", "statistical secrecy"),
-    "secret": ("secret statistique", "statistical secrecy"),
-    "neutralise": ("indicateur neutralisé pour l'année", "indicator neutralised for the year"),
-    "sans objet": ("sans objet", "not applicable"),
-    "so": ("sans objet", "not applicable"),
-    "non disponible": ("non disponible", "not available"),
-    "non communique": ("non communiqué", "not communicated"),
-    "non significatif": ("non significatif", "not significant"),
-    "...": ("donnée non disponible", "figure not available"),
-    "x": ("donnée confidentielle", "confidential figure"),
-    "*": ("donnée masquée", "masked figure"),
+# normalized marker → its meaning's key in the message catalogues (i18n `marker.*`)
+MARKERS: dict[str, str] = {
+    "": "blank", "-": "dash", "/": "slash", "ns": "ns", "nd": "nd", "na": "na", "nc": "nc",
+    "s": "secret", "secret": "secret", "neutralise": "neutralised",
+    "sans objet": "not_applicable", "so": "not_applicable", "non disponible": "nd",
+    "non communique": "nc", "non significatif": "ns", "...": "ellipsis",
+    "x": "confidential", "*": "masked",
 }
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 
@@ -49,26 +36,41 @@ def _norm(text: str) -> str:
     return t.rstrip(".") if t not in ("...", ".") else t
 
 
+def marker(text: str | None) -> str | None:
+    """The catalogue key of the marker's meaning (`dash`, `secret`, …), or None: no marker."""
+    t = _norm(text or "")
+    if t in MARKERS:
+        return MARKERS[t]
+    if re.fullmatch(r"-+", t):
+        return "dash"
+    if re.fullmatch(r"\(?(n\.?\s?[dcs]\.?|s\.?)\)?", t):
+        return MARKERS.get(re.sub(r"[^a-z]", "", t), "nd")
+    return None
+
+
 def classify(text: str | None) -> tuple[str, str, str]:
     """(category, meaning_fr, meaning_en) of a numeric cell that holds no number.
 
     `not_available` for a conventional marker (with what it means), `garbled` for anything else:
     a number was lost there.
     """
-    t = _norm(text or "")
-    if t in MARKERS:
-        fr, en = MARKERS[t]
-        return NOT_AVAILABLE, fr, en
-    if re.fullmatch(r"-+", t):
-        fr, en = MARKERS["-"]
-        return NOT_AVAILABLE, fr, en
-    if re.fullmatch(r"\(?(n\.?\s?[dcs]\.?|s\.?)\)?", t):
-        key = re.sub(r"[^a-z]", "", t)
-        fr, en = MARKERS.get(key, MARKERS["nd"])
-        return NOT_AVAILABLE, fr, en
+    from ..i18n import t
+
+    key = marker(text)
+    if key is not None:
+        return NOT_AVAILABLE, t(f"marker.{key}", "fr"), t(f"marker.{key}", "en")
     shown = (text or "").strip()
-    if re.fullmatch(r"[A-Z]{2,5}", shown):
-        return (GARBLED, f"« {shown} » : des initiales à la place d'un nombre, le chiffre est perdu",
-                f"“{shown}”: initials where a number belongs, the figure was lost")
-    return (GARBLED, f"« {shown} » n'est pas une convention de tableau : le chiffre est perdu",
-            f"“{shown}” is no table convention: the figure was lost")
+    how = "marker.initials" if re.fullmatch(r"[A-Z]{2,5}", shown) else "marker.garbled"
+    return GARBLED, t(how, "fr", text=shown), t(how, "en", text=shown)
+
+
+def describe(text: str | None, lang: str) -> str:
+    """What the reviewer reads about the cell: the marker and its meaning, or a lost figure."""
+    from ..i18n import t
+
+    key = marker(text)
+    shown = (text or "").strip()
+    if key is not None:
+        return t("marker.not_available", lang, text=shown, meaning=t(f"marker.{key}", lang))
+    how = "marker.initials" if re.fullmatch(r"[A-Z]{2,5}", shown) else "marker.garbled"
+    return t(how, lang, text=shown)

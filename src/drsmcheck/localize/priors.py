@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Cost factors (multiplied by a figure's change weight). All ≥ 0.5 on purpose: two typos
 # (≥ 1.0 + ε) never beat one unexplained change (1.0) — parsimony first, then the typist model.
@@ -128,6 +129,15 @@ def _fmt(digits: str, decimals: int, neg: bool) -> str:
 
 def candidates(text: str, scale: float = 1.0, lo: float = -math.inf, hi: float = math.inf,
                half_width: float = 0.0, integer: bool = False) -> list[Typo]:
+    """The candidate true values one typist slip away from `text` that meet [lo, hi] (see
+    `_candidates`; memoized: the localization asks the same print and range again when it
+    ranks single repairs, offers slips to the MILP and names the cause)."""
+    return list(_candidates(text, scale, lo, hi, half_width, integer))
+
+
+@lru_cache(maxsize=1 << 16)
+def _candidates(text: str, scale: float, lo: float, hi: float, half_width: float,
+                integer: bool) -> tuple[Typo, ...]:
     """The candidate true values one typist slip away from `text` that meet [lo, hi].
 
     `scale` is the printed scale word's factor (1e6 for "7,8 millions"): candidates are in the
@@ -140,14 +150,14 @@ def candidates(text: str, scale: float = 1.0, lo: float = -math.inf, hi: float =
     """
     parsed = printed_digits(text)
     if parsed is None:
-        return []
+        return ()
     neg, digits, dec = parsed
     n = len(digits)
     if n > 20 or dec > 15:
-        return []  # no typist writes 400 decimals: no slip model (10^-400 underflows to 0)
+        return ()  # no typist writes 400 decimals: no slip model (10^-400 underflows to 0)
     base = _value(digits, dec, neg)
     if base is None:
-        return []
+        return ()
     base *= scale
     eps = 1e-9 * (1.0 + abs(base))
     out: dict[float, Typo] = {}
@@ -217,7 +227,7 @@ def candidates(text: str, scale: float = 1.0, lo: float = -math.inf, hi: float =
         add("scale", digits, dec + k, neg, f"printed ×{10 ** k}")
         add("scale", digits + "0" * k, dec, neg, f"printed ÷{10 ** k}")
     add("sign", digits, dec, not neg, "sign added" if neg else "sign lost")
-    return sorted(out.values(), key=lambda t: (t.factor, abs(t.value - base), t.value))
+    return tuple(sorted(out.values(), key=lambda t: (t.factor, abs(t.value - base), t.value)))
 
 
 def best_fit(text: str, lo: float, hi: float, half_width: float = 0.0, scale: float = 1.0,

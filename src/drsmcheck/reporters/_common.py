@@ -15,6 +15,7 @@ SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
 CATEGORIES: tuple[str, ...] = (
     "inconsistent", "rounding", "bounds", "missing", "unit", "non_numeric", "objective_missed",
+    "not_available", "garbled",
 )
 LANGS: tuple[str, ...] = ("fr", "en")
 LOCALES: dict[str, str] = {"fr": "fr_FR", "en": "en_GB"}

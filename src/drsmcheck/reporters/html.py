@@ -294,10 +294,12 @@ SEVERITY_PLURALS = {
 CATEGORY_LABELS = {
     "fr": {"inconsistent": "incohérence", "rounding": "arrondi", "bounds": "hors bornes",
            "missing": "manquant", "unit": "unité", "non_numeric": "non numérique",
-           "objective_missed": "objectif non atteint"},
+           "objective_missed": "objectif non atteint", "not_available": "non disponible",
+           "garbled": "chiffre perdu"},
     "en": {"inconsistent": "inconsistent", "rounding": "rounding", "bounds": "out of bounds",
            "missing": "missing", "unit": "unit", "non_numeric": "non-numeric",
-           "objective_missed": "objective missed"},
+           "objective_missed": "objective missed", "not_available": "not available",
+           "garbled": "garbled"},
 }
 KIND_LABELS = {
     "fr": {"equation": "équation", "rollup": "agrégation", "bounds": "bornes",

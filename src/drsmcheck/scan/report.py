@@ -27,7 +27,7 @@ from .tables import CHECKS
 from .text_table import text_vs_tables
 
 CATEGORIES = ("inconsistent", "rounding", "bounds", "missing", "unit", "non_numeric",
-              "objective_missed")
+              "objective_missed", "not_available", "garbled")
 
 
 def _dataset_id(doc: Document) -> str:

@@ -1,6 +1,7 @@
 """The figures table: every column once, with its type and meaning.
 
-Loaders build rows with `make_figure`, the pandera schema is generated from `COLUMNS`, the
+The loader builds it a column at a time (io/build.py), `make_figure` one row for tests and
+tools, both under `numbers.rounding`; the pandera schema is generated from `COLUMNS`, the
 engine and the report read the same names. Adding a column means adding it here, nowhere else.
 """
 
@@ -11,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .numbers import ParsedNumber, interval, truncation_interval
+from .numbers import ParsedNumber, rounding_of
+from .numbers import unit_factor as unit_factor  # where kinds and anomalies read it
 
 KINDS = ("text", "box", "table")
 # which print of a figure the rules read when it is printed several times: table > box > text
@@ -64,24 +66,11 @@ NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 
 def intervals(parsed: ParsedNumber, unit: str, rounded: bool | None
               ) -> tuple[float, float, float, float]:
-    """(lo, hi, tlo, thi): the rounding interval and its truncation widening."""
-    lo, hi = interval(parsed, unit, rounded)
-    tlo, thi = truncation_interval(parsed, unit, rounded)
-    return lo, hi, tlo, thi
-
-
-# printed unit → indicator unit: the factor that converts a print into the catalogue's unit
-_MONEY = {"eur": 1.0, "keur": 1e3, "meur": 1e6}
-
-
-def unit_factor(printed: str | None, unit: str) -> float | None:
-    """How a print's own unit converts to the indicator's (1.0 when it is the same or not
-    printed); None when they contradict each other ('12 %' on a count)."""
-    if printed is None or printed == unit:
-        return 1.0
-    if printed in _MONEY and unit in _MONEY:
-        return _MONEY[printed] / _MONEY[unit]
-    return None
+    """(lo, hi, tlo, thi) of one print in its own unit: the rounding interval and its
+    truncation widening (numbers.rounding)."""
+    r = rounding_of(ParsedNumber(parsed.text, parsed.value, parsed.decimals, None,
+                                 parsed.qualifier, parsed.non_numeric, parsed.scale), unit, rounded)
+    return float(r.lo[0]), float(r.hi[0]), float(r.tlo[0]), float(r.thi[0])
 
 
 def make_figure(*, dataset: str, entity: str, period: str, period_next: str | None,
@@ -89,16 +78,15 @@ def make_figure(*, dataset: str, entity: str, period: str, period_next: str | No
                 kind: str, seq: int, file: str, line: int, report: str | None,
                 report_line: int | None, table: str | None = None, row: str | None = None,
                 column: str | None = None, quote: str | None = None) -> dict[str, Any]:
-    """One row of the figures table (a dict with every column of COLUMNS)."""
-    value = parsed.value
+    """One row of the figures table (a dict with every column of COLUMNS), under the same
+    rounding model as the loader (numbers.rounding)."""
     if parsed.value is not None:
-        lo, hi, tlo, thi = intervals(parsed, unit, rounded)
-        factor = unit_factor(parsed.unit_hint, unit)
-        if factor not in (None, 1.0):
-            # "13,74 M€" on a € indicator is 13 740 000 € ± 5 000 €, not 13,74 €
-            lo, hi, tlo, thi, value = (x * factor for x in (lo, hi, tlo, thi, value))
+        r = rounding_of(parsed, unit, rounded)
+        value, lo, hi, tlo, thi = (float(x[0]) for x in (r.value, r.lo, r.hi, r.tlo, r.thi))
+        flag = bool(r.rounded[0])
     else:
-        lo = hi = tlo = thi = None
+        value = lo = hi = tlo = thi = None
+        flag = bool(rounded)
     return {
         "dataset": dataset,
         "ref": f"{entity}|{period}|{indicator}@{file}:{line}",
@@ -108,8 +96,7 @@ def make_figure(*, dataset: str, entity: str, period: str, period_next: str | No
         "decimals": parsed.decimals if parsed.decimals is not None else -1,
         "scale": parsed.scale,
         "qualifier": parsed.qualifier, "non_numeric": parsed.non_numeric,
-        "rounded": bool(rounded) if rounded is not None else (
-            lo != hi if lo is not None else False),
+        "rounded": flag,
         "kind": kind, "prio": KIND_PRIORITY[kind], "seq": seq,
         "file": file, "line": line, "report": report, "report_line": report_line,
         "table": table, "row": row, "column": column, "quote": quote,

@@ -10,6 +10,8 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 # Thousands separators seen in reports: space, NBSP, narrow NBSP, thin space, apostrophe.
 _SEPARATORS = "\u0020\u00a0\u202f\u2009\u2007'’"
 # Scale words: "7,8 millions" is 7 800 000 give or take 50 000.
@@ -153,44 +155,140 @@ def parse_number(raw: object) -> ParsedNumber:
     )
 
 
+# printed unit → indicator unit: the factor that converts a print into the catalogue's unit
+MONEY = {"eur": 1.0, "keur": 1e3, "meur": 1e6}
+
+
+def unit_factor(printed: str | None, unit: str) -> float | None:
+    """How a print's own unit converts to the indicator's (1.0 when it is the same or not
+    printed); None when they contradict each other ('12 %' on a count)."""
+    if printed is None or printed == unit:
+        return 1.0
+    if printed in MONEY and unit in MONEY:
+        return MONEY[printed] / MONEY[unit]
+    return None
+
+
+@dataclass
+class Rounded:
+    """What prints stand for, as arrays over n figures (NaN bounds where there is no value).
+
+    `value`, `lo`, `hi`: the value and its rounding interval in the indicator's unit;
+    `tlo`, `thi`: the wider interval if the print was truncated instead; `rounded`: whether the
+    interval is wider than the point (or the figure says so).
+    """
+
+    value: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    tlo: np.ndarray
+    thi: np.ndarray
+    rounded: np.ndarray
+
+
+def _pow10(decimals: np.ndarray) -> np.ndarray:
+    """10 ** -d exactly as Python computes it, per distinct d (the same floats scalar or not)."""
+    uniq, inv = np.unique(decimals, return_inverse=True)
+    return np.array([10 ** (-int(d)) for d in uniq], dtype=np.float64)[inv.reshape(-1)]
+
+
+def _is(arr: np.ndarray, values: tuple[str, ...]) -> np.ndarray:
+    """Elementwise `arr in values` for an object array that is mostly None (compares only the
+    rows that hold a string)."""
+    out = np.zeros(len(arr), dtype=bool)
+    has = np.flatnonzero(arr != None)  # noqa: E711 - elementwise
+    if len(has):
+        sub = arr[has]
+        hit = np.zeros(len(has), dtype=bool)
+        for v in values:
+            hit |= sub == v
+        out[has] = hit
+    return out
+
+
+def rounding(value: np.ndarray, decimals: np.ndarray, scale: np.ndarray, unit: np.ndarray,
+             units: list[str], qualifier: np.ndarray, declared: np.ndarray,
+             unit_hint: np.ndarray) -> Rounded:
+    """The rounding model of ARCHITECTURE §4, written once, a column at a time.
+
+    `value`: the printed value (NaN when not a number), `decimals` displayed (-1 when none),
+    `scale` (1e6 for "7,8 millions"), the indicator's `unit`, the print's `qualifier` ('<', …)
+    and `unit_hint` (object arrays, None when absent), `declared`: -1 not declared, 0 exact
+    (`rounded: false`), 1 rounded. A count printed as an integer is exact; d decimals stand for
+    ± ½·10⁻ᵈ (times the scale word); `< 1 %` is [0, 1]; truncation widens by one unit of the
+    last printed digit, except exact and qualified prints; "13,74 M€" on a € indicator is
+    converted, bounds included. The loader, `make_figure` and the scalar helpers below call it.
+    """
+    value = np.asarray(value, dtype=np.float64)
+    decimals = np.asarray(decimals, dtype=np.int64)
+    scale = np.asarray(scale, dtype=np.float64)
+    declared = np.asarray(declared, dtype=np.int64)
+    d = np.where(decimals < 0, 0, decimals)
+    p = _pow10(d)
+    unit = np.asarray(unit, dtype=np.int64)
+    exact_unit = np.isin(unit, [k for k, u in enumerate(units) if u in EXACT_UNITS])
+    percent = np.isin(unit, [k for k, u in enumerate(units) if u == "percent"])
+    factor = np.ones(len(value))
+    for printed in MONEY:
+        hint = _is(unit_hint, (printed,))
+        if hint.any():
+            for k, u in enumerate(units):
+                f = unit_factor(printed, u)
+                if f not in (None, 1.0):
+                    factor[hint & (unit == k)] = f
+    auto = (d > 0) | ~exact_unit | (scale != 1.0)
+    rounded = np.where(declared < 0, auto, declared == 1)
+    half = np.where(rounded, 0.5 * p * scale, 0.0)
+    lo, hi = value - half, value + half
+    lt = _is(qualifier, ("<", "<="))
+    gt = _is(qualifier, (">", ">="))
+    if lt.any() or gt.any():
+        # "< 1 %" is a share in [0, 1]; "< 0" and "< -5" have no lower bound; "> 95 %" is at
+        # most 100 %; "> 120 %" (an attainment rate) has no upper bound
+        lo = np.where(lt, np.where(value > 0, 0.0, -np.inf), lo)
+        hi = np.where(lt, value, hi)
+        lo = np.where(gt, value, lo)
+        hi = np.where(gt, np.where(percent & (value < 100), 100.0, np.inf), hi)
+    step = p * scale
+    keep = (lo == hi) | lt | gt
+    tlo = np.where(keep, lo, np.minimum(lo, value - step))
+    thi = np.where(keep, hi, np.maximum(hi, value + step))
+    numeric = ~np.isnan(value)
+    flag = np.where(declared < 0, numeric & (lo != hi), declared == 1)
+    conv = numeric & (factor != 1.0)
+    if conv.any():
+        value, lo, hi, tlo, thi = (np.where(conv, x * factor, x)
+                                   for x in (value, lo, hi, tlo, thi))
+    return Rounded(value, lo, hi, tlo, thi, flag)
+
+
+def rounding_of(parsed: ParsedNumber, unit: str, rounded: bool | None = None) -> Rounded:
+    """`rounding` for one parsed print (arrays of length 1)."""
+    obj = np.empty(1, dtype=object)
+    hint, qual = obj.copy(), obj.copy()
+    hint[0], qual[0] = parsed.unit_hint, parsed.qualifier
+    with np.errstate(invalid="ignore"):
+        return rounding(
+            np.array([np.nan if parsed.value is None else parsed.value]),
+            np.array([-1 if parsed.decimals is None else parsed.decimals]),
+            np.array([parsed.scale]), np.zeros(1, dtype=np.int64), [unit], qual,
+            np.array([-1 if rounded is None else int(rounded)]), hint)
+
+
 def interval(parsed: ParsedNumber, unit: str, rounded: bool | None = None) -> tuple[float, float]:
-    """The interval a printed figure stands for, under the rounding model of ARCHITECTURE §4."""
+    """The interval a printed figure stands for, in the print's own unit (`rounding`)."""
     assert parsed.value is not None
-    v = parsed.value
-    d = parsed.decimals or 0
-    if rounded is None:
-        rounded = d > 0 or unit not in EXACT_UNITS or parsed.scale != 1.0
-    half = 0.5 * 10 ** (-d) * parsed.scale if rounded else 0.0
-    lo, hi = v - half, v + half
-    if parsed.qualifier in ("<", "<="):
-        # "< 1 %" is a share in [0, 1]; "< 0" and "< -5" have no lower bound
-        lo, hi = (0.0 if v > 0 else -math.inf), v
-    elif parsed.qualifier in (">", ">="):
-        # "> 95 %" is at most 100 %; "> 120 %" (an attainment rate) has no upper bound,
-        # rather than the inverted interval [120, 100]
-        lo, hi = v, (100.0 if unit == "percent" and v < 100 else math.inf)
-    return lo, hi
+    r = rounding_of(ParsedNumber(parsed.text, parsed.value, parsed.decimals, None,
+                                 parsed.qualifier, parsed.non_numeric, parsed.scale), unit, rounded)
+    return float(r.lo[0]), float(r.hi[0])
 
 
 def truncation_interval(parsed: ParsedNumber, unit: str, rounded: bool | None = None
                         ) -> tuple[float, float]:
-    """The wider interval if the printed value was truncated (or rounded the other way).
-
-    The one definition (the figures table's `tlo`/`thi` columns come from here): an exact
-    print (a point interval) is not widened, nor a qualified one (`< 1 %`).
-    """
+    """The wider interval if the printed value was truncated (or rounded the other way):
+    `rounding`'s tlo/thi, in the print's own unit. An exact print (a point interval) is not
+    widened, nor a qualified one (`< 1 %`)."""
     assert parsed.value is not None
-    lo, hi = interval(parsed, unit, rounded)
-    if parsed.qualifier is not None:
-        return lo, hi
-    return widen_for_truncation(lo, hi, parsed.value, parsed.decimals or 0, lo == hi,
-                                parsed.scale)
-
-
-def widen_for_truncation(lo: float, hi: float, value: float, decimals: int, exact: bool,
-                         scale: float = 1.0) -> tuple[float, float]:
-    """One unit of the last printed digit on each side, unless the figure is exact."""
-    if exact:
-        return lo, hi
-    step = 10 ** (-decimals) * scale
-    return min(lo, value - step), max(hi, value + step)
+    r = rounding_of(ParsedNumber(parsed.text, parsed.value, parsed.decimals, None,
+                                 parsed.qualifier, parsed.non_numeric, parsed.scale), unit, rounded)
+    return float(r.tlo[0]), float(r.thi[0])

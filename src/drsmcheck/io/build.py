@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputError
 from ..figures import COLUMNS, KIND_PRIORITY, KINDS, NAMES
-from ..numbers import EXACT_UNITS
+from ..numbers import rounding
 from ..reference import UNITS, Reference, declare_entity_hint, declare_indicator_hint
 from ..yamlfile import did_you_mean
 from .header import Dataset
@@ -305,64 +305,6 @@ def _check_prints(fig: np.ndarray, cols: dict[str, pa.Array], ind: np.ndarray, e
                          "entity, period and indicator columns of this file")
 
 
-def any_of(arr: np.ndarray, values: Any) -> np.ndarray:
-    """Elementwise `arr in values` for an object array that may hold None."""
-    out = np.zeros(len(arr), dtype=bool)
-    for v in values:
-        out |= arr == v
-    return out
-
-
-def _pow10(decimals: np.ndarray) -> np.ndarray:
-    """10 ** -d exactly as Python computes it (figures.intervals), per distinct d."""
-    uniq, inv = np.unique(decimals, return_inverse=True)
-    return np.array([10 ** (-int(d)) for d in uniq], dtype=np.float64)[inv]
-
-
-_MONEY = {"eur": 1.0, "keur": 1e3, "meur": 1e6}
-
-
-def intervals(value: np.ndarray, decimals: np.ndarray, scale: np.ndarray, unit: np.ndarray,
-              qualifier: np.ndarray, declared: np.ndarray, unit_hint: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(value, lo, hi, tlo, thi, rounded) of figures.make_figure, a column at a time.
-
-    `declared`: -1 not declared, 0 exact (rounded: false), 1 rounded. numbers.interval,
-    numbers.truncation_interval and figures.unit_factor are the definition;
-    tests/io/test_build.py checks that this agrees with make_figure on generated prints.
-    """
-    d = np.where(decimals < 0, 0, decimals)
-    p = _pow10(d)
-    exact_unit = any_of(unit, EXACT_UNITS)
-    auto = (d > 0) | ~exact_unit | (scale != 1.0)
-    rounded = np.where(declared < 0, auto, declared == 1)
-    half = np.where(rounded, 0.5 * p * scale, 0.0)
-    lo, hi = value - half, value + half
-    lt = any_of(qualifier, ("<", "<="))
-    gt = any_of(qualifier, (">", ">="))
-    lo = np.where(lt, np.where(value > 0, 0.0, -np.inf), lo)
-    hi = np.where(lt, value, hi)
-    lo = np.where(gt, value, lo)
-    hi = np.where(gt, np.where((unit == "percent") & (value < 100), 100.0, np.inf), hi)
-    step = p * scale
-    keep = (lo == hi) | lt | gt
-    tlo = np.where(keep, lo, np.minimum(lo, value - step))
-    thi = np.where(keep, hi, np.maximum(hi, value + step))
-    numeric = ~np.isnan(value)
-    flag = np.where(declared < 0, numeric & (lo != hi), declared == 1)
-    # "13,74 M€" on a € indicator is 13 740 000 € ± 5 000 € (figures.unit_factor)
-    factor = np.ones(len(value))
-    for printed, pf in _MONEY.items():
-        for target, tf in _MONEY.items():
-            if printed != target:
-                factor[(unit_hint == printed) & (unit == target)] = pf / tf
-    conv = numeric & (factor != 1.0)
-    if conv.any():
-        value, lo, hi, tlo, thi = (np.where(conv, x * factor, x)
-                                   for x in (value, lo, hi, tlo, thi))
-    return value, lo, hi, tlo, thi, flag
-
-
 def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, ind: np.ndarray, ent: np.ndarray,
            per: np.ndarray, kind: np.ndarray, unit_decl: np.ndarray, file_np: np.ndarray,
            line_np: np.ndarray, ref: Reference) -> pd.DataFrame:
@@ -370,13 +312,14 @@ def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, ind: np.ndarray, ent
     codes, words = _codes(cols["indicator"])
     catalog_units = np.array([ref.indicators[w].unit for w in words] + [None], dtype=object)
     unit = np.where(pd.isna(unit_decl), catalog_units[codes], unit_decl)
+    unit_codes, units = pd.factorize(unit)
     pcodes, pwords = _codes(cols["period"])
     period_next = np.array([next_period(w) for w in pwords] + [None], dtype=object)[pcodes]
     declared = cols["rounded"].cast(pa.int8()).fill_null(-1).to_numpy(zero_copy_only=False)
     with np.errstate(invalid="ignore"):
-        value, lo, hi, tlo, thi, rounded = intervals(
-            parsed.value, parsed.decimals, parsed.scale, unit, parsed.qualifier, declared,
-            parsed.unit_hint)
+        r = rounding(parsed.value, parsed.decimals, parsed.scale, unit_codes, list(units),
+                     parsed.qualifier, declared, parsed.unit_hint)
+    value, lo, hi, tlo, thi, rounded = r.value, r.lo, r.hi, r.tlo, r.thi, r.rounded
     prio = np.array([KIND_PRIORITY[k] for k in KINDS] + [0])[_kind_codes(kind)]
     dataset = _objects(cols["dataset"])
     seq = _seq(cols, prio, line_np)

@@ -26,18 +26,30 @@ class Column:
     dtype: str  # "str" | "float" | "int" | "bool"
     nullable: bool
     meaning: str
+    # a string column whose values are (nearly) all distinct is held by Arrow (pandas' `str`
+    # dtype: one buffer) rather than as one Python object per figure; the others are `object`
+    # arrays whose repeated strings are shared
+    arrow: bool = False
+
+
+def arrow_str() -> Any:
+    """The pandas dtype of the Arrow-held string columns (pandas imported only when used)."""
+    import pandas as pd
+
+    return pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 COLUMNS: tuple[Column, ...] = (
     Column("dataset", "str", False, "id of the dataset (one report) the figure belongs to"),
-    Column("ref", "str", False, "unique id of this print: entity|period|indicator@file:line"),
+    Column("ref", "str", False, "unique id of this print: entity|period|indicator@file:line",
+           arrow=True),
     Column("entity", "str", False, "who/where: OCC, LR, a département code '34', FR"),
     Column("period", "str", False, "2019, or finer: 2019-S2, 2018-12-31"),
     Column("period_next", "str", True, "the period after this one (years only), for prev()"),
     Column("indicator", "str", False, "what the figure measures, a dotted catalog id"),
     Column("unit", "str", False, "unit of the indicator (catalog, or the figure's override)"),
     Column("unit_printed", "str", True, "unit read off the print: percent, eur, meur, …"),
-    Column("text", "str", False, "the figure exactly as printed"),
+    Column("text", "str", False, "the figure exactly as printed", arrow=True),
     Column("value", "float", True,
            "the printed value converted to the indicator's unit (M€ → €); null if not a number"),
     Column("lo", "float", True, "lower bound of the interval the print stands for (rounding model)"),
@@ -117,6 +129,8 @@ def frame(rows: list[dict[str, Any]]) -> Any:
             df[col.name] = df[col.name].astype(bool)
         elif col.dtype == "int":
             df[col.name] = pd.array(df[col.name], dtype="Int64")
+        elif col.arrow:
+            df[col.name] = df[col.name].astype(arrow_str())
         else:
             df[col.name] = df[col.name].astype(object).where(df[col.name].notna(), None)
     return df
@@ -204,6 +218,8 @@ def pandera_schema(ref: Any) -> Any:
     for col in COLUMNS:
         if col.dtype == "int" and col.nullable:
             columns[col.name] = pa.Column("Int64", nullable=True)
+        elif col.arrow:
+            columns[col.name] = pa.Column(arrow_str(), nullable=col.nullable)
         else:
             columns[col.name] = pa.Column(types[col.dtype], nullable=col.nullable)
     checks = [pa.Check(lambda df, c=c: pd.Series(check_mask(c, df, ref), index=df.index),

@@ -23,7 +23,13 @@ class Rows:
         self._numeric: list[bool] = []
         for c in self._columns:
             col = self.frame[c]
-            if col.dtype.kind in "fiub":
+            if isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow":
+                # Arrow-held strings (figures.Column.arrow): a Python str only for rows read
+                self._arrays.append(_ArrowColumn(col))  # type: ignore[arg-type]
+                nulls = col.isna().to_numpy()
+                self._nulls.append(nulls if nulls.any() else None)
+                self._numeric.append(False)
+            elif col.dtype.kind in "fiub":
                 arr = col.to_numpy()
                 self._arrays.append(arr)
                 self._nulls.append(np.isnan(arr) if arr.dtype.kind == "f" else None)
@@ -78,3 +84,18 @@ class Rows:
 
     def many(self, positions: Any) -> list[dict[str, Any]]:
         return [self[p] for p in positions]
+
+
+class _ArrowColumn:
+    """An Arrow string column indexed like a NumPy object array (`a[i]`, `a[positions]`)."""
+
+    def __init__(self, col: pd.Series):
+        import pyarrow as pa
+
+        arr = pa.array(col.array)  # the column's own buffers (the Arrow protocol)
+        self.arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+    def __getitem__(self, pos: Any) -> Any:
+        if isinstance(pos, np.ndarray):
+            return np.array(self.arr.take(pos).to_pylist(), dtype=object)
+        return self.arr[int(pos)].as_py()

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
-from ..figures import COLUMNS, KIND_PRIORITY, KINDS, NAMES
+from ..figures import COLUMNS, KIND_PRIORITY, KINDS, NAMES, arrow_str
 from ..numbers import rounding
 from ..reference import UNITS, Reference, declare_entity_hint, declare_indicator_hint
 from ..yamlfile import did_you_mean
@@ -181,6 +181,8 @@ def build_figures(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) ->
         return _build(datasets, ref)
     finally:
         _CODES.clear()
+        # the raw columns are gone: give their pages back rather than keep them for later
+        pa.default_memory_pool().release_unused()
 
 
 def _build(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) -> pd.DataFrame:
@@ -273,7 +275,8 @@ def _check_duplicates(fig: np.ndarray, cols: dict[str, pa.Array], ind: np.ndarra
     if dup.any():
         j = int(np.argmax(dup))
         i = int(np.flatnonzero((keys.to_numpy() == keys.to_numpy()[j]).all(axis=1))[0])
-        same = "the same value" if parsed.text[i] == parsed.text[j] else f"{parsed.text[i]!r}"
+        ti, tj = parsed.text[i].as_py(), parsed.text[j].as_py()
+        same = "the same value" if ti == tj else f"{ti!r}"
         raise InputError(file_np[j], int(line_np[j]),
                          f"{ind[j]} for {ent[j]} {per[j]} is given twice for the same place "
                          f"(also {file_np[i]}:{int(line_np[i])}, {same})",
@@ -341,7 +344,9 @@ def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, ind: np.ndarray, ent
     out = {}
     for col in COLUMNS:
         v = data[col.name]
-        if col.dtype == "str":
+        if col.dtype == "str" and col.arrow:  # one Arrow buffer, no Python str per figure
+            out[col.name] = pd.Series(pd.array(v, dtype=arrow_str()))
+        elif col.dtype == "str":
             out[col.name] = pd.Series(v, dtype=object) if n else pd.Series([], dtype=object)
         elif col.dtype == "float":
             out[col.name] = pd.Series(np.asarray(v, dtype=np.float64))
@@ -354,13 +359,13 @@ def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, ind: np.ndarray, ent
     return pd.DataFrame(out, columns=list(NAMES), copy=False)
 
 
-def _refs(cols: dict[str, pa.Array], n: int) -> np.ndarray:
-    """`entity|period|indicator@file:line`, built by Arrow (one Python str per figure)."""
+def _refs(cols: dict[str, pa.Array], n: int) -> pa.Array:
+    """`entity|period|indicator@file:line`, built by Arrow (no Python str per figure)."""
     if not n:
-        return np.empty(0, dtype=object)
+        return pa.array([], pa.string())
     left = pc.binary_join_element_wise(cols["entity"], cols["period"], cols["indicator"], "|")
     right = pc.binary_join_element_wise(cols["file"], pc.cast(cols["line"], pa.string()), ":")
-    return pc.binary_join_element_wise(left, right, "@").to_numpy(zero_copy_only=False)
+    return pc.binary_join_element_wise(left, right, "@")
 
 
 def _kind_codes(kind: np.ndarray) -> np.ndarray:

@@ -175,8 +175,11 @@ def check_mask(check: Check, df: Any, ref: Any) -> np.ndarray:
         return df["entity"].isin(list(ref.entities)).to_numpy()
     if check.name == "indicator_known":
         return df["indicator"].isin(list(ref.indicators)).to_numpy()
-    if check.name == "period_format":
-        return df["period"].astype(str).str.match(PERIOD_PATTERN).to_numpy(dtype=bool)
+    if check.name == "period_format":  # each distinct period matched once
+        import pandas as pd
+
+        codes, uniq = pd.factorize(df["period"], use_na_sentinel=False)
+        return pd.Series(uniq).astype(str).str.match(PERIOD_PATTERN).to_numpy(dtype=bool)[codes]
     if check.name == "unit_known":
         return df["unit"].isin(list(UNITS)).to_numpy()
     if check.name == "kind_known":
@@ -184,6 +187,20 @@ def check_mask(check: Check, df: Any, ref: Any) -> np.ndarray:
     if check.name == "line_positive":
         return (df["line"].astype("int64") >= 1).to_numpy()
     if check.name == "ref_unique":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        # sorted by Arrow, neighbours compared: the usual all-distinct case makes no Python str
+        # and no hash table of a million strings
+        refs = pa.array(df["ref"].array, from_pandas=True)
+        refs = refs.combine_chunks() if isinstance(refs, pa.ChunkedArray) else refs
+        ordered = refs.take(pc.array_sort_indices(refs))
+        unique = not pc.any(pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))
+                            ).as_py()
+        del ordered
+        pa.default_memory_pool().release_unused()
+        if unique:
+            return np.ones(len(df), dtype=bool)
         return (~df["ref"].duplicated(keep=False)).to_numpy()
     if check.name == "interval_ordered":
         lo, hi = df["lo"].to_numpy(dtype=float), df["hi"].to_numpy(dtype=float)

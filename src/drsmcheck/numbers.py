@@ -192,11 +192,10 @@ def _pow10(decimals: np.ndarray) -> np.ndarray:
     return np.array([10 ** (-int(d)) for d in uniq], dtype=np.float64)[inv.reshape(-1)]
 
 
-def _is(arr: np.ndarray, values: tuple[str, ...]) -> np.ndarray:
-    """Elementwise `arr in values` for an object array that is mostly None (compares only the
-    rows that hold a string)."""
+def _is(arr: np.ndarray, has: np.ndarray, values: tuple[str, ...]) -> np.ndarray:
+    """Elementwise `arr in values` for an object array that is mostly None: only the rows
+    `has` (those holding a string) are compared."""
     out = np.zeros(len(arr), dtype=bool)
-    has = np.flatnonzero(arr != None)  # noqa: E711 - elementwise
     if len(has):
         sub = arr[has]
         hit = np.zeros(len(has), dtype=bool)
@@ -204,6 +203,10 @@ def _is(arr: np.ndarray, values: tuple[str, ...]) -> np.ndarray:
             hit |= sub == v
         out[has] = hit
     return out
+
+
+def _strings(arr: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(arr != None)  # noqa: E711 - elementwise
 
 
 def rounding(value: np.ndarray, decimals: np.ndarray, scale: np.ndarray, unit: np.ndarray,
@@ -229,8 +232,9 @@ def rounding(value: np.ndarray, decimals: np.ndarray, scale: np.ndarray, unit: n
     exact_unit = np.isin(unit, [k for k, u in enumerate(units) if u in EXACT_UNITS])
     percent = np.isin(unit, [k for k, u in enumerate(units) if u == "percent"])
     factor = np.ones(len(value))
+    hints = _strings(unit_hint)
     for printed in MONEY:
-        hint = _is(unit_hint, (printed,))
+        hint = _is(unit_hint, hints, (printed,))
         if hint.any():
             for k, u in enumerate(units):
                 f = unit_factor(printed, u)
@@ -240,8 +244,9 @@ def rounding(value: np.ndarray, decimals: np.ndarray, scale: np.ndarray, unit: n
     rounded = np.where(declared < 0, auto, declared == 1)
     half = np.where(rounded, 0.5 * p * scale, 0.0)
     lo, hi = value - half, value + half
-    lt = _is(qualifier, ("<", "<="))
-    gt = _is(qualifier, (">", ">="))
+    quals = _strings(qualifier)
+    lt = _is(qualifier, quals, ("<", "<="))
+    gt = _is(qualifier, quals, (">", ">="))
     if lt.any() or gt.any():
         # "< 1 %" is a share in [0, 1]; "< 0" and "< -5" have no lower bound; "> 95 %" is at
         # most 100 %; "> 120 %" (an attainment rate) has no upper bound

@@ -62,9 +62,21 @@ def _unknown_entity(entity: str, ref: Reference, file: str, line: int | None) ->
 
 
 def _clean_keys(arr: pa.Array) -> pa.Array:
-    """Keys stripped of surrounding blanks; an empty key is no key (the default applies)."""
-    arr = pc.utf8_trim_whitespace(arr)
-    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    """Keys stripped of surrounding blanks; an empty key is no key (the default applies).
+
+    Keys repeat: each distinct one is cleaned once, and the column is rebuilt only if one
+    changes (in C, without a string comparison per figure).
+    """
+    enc = pc.dictionary_encode(arr)
+    words = enc.dictionary
+    clean = pc.utf8_trim_whitespace(words)
+    clean = pc.if_else(pc.equal(pc.binary_length(clean), 0), pa.scalar(None, pa.string()), clean)
+    return arr if clean.equals(words) else clean.take(enc.indices)
+
+
+def is_blank(arr: pa.Array) -> pa.Array:
+    """'' or only blanks (what `utf8_trim_whitespace(x) == ''` says, without a new string)."""
+    return pc.or_(pc.equal(pc.binary_length(arr), 0), pc.utf8_is_space(arr))
 
 
 def _gather(datasets: list[tuple[Dataset, list[Part]]]) -> tuple[dict[str, pa.Array], np.ndarray,
@@ -124,7 +136,7 @@ def _gather(datasets: list[tuple[Dataset, list[Part]]]) -> tuple[dict[str, pa.Ar
 
 def _blank_to_null(arr: pa.Array) -> pa.Array:
     """'' (or blanks) → null: an empty cell gives no value, no label."""
-    empty = pc.equal(pc.utf8_trim_whitespace(arr), "")
+    empty = is_blank(arr)
     if not pc.any(empty).as_py():
         return arr
     return pc.if_else(empty, pa.scalar(None, pa.string()), arr)
@@ -217,7 +229,8 @@ def _build(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) -> pd.Dat
         zero_copy_only=False), lambda i: err(i, f"unknown kind {kind_np[i]!r}",
                                              did_you_mean(str(kind_np[i]), KINDS)
                                              or "kind is text, box or table"))
-    quote_null = pc.or_(pc.is_null(cols["quote"]), pc.equal(cols["quote"], "")).fill_null(True)
+    quote_null = pc.or_(pc.is_null(cols["quote"]), pc.equal(pc.binary_length(cols["quote"]), 0)
+                        ).fill_null(True)
     needs_quote = pc.and_(pc.is_in(cols["kind"], pa.array(["text", "box"])).fill_null(False),
                           pc.invert(cols["quotes_checked"]))
     checks.add(pc.and_(needs_quote, quote_null).to_numpy(zero_copy_only=False), lambda i: err(
@@ -270,17 +283,29 @@ def _check_duplicates(fig: np.ndarray, cols: dict[str, pa.Array], ind: np.ndarra
         return
     place = np.stack([_codes(cols["table"])[0], _codes(cols["column"])[0],
                       cols["report_line"].fill_null(-1).to_numpy(zero_copy_only=False)], axis=1)
-    keys = pd.DataFrame(np.concatenate([fig, place], axis=1))
-    dup = keys.duplicated(keep="first").to_numpy()
+    keys = np.concatenate([fig, place], axis=1)
+    dup = _duplicated(keys)
     if dup.any():
         j = int(np.argmax(dup))
-        i = int(np.flatnonzero((keys.to_numpy() == keys.to_numpy()[j]).all(axis=1))[0])
+        i = int(np.flatnonzero((keys == keys[j]).all(axis=1))[0])
         ti, tj = parsed.text[i].as_py(), parsed.text[j].as_py()
         same = "the same value" if ti == tj else f"{ti!r}"
         raise InputError(file_np[j], int(line_np[j]),
                          f"{ind[j]} for {ent[j]} {per[j]} is given twice for the same place "
                          f"(also {file_np[i]}:{int(line_np[i])}, {same})",
                          "each printed cell is transcribed once; fix the entity/indicator map")
+
+
+def _duplicated(keys: np.ndarray) -> np.ndarray:
+    """Rows of an int64 matrix (codes ≥ -1) equal to an earlier row: one int64 key per row
+    when the codes are small enough (they are), else pandas on the columns."""
+    radix = [int(keys[:, j].max()) + 2 for j in range(keys.shape[1])]
+    if np.prod(np.array(radix, dtype=np.float64)) < 2.0 ** 62:
+        key = np.zeros(len(keys), dtype=np.int64)
+        for j, r in enumerate(radix):
+            key = key * r + keys[:, j] + 1
+        return pd.Series(key, copy=False).duplicated(keep="first").to_numpy()
+    return pd.DataFrame(keys).duplicated(keep="first").to_numpy()
 
 
 def _check_prints(fig: np.ndarray, cols: dict[str, pa.Array], ind: np.ndarray, ent: np.ndarray,
@@ -347,15 +372,17 @@ def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, ind: np.ndarray, ent
         if col.dtype == "str" and col.arrow:  # one Arrow buffer, no Python str per figure
             out[col.name] = pd.Series(pd.array(v, dtype=arrow_str()))
         elif col.dtype == "str":
-            out[col.name] = pd.Series(v, dtype=object) if n else pd.Series([], dtype=object)
+            out[col.name] = pd.Series(v, dtype=object, copy=False) if n else \
+                pd.Series([], dtype=object)
         elif col.dtype == "float":
-            out[col.name] = pd.Series(np.asarray(v, dtype=np.float64))
+            out[col.name] = pd.Series(np.asarray(v, dtype=np.float64), copy=False)
         elif col.dtype == "bool":
-            out[col.name] = pd.Series(np.asarray(v, dtype=bool))
+            out[col.name] = pd.Series(np.asarray(v, dtype=bool), copy=False)
         elif col.nullable:
-            out[col.name] = pd.Series(v, dtype="Int64")
+            out[col.name] = pd.Series(v, dtype="Int64", copy=False)
         else:
-            out[col.name] = pd.Series(np.asarray(v, dtype=np.int64))
+            out[col.name] = pd.Series(np.asarray(v, dtype=np.int64), copy=False)
+    # the arrays are this table's own: no copy (pandas 3 copies NumPy input by default)
     return pd.DataFrame(out, columns=list(NAMES), copy=False)
 
 

@@ -89,10 +89,11 @@ def parse_column(values: pa.Array, objects: dict[int, Any] | None = None,
     decimals = pc.if_else(pc.greater_equal(comma, 0), pc.subtract(pc.subtract(length, comma), 1),
                           0).fill_null(0).to_numpy(zero_copy_only=False)
     decimals = np.where(fast_np, decimals, -1).astype(np.int64)
-    unit_hint = np.full(n, None, dtype=object)
-    for sym, unit in _UNITS.items():
-        unit_hint[fast_np & pc.ends_with(values, sym).fill_null(False).to_numpy(
-            zero_copy_only=False) & (unit_hint == None)] = unit  # noqa: E711 - elementwise
+    hint = np.full(n, len(_UNITS), dtype=np.int8)  # code of the unit symbol, first match
+    for k, sym in enumerate(_UNITS):
+        hint[fast_np & pc.ends_with(values, sym).fill_null(False).to_numpy(
+            zero_copy_only=False) & (hint == len(_UNITS))] = k
+    unit_hint = np.array([*_UNITS.values(), None], dtype=object)[hint]
     value = np.where(fast_np, value, np.nan)
     qualifier = np.full(n, None, dtype=object)
     non_numeric = np.zeros(n, dtype=bool)

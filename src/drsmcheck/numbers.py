@@ -188,8 +188,10 @@ class Rounded:
 
 def _pow10(decimals: np.ndarray) -> np.ndarray:
     """10 ** -d exactly as Python computes it, per distinct d (the same floats scalar or not)."""
-    uniq, inv = np.unique(decimals, return_inverse=True)
-    return np.array([10 ** (-int(d)) for d in uniq], dtype=np.float64)[inv.reshape(-1)]
+    if not len(decimals):
+        return np.zeros(0)
+    table = np.array([10 ** (-k) for k in range(int(decimals.max()) + 1)], dtype=np.float64)
+    return table[decimals]
 
 
 def _is(arr: np.ndarray, has: np.ndarray, values: tuple[str, ...]) -> np.ndarray:

@@ -24,7 +24,7 @@ from ..numbers import rounding
 from ..reference import UNITS, Reference, declare_entity_hint, declare_indicator_hint
 from ..yamlfile import did_you_mean
 from .header import Dataset
-from .parse import ParsedColumn, _objects, parse_column
+from .parse import ParsedColumn, parse_column
 from .part import COLUMNS as PART_COLUMNS
 from .part import Part
 
@@ -159,6 +159,13 @@ def _codes(arr: pa.Array) -> tuple[np.ndarray, list[Any]]:
     return codes, words
 
 
+def _strings(arr: pa.Array) -> np.ndarray:
+    """A string column as a NumPy object array (None for null), one str per distinct value
+    (from the same dictionary encoding as `_codes`)."""
+    codes, words = _codes(arr)
+    return np.array([*words, None], dtype=object)[codes]  # code -1 → None
+
+
 def _bad(arr: pa.Array, ok: Callable[[Any], bool]) -> np.ndarray:
     """Mask of the rows whose (non-null) value fails `ok`, testing each distinct value once."""
     codes, words = _codes(arr)
@@ -206,9 +213,9 @@ def _build(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) -> pd.Dat
     def err(i: int, message: str, hint: str | None = None) -> InputError:
         return InputError(file_np[i], int(line_np[i]), message, hint)
 
-    ind_np, ent_np, per_np = (_objects(cols[c]) for c in ("indicator", "entity", "period"))
-    kind_np = _objects(cols["kind"])
-    unit_np = _objects(cols["unit"])
+    ind_np, ent_np, per_np = (_strings(cols[c]) for c in ("indicator", "entity", "period"))
+    kind_np = _strings(cols["kind"])
+    unit_np = _strings(cols["unit"])
     checks = _Checks(cols)
     checks.add(pc.is_null(cols["indicator"]).to_numpy(zero_copy_only=False), lambda i: err(
         i, "figure has no indicator", "set 'indicator' on the figure, its row, column or table"))
@@ -349,7 +356,7 @@ def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, ind: np.ndarray, ent
                      parsed.qualifier, declared, parsed.unit_hint)
     value, lo, hi, tlo, thi, rounded = r.value, r.lo, r.hi, r.tlo, r.thi, r.rounded
     prio = np.array([KIND_PRIORITY[k] for k in KINDS] + [0])[_kind_codes(kind)]
-    dataset = _objects(cols["dataset"])
+    dataset = _strings(cols["dataset"])
     seq = _seq(cols, prio, line_np)
     refs = _refs(cols, n)
     report_line = pd.array(cols["report_line"].to_numpy(zero_copy_only=False),
@@ -361,9 +368,9 @@ def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, ind: np.ndarray, ent
         "lo": lo, "hi": hi, "tlo": tlo, "thi": thi, "decimals": parsed.decimals,
         "scale": parsed.scale, "qualifier": parsed.qualifier, "non_numeric": parsed.non_numeric,
         "rounded": rounded, "kind": kind, "prio": prio.astype(np.int64), "seq": seq,
-        "file": file_np, "line": line_np.astype(np.int64), "report": _objects(cols["report"]),
-        "report_line": report_line, "table": _objects(cols["table"]),
-        "row": _objects(cols["row"]), "column": _objects(cols["column"]),
+        "file": file_np, "line": line_np.astype(np.int64), "report": _strings(cols["report"]),
+        "report_line": report_line, "table": _strings(cols["table"]),
+        "row": _strings(cols["row"]), "column": _strings(cols["column"]),
         "quote": cols["quote"].to_numpy(zero_copy_only=False).astype(object),
     }
     out = {}

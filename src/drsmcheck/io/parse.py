@@ -42,18 +42,6 @@ class ParsedColumn:
     error: tuple[int, str] | None = None  # first value that cannot be read: (index, message)
 
 
-def _objects(arr: pa.Array) -> np.ndarray:
-    """A string array as a numpy object array (None for null), sharing repeated strings."""
-    if len(arr) == 0:
-        return np.empty(0, dtype=object)
-    enc = pc.dictionary_encode(arr)
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.combine_chunks()
-    words = np.array([*enc.dictionary.to_pylist(), None], dtype=object)
-    idx = enc.indices.fill_null(len(enc.dictionary)).to_numpy(zero_copy_only=False)
-    return words[idx]
-
-
 def parse_column(values: pa.Array, objects: dict[int, Any] | None = None,
                  stop_at: int | None = None) -> ParsedColumn:
     """Parse `values` (a string array; null where `objects` holds a non-string raw value).

@@ -196,7 +196,10 @@ class Store:
         parts = [self.res_rec[self.ind_start[i]:self.ind_end[i]] for i in inds if i >= 0]
         if not parts:
             return np.zeros(0, dtype=np.int64)
-        return np.unique(np.concatenate(parts))
+        seen = np.zeros(len(self.rec_keys), dtype=bool)  # a mask, not a sort of the union
+        for part in parts:
+            seen[part] = True
+        return np.flatnonzero(seen).astype(np.int64)
 
     def interval(self, figs: np.ndarray, widen: bool = False) -> A.Iv:
         """The intervals of figure rows (−1 → missing) as the algebra's Iv."""

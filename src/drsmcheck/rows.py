@@ -92,8 +92,7 @@ class _ArrowColumn:
     def __init__(self, col: pd.Series):
         import pyarrow as pa
 
-        arr = pa.array(col.array)  # the column's own buffers (the Arrow protocol)
-        self.arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        self.arr = pa.array(col.array)  # the column's own buffers (chunks kept, no copy)
 
     def __getitem__(self, pos: Any) -> Any:
         if isinstance(pos, np.ndarray):

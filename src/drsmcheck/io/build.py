@@ -92,10 +92,13 @@ def _gather(datasets: list[tuple[Dataset, list[Part]]]) -> tuple[dict[str, pa.Ar
     for name in PART_COLUMNS:
         if name == "file":
             continue
-        arrays = [p.columns[name] for _, p in parts]
+        # each file's own column is let go as soon as the table's is built (the peak is one
+        # copy of a column, not of every column)
+        arrays = [p.columns.pop(name) for _, p in parts]
         cols[name] = pa.concat_arrays(arrays) if arrays else pa.array(
             [], type=pa.int64() if name in ("line", "report_line") else
             pa.bool_() if name == "rounded" else pa.string())
+        del arrays
     for name in ("value", "kind", "table", "row", "column", "quote", "unit"):
         cols[name] = _blank_to_null(cols[name])
     dss = [ds for ds, _ in datasets]
@@ -118,17 +121,18 @@ def _gather(datasets: list[tuple[Dataset, list[Part]]]) -> tuple[dict[str, pa.Ar
     files: list[str] = []
     index: dict[str, int] = {}
     codes = []
-    for _, p in parts:
+    for (_, p), size in zip(parts, sizes.tolist(), strict=True):
         col = p.columns.get("file")
         if col is None or (len(col) and pc.all(pc.equal(col, p.file)).as_py()):
-            codes.append(np.full(len(p), index.setdefault(p.file, len(index)), dtype=np.int64))
+            codes.append(np.full(size, index.setdefault(p.file, len(index)), dtype=np.int64))
         else:
             codes.append(np.array([index.setdefault(f, len(index)) for f in col.to_pylist()],
                                   dtype=np.int64))
     files = list(index)
     file_codes = np.concatenate(codes) if codes else np.empty(0, dtype=np.int64)
-    cols["file"] = pa.array(files, pa.string()).take(pa.array(file_codes))
-    cols["objects"] = _merge_objects([p for _, p in parts])  # type: ignore[assignment]
+    cols["file_codes"] = pa.array(file_codes)
+    cols["files"] = pa.array(files, pa.string())
+    cols["objects"] = _merge_objects([p for _, p in parts], sizes)  # type: ignore[assignment]
     for _, p in parts:  # the table holds them now: free each file's own columns
         p.columns = {}
     return cols, file_codes, files
@@ -153,7 +157,8 @@ def _codes(arr: pa.Array) -> tuple[np.ndarray, list[Any]]:
     enc = pc.dictionary_encode(arr)
     if isinstance(enc, pa.ChunkedArray):
         enc = enc.combine_chunks()
-    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32,
+                                                                          copy=False)
     words = enc.dictionary.to_pylist()
     _CODES[id(arr)] = (arr, codes, words)
     return codes, words
@@ -272,13 +277,13 @@ def _build(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) -> pd.Dat
     return _frame(cols, parsed, ind_np, ent_np, per_np, kind_np, unit_np, file_np, line_np, ref)
 
 
-def _merge_objects(parts: list[Part]) -> dict[int, Any]:
+def _merge_objects(parts: list[Part], sizes: np.ndarray) -> dict[int, Any]:
     out: dict[int, Any] = {}
     offset = 0
-    for p in parts:
+    for p, size in zip(parts, sizes.tolist(), strict=True):
         for i, v in p.objects.items():
             out[offset + i] = v
-        offset += len(p)
+        offset += size
     return out
 
 
@@ -393,13 +398,24 @@ def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, ind: np.ndarray, ent
     return pd.DataFrame(out, columns=list(NAMES), copy=False)
 
 
-def _refs(cols: dict[str, pa.Array], n: int) -> pa.Array:
-    """`entity|period|indicator@file:line`, built by Arrow (no Python str per figure)."""
+_REF_CHUNK = 1 << 17
+
+
+def _refs(cols: dict[str, pa.Array], n: int) -> pa.ChunkedArray:
+    """`entity|period|indicator@file:line`, built by Arrow (no Python str per figure), a slice
+    of rows at a time so that the pieces joined never outweigh the result."""
     if not n:
-        return pa.array([], pa.string())
-    left = pc.binary_join_element_wise(cols["entity"], cols["period"], cols["indicator"], "|")
-    right = pc.binary_join_element_wise(cols["file"], pc.cast(cols["line"], pa.string()), ":")
-    return pc.binary_join_element_wise(left, right, "@")
+        return pa.chunked_array([], pa.string())
+    chunks = []
+    for start in range(0, n, _REF_CHUNK):
+        def part(name: str, start: int = start) -> pa.Array:
+            return cols[name].slice(start, _REF_CHUNK)
+
+        left = pc.binary_join_element_wise(part("entity"), part("period"), part("indicator"), "|")
+        file = cols["files"].take(part("file_codes"))
+        right = pc.binary_join_element_wise(file, pc.cast(part("line"), pa.string()), ":")
+        chunks.append(pc.binary_join_element_wise(left, right, "@"))
+    return pa.chunked_array(chunks, pa.string())
 
 
 def _kind_codes(kind: np.ndarray) -> np.ndarray:

@@ -80,3 +80,31 @@ def test_the_same_prints_give_the_same_intervals_in_one_file_or_many(tmp_path):
     for k, p in enumerate(prints):
         alone = _load(tmp_path / str(k), [p])
         assert together[cols].iloc[k].tolist() == alone[cols].iloc[0].tolist()
+
+
+def test_no_python_string_per_figure(tmp_path):
+    """Per-figure strings (text, ref) are held by Arrow; repeated ones (keys, labels, the
+    file) are one shared Python str per distinct value, whatever the number of figures."""
+    from drsmcheck.figures import COLUMNS, arrow_str
+
+    ref = load_rules(make_pack(tmp_path, CHECKS, INDICATORS)).reference
+    d = tmp_path / "data"
+    write(d / "dataset.yaml", HEADER)
+    entities = sorted(ref.entities)
+    lines = ["indicator;entity;value;line;table;row;column"]
+    lines += [f"t.{ind};{e};{k},5;{k + 1};t1;{ind};{e}" for k, e in enumerate(entities)
+              for ind in ("count", "rate", "eur", "meur")]
+    write(d / "figures.csv", "\n".join(lines) + "\n")
+    _, frame = load_figures([d], ref)
+    assert len(frame) == 4 * len(entities) > 100
+    for col in COLUMNS:
+        values = frame[col.name]
+        if col.arrow:
+            assert values.dtype == arrow_str(), col.name
+        elif col.dtype == "str":
+            objects = [v for v in values.to_numpy() if v is not None]
+            assert len({id(v) for v in objects}) == len(set(objects)), col.name
+    assert frame["ref"].is_unique
+    first = frame.sort_values("line").iloc[0]
+    assert first["ref"] == f"{first['entity']}|2019|t.count@{first['file']}:2"
+    assert first["text"] == "0,5"

@@ -96,4 +96,4 @@ class Engine:
         with np.errstate(all="ignore"):
             blocks = [kinds[rule.kind].evaluate(rule, k, self.context)
                       for k, rule in enumerate(self.rules)]
-        return Run(self.rules, Verdicts.concat(blocks), self.store, self.context)
+        return Run(self.rules, Verdicts.concat(blocks, consume=True), self.store, self.context)

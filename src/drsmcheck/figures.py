@@ -1,6 +1,7 @@
 """The figures table: every column once, with its type and meaning.
 
-Loaders build rows with `make_figure`, the pandera schema is generated from `COLUMNS`, the
+The loader builds it a column at a time (io/build.py), `make_figure` one row for tests and
+tools, both under `numbers.rounding`; the pandera schema is generated from `COLUMNS`, the
 engine and the report read the same names. Adding a column means adding it here, nowhere else.
 """
 
@@ -11,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .numbers import ParsedNumber, interval, truncation_interval
+from .numbers import ParsedNumber, rounding_of
+from .numbers import unit_factor as unit_factor  # where kinds and anomalies read it
 
 KINDS = ("text", "box", "table")
 # which print of a figure the rules read when it is printed several times: table > box > text
@@ -24,18 +26,30 @@ class Column:
     dtype: str  # "str" | "float" | "int" | "bool"
     nullable: bool
     meaning: str
+    # a string column whose values are (nearly) all distinct is held by Arrow (pandas' `str`
+    # dtype: one buffer) rather than as one Python object per figure; the others are `object`
+    # arrays whose repeated strings are shared
+    arrow: bool = False
+
+
+def arrow_str() -> Any:
+    """The pandas dtype of the Arrow-held string columns (pandas imported only when used)."""
+    import pandas as pd
+
+    return pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 COLUMNS: tuple[Column, ...] = (
     Column("dataset", "str", False, "id of the dataset (one report) the figure belongs to"),
-    Column("ref", "str", False, "unique id of this print: entity|period|indicator@file:line"),
+    Column("ref", "str", False, "unique id of this print: entity|period|indicator@file:line",
+           arrow=True),
     Column("entity", "str", False, "who/where: OCC, LR, a département code '34', FR"),
     Column("period", "str", False, "2019, or finer: 2019-S2, 2018-12-31"),
     Column("period_next", "str", True, "the period after this one (years only), for prev()"),
     Column("indicator", "str", False, "what the figure measures, a dotted catalog id"),
     Column("unit", "str", False, "unit of the indicator (catalog, or the figure's override)"),
     Column("unit_printed", "str", True, "unit read off the print: percent, eur, meur, …"),
-    Column("text", "str", False, "the figure exactly as printed"),
+    Column("text", "str", False, "the figure exactly as printed", arrow=True),
     Column("value", "float", True,
            "the printed value converted to the indicator's unit (M€ → €); null if not a number"),
     Column("lo", "float", True, "lower bound of the interval the print stands for (rounding model)"),
@@ -64,24 +78,11 @@ NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 
 def intervals(parsed: ParsedNumber, unit: str, rounded: bool | None
               ) -> tuple[float, float, float, float]:
-    """(lo, hi, tlo, thi): the rounding interval and its truncation widening."""
-    lo, hi = interval(parsed, unit, rounded)
-    tlo, thi = truncation_interval(parsed, unit, rounded)
-    return lo, hi, tlo, thi
-
-
-# printed unit → indicator unit: the factor that converts a print into the catalogue's unit
-_MONEY = {"eur": 1.0, "keur": 1e3, "meur": 1e6}
-
-
-def unit_factor(printed: str | None, unit: str) -> float | None:
-    """How a print's own unit converts to the indicator's (1.0 when it is the same or not
-    printed); None when they contradict each other ('12 %' on a count)."""
-    if printed is None or printed == unit:
-        return 1.0
-    if printed in _MONEY and unit in _MONEY:
-        return _MONEY[printed] / _MONEY[unit]
-    return None
+    """(lo, hi, tlo, thi) of one print in its own unit: the rounding interval and its
+    truncation widening (numbers.rounding)."""
+    r = rounding_of(ParsedNumber(parsed.text, parsed.value, parsed.decimals, None,
+                                 parsed.qualifier, parsed.non_numeric, parsed.scale), unit, rounded)
+    return float(r.lo[0]), float(r.hi[0]), float(r.tlo[0]), float(r.thi[0])
 
 
 def make_figure(*, dataset: str, entity: str, period: str, period_next: str | None,
@@ -89,16 +90,15 @@ def make_figure(*, dataset: str, entity: str, period: str, period_next: str | No
                 kind: str, seq: int, file: str, line: int, report: str | None,
                 report_line: int | None, table: str | None = None, row: str | None = None,
                 column: str | None = None, quote: str | None = None) -> dict[str, Any]:
-    """One row of the figures table (a dict with every column of COLUMNS)."""
-    value = parsed.value
+    """One row of the figures table (a dict with every column of COLUMNS), under the same
+    rounding model as the loader (numbers.rounding)."""
     if parsed.value is not None:
-        lo, hi, tlo, thi = intervals(parsed, unit, rounded)
-        factor = unit_factor(parsed.unit_hint, unit)
-        if factor not in (None, 1.0):
-            # "13,74 M€" on a € indicator is 13 740 000 € ± 5 000 €, not 13,74 €
-            lo, hi, tlo, thi, value = (x * factor for x in (lo, hi, tlo, thi, value))
+        r = rounding_of(parsed, unit, rounded)
+        value, lo, hi, tlo, thi = (float(x[0]) for x in (r.value, r.lo, r.hi, r.tlo, r.thi))
+        flag = bool(r.rounded[0])
     else:
-        lo = hi = tlo = thi = None
+        value = lo = hi = tlo = thi = None
+        flag = bool(rounded)
     return {
         "dataset": dataset,
         "ref": f"{entity}|{period}|{indicator}@{file}:{line}",
@@ -108,8 +108,7 @@ def make_figure(*, dataset: str, entity: str, period: str, period_next: str | No
         "decimals": parsed.decimals if parsed.decimals is not None else -1,
         "scale": parsed.scale,
         "qualifier": parsed.qualifier, "non_numeric": parsed.non_numeric,
-        "rounded": bool(rounded) if rounded is not None else (
-            lo != hi if lo is not None else False),
+        "rounded": flag,
         "kind": kind, "prio": KIND_PRIORITY[kind], "seq": seq,
         "file": file, "line": line, "report": report, "report_line": report_line,
         "table": table, "row": row, "column": column, "quote": quote,
@@ -130,6 +129,8 @@ def frame(rows: list[dict[str, Any]]) -> Any:
             df[col.name] = df[col.name].astype(bool)
         elif col.dtype == "int":
             df[col.name] = pd.array(df[col.name], dtype="Int64")
+        elif col.arrow:
+            df[col.name] = df[col.name].astype(arrow_str())
         else:
             df[col.name] = df[col.name].astype(object).where(df[col.name].notna(), None)
     return df
@@ -174,8 +175,11 @@ def check_mask(check: Check, df: Any, ref: Any) -> np.ndarray:
         return df["entity"].isin(list(ref.entities)).to_numpy()
     if check.name == "indicator_known":
         return df["indicator"].isin(list(ref.indicators)).to_numpy()
-    if check.name == "period_format":
-        return df["period"].astype(str).str.match(PERIOD_PATTERN).to_numpy(dtype=bool)
+    if check.name == "period_format":  # each distinct period matched once
+        import pandas as pd
+
+        codes, uniq = pd.factorize(df["period"], use_na_sentinel=False)
+        return pd.Series(uniq).astype(str).str.match(PERIOD_PATTERN).to_numpy(dtype=bool)[codes]
     if check.name == "unit_known":
         return df["unit"].isin(list(UNITS)).to_numpy()
     if check.name == "kind_known":
@@ -183,6 +187,16 @@ def check_mask(check: Check, df: Any, ref: Any) -> np.ndarray:
     if check.name == "line_positive":
         return (df["line"].astype("int64") >= 1).to_numpy()
     if check.name == "ref_unique":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        # counted by Arrow's hash table (C++, freed at once) in the usual all-distinct case:
+        # no Python str per figure
+        refs = pa.array(df["ref"].array, from_pandas=True)
+        unique = len(pc.unique(refs)) == len(refs)
+        pa.default_memory_pool().release_unused()
+        if unique:
+            return np.ones(len(df), dtype=bool)
         return (~df["ref"].duplicated(keep=False)).to_numpy()
     if check.name == "interval_ordered":
         lo, hi = df["lo"].to_numpy(dtype=float), df["hi"].to_numpy(dtype=float)
@@ -217,6 +231,8 @@ def pandera_schema(ref: Any) -> Any:
     for col in COLUMNS:
         if col.dtype == "int" and col.nullable:
             columns[col.name] = pa.Column("Int64", nullable=True)
+        elif col.arrow:
+            columns[col.name] = pa.Column(arrow_str(), nullable=col.nullable)
         else:
             columns[col.name] = pa.Column(types[col.dtype], nullable=col.nullable)
     checks = [pa.Check(lambda df, c=c: pd.Series(check_mask(c, df, ref), index=df.index),

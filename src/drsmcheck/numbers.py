@@ -10,6 +10,8 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 # Thousands separators seen in reports: space, NBSP, narrow NBSP, thin space, apostrophe.
 _SEPARATORS = "\u0020\u00a0\u202f\u2009\u2007'’"
 # Scale words: "7,8 millions" is 7 800 000 give or take 50 000.
@@ -153,38 +155,60 @@ def parse_number(raw: object) -> ParsedNumber:
     )
 
 
-def interval(parsed: ParsedNumber, unit: str, rounded: bool | None = None) -> tuple[float, float]:
-    """The interval a printed figure stands for, under the rounding model of ARCHITECTURE §4."""
-    assert parsed.value is not None
-    v = parsed.value
-    d = parsed.decimals or 0
-    if rounded is None:
-        rounded = d > 0 or unit not in EXACT_UNITS or parsed.scale != 1.0
-    half = 0.5 * 10 ** (-d) * parsed.scale if rounded else 0.0
-    lo, hi = v - half, v + half
-    if parsed.qualifier in ("<", "<="):
-        # "< 1 %" is a share in [0, 1]; "< 0" and "< -5" have no lower bound
-        lo, hi = (0.0 if v > 0 else -math.inf), v
-    elif parsed.qualifier in (">", ">="):
-        # "> 95 %" is at most 100 %; "> 120 %" (an attainment rate) has no upper bound,
-        # rather than the inverted interval [120, 100]
-        lo, hi = v, (100.0 if unit == "percent" and v < 100 else math.inf)
-    return lo, hi
+# printed unit → indicator unit: the factor that converts a print into the catalogue's unit
+MONEY = {"eur": 1.0, "keur": 1e3, "meur": 1e6}
 
 
-def truncation_interval(parsed: ParsedNumber, unit: str, rounded: bool | None = None
-                        ) -> tuple[float, float]:
-    """The wider interval if the printed value was truncated (or rounded the other way).
+def unit_factor(printed: str | None, unit: str) -> float | None:
+    """How a print's own unit converts to the indicator's (1.0 when it is the same or not
+    printed); None when they contradict each other ('12 %' on a count)."""
+    if printed is None or printed == unit:
+        return 1.0
+    if printed in MONEY and unit in MONEY:
+        return MONEY[printed] / MONEY[unit]
+    return None
 
-    The one definition (the figures table's `tlo`/`thi` columns come from here): an exact
-    print (a point interval) is not widened, nor a qualified one (`< 1 %`).
+
+@dataclass
+class Rounded:
+    """What prints stand for, as arrays over n figures (NaN bounds where there is no value).
+
+    `value`, `lo`, `hi`: the value and its rounding interval in the indicator's unit;
+    `tlo`, `thi`: the wider interval if the print was truncated instead; `rounded`: whether the
+    interval is wider than the point (or the figure says so).
     """
-    assert parsed.value is not None
-    lo, hi = interval(parsed, unit, rounded)
-    if parsed.qualifier is not None:
-        return lo, hi
-    return widen_for_truncation(lo, hi, parsed.value, parsed.decimals or 0, lo == hi,
-                                parsed.scale)
+
+    value: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    tlo: np.ndarray
+    thi: np.ndarray
+    rounded: np.ndarray
+
+
+def _pow10(decimals: np.ndarray) -> np.ndarray:
+    """10 ** -d exactly as Python computes it, per distinct d (the same floats scalar or not)."""
+    if not len(decimals):
+        return np.zeros(0)
+    table = np.array([10 ** (-k) for k in range(int(decimals.max()) + 1)], dtype=np.float64)
+    return table[decimals]
+
+
+def _is(arr: np.ndarray, has: np.ndarray, values: tuple[str, ...]) -> np.ndarray:
+    """Elementwise `arr in values` for an object array that is mostly None: only the rows
+    `has` (those holding a string) are compared."""
+    out = np.zeros(len(arr), dtype=bool)
+    if len(has):
+        sub = arr[has]
+        hit = np.zeros(len(has), dtype=bool)
+        for v in values:
+            hit |= sub == v
+        out[has] = hit
+    return out
+
+
+def _strings(arr: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(arr != None)  # noqa: E711 - elementwise
 
 
 # How far below (toward zero) and above (away from zero) the print a true value may lie when
@@ -196,13 +220,95 @@ TRUNCATION_UP = 1.0
 DOUBLE_ROUNDING_DOWN = 0.55
 
 
-def widen_for_truncation(lo: float, hi: float, value: float, decimals: int, exact: bool,
-                         scale: float = 1.0) -> tuple[float, float]:
-    """The values truncation or double rounding would print as `value` (with its rounding
-    interval), unless the figure is exact: [p − 0,55 u, p + u] for p ≥ 0, mirrored below 0."""
-    if exact:
-        return lo, hi
-    step = 10 ** (-decimals) * scale
-    if value < 0:
-        return min(lo, value - TRUNCATION_UP * step), max(hi, value + DOUBLE_ROUNDING_DOWN * step)
-    return min(lo, value - DOUBLE_ROUNDING_DOWN * step), max(hi, value + TRUNCATION_UP * step)
+def rounding(value: np.ndarray, decimals: np.ndarray, scale: np.ndarray, unit: np.ndarray,
+             units: list[str], qualifier: np.ndarray, declared: np.ndarray,
+             unit_hint: np.ndarray) -> Rounded:
+    """The rounding model of ARCHITECTURE §4, written once, a column at a time.
+
+    `value`: the printed value (NaN when not a number), `decimals` displayed (-1 when none),
+    `scale` (1e6 for "7,8 millions"), the indicator's `unit`, the print's `qualifier` ('<', …)
+    and `unit_hint` (object arrays, None when absent), `declared`: -1 not declared, 0 exact
+    (`rounded: false`), 1 rounded. A count printed as an integer is exact; d decimals stand for
+    ± ½·10⁻ᵈ (times the scale word); `< 1 %` is [0, 1]; truncation widens by one unit of the
+    last printed digit above the print and 0,55 unit below (truncation, double rounding; mirrored
+    below zero), except exact and qualified prints; "13,74 M€" on a € indicator is
+    converted, bounds included. The loader, `make_figure` and the scalar helpers below call it.
+    """
+    value = np.asarray(value, dtype=np.float64)
+    decimals = np.asarray(decimals, dtype=np.int64)
+    scale = np.asarray(scale, dtype=np.float64)
+    declared = np.asarray(declared, dtype=np.int64)
+    d = np.where(decimals < 0, 0, decimals)
+    p = _pow10(d)
+    unit = np.asarray(unit, dtype=np.int64)
+    exact_unit = np.isin(unit, [k for k, u in enumerate(units) if u in EXACT_UNITS])
+    percent = np.isin(unit, [k for k, u in enumerate(units) if u == "percent"])
+    factor = np.ones(len(value))
+    hints = _strings(unit_hint)
+    for printed in MONEY:
+        hint = _is(unit_hint, hints, (printed,))
+        if hint.any():
+            for k, u in enumerate(units):
+                f = unit_factor(printed, u)
+                if f not in (None, 1.0):
+                    factor[hint & (unit == k)] = f
+    auto = (d > 0) | ~exact_unit | (scale != 1.0)
+    rounded = np.where(declared < 0, auto, declared == 1)
+    half = np.where(rounded, 0.5 * p * scale, 0.0)
+    lo, hi = value - half, value + half
+    quals = _strings(qualifier)
+    lt = _is(qualifier, quals, ("<", "<="))
+    gt = _is(qualifier, quals, (">", ">="))
+    if lt.any() or gt.any():
+        # "< 1 %" is a share in [0, 1]; "< 0" and "< -5" have no lower bound; "> 95 %" is at
+        # most 100 %; "> 120 %" (an attainment rate) has no upper bound
+        lo = np.where(lt, np.where(value > 0, 0.0, -np.inf), lo)
+        hi = np.where(lt, value, hi)
+        lo = np.where(gt, value, lo)
+        hi = np.where(gt, np.where(percent & (value < 100), 100.0, np.inf), hi)
+    step = p * scale
+    keep = (lo == hi) | lt | gt
+    # truncation or double rounding (TRUNCATION_UP, DOUBLE_ROUNDING_DOWN), mirrored below zero
+    below = np.where(value < 0, TRUNCATION_UP, DOUBLE_ROUNDING_DOWN) * step
+    above = np.where(value < 0, DOUBLE_ROUNDING_DOWN, TRUNCATION_UP) * step
+    tlo = np.where(keep, lo, np.minimum(lo, value - below))
+    thi = np.where(keep, hi, np.maximum(hi, value + above))
+    numeric = ~np.isnan(value)
+    flag = np.where(declared < 0, numeric & (lo != hi), declared == 1)
+    conv = numeric & (factor != 1.0)
+    if conv.any():
+        value, lo, hi, tlo, thi = (np.where(conv, x * factor, x)
+                                   for x in (value, lo, hi, tlo, thi))
+    return Rounded(value, lo, hi, tlo, thi, flag)
+
+
+def rounding_of(parsed: ParsedNumber, unit: str, rounded: bool | None = None) -> Rounded:
+    """`rounding` for one parsed print (arrays of length 1)."""
+    obj = np.empty(1, dtype=object)
+    hint, qual = obj.copy(), obj.copy()
+    hint[0], qual[0] = parsed.unit_hint, parsed.qualifier
+    with np.errstate(invalid="ignore"):
+        return rounding(
+            np.array([np.nan if parsed.value is None else parsed.value]),
+            np.array([-1 if parsed.decimals is None else parsed.decimals]),
+            np.array([parsed.scale]), np.zeros(1, dtype=np.int64), [unit], qual,
+            np.array([-1 if rounded is None else int(rounded)]), hint)
+
+
+def interval(parsed: ParsedNumber, unit: str, rounded: bool | None = None) -> tuple[float, float]:
+    """The interval a printed figure stands for, in the print's own unit (`rounding`)."""
+    assert parsed.value is not None
+    r = rounding_of(ParsedNumber(parsed.text, parsed.value, parsed.decimals, None,
+                                 parsed.qualifier, parsed.non_numeric, parsed.scale), unit, rounded)
+    return float(r.lo[0]), float(r.hi[0])
+
+
+def truncation_interval(parsed: ParsedNumber, unit: str, rounded: bool | None = None
+                        ) -> tuple[float, float]:
+    """The wider interval if the printed value was truncated (or rounded the other way):
+    `rounding`'s tlo/thi, in the print's own unit. An exact print (a point interval) is not
+    widened, nor a qualified one (`< 1 %`)."""
+    assert parsed.value is not None
+    r = rounding_of(ParsedNumber(parsed.text, parsed.value, parsed.decimals, None,
+                                 parsed.qualifier, parsed.non_numeric, parsed.scale), unit, rounded)
+    return float(r.tlo[0]), float(r.thi[0])

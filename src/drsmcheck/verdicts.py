@@ -74,11 +74,16 @@ class Verdicts:
         return out
 
     @staticmethod
-    def concat(blocks: list[Verdicts]) -> Verdicts:
+    def concat(blocks: list[Verdicts], consume: bool = False) -> Verdicts:
+        """The blocks end to end. `consume`: empty the blocks column by column as the result
+        is built, so that the peak is one table and a column, not two tables (the engine's
+        10⁶-figure run: 3 M verdicts, ~300 MB)."""
         blocks = [b for b in blocks if len(b)]
         if not blocks:
             return Verdicts.build(0, np.zeros((0, 0), dtype=np.int64))
-        cols = {k: np.concatenate([b.cols[k] for b in blocks]) for k in blocks[0].cols}
+        cols = {}
+        for k in list(blocks[0].cols):
+            cols[k] = np.concatenate([b.cols.pop(k) if consume else b.cols[k] for b in blocks])
         offsets = np.cumsum([0] + [len(b.idx) for b in blocks[:-1]])
         ptr = np.concatenate([[0]] + [b.ptr[1:] + off for b, off in zip(blocks, offsets,
                                                                           strict=True)])

@@ -66,9 +66,10 @@ def test_vectorized_parse_agrees_with_parse_number_on_a_large_corpus():
     assert len(good) > 25_000 and len(bad) > 100
     col = parse_column(pa.array(good, pa.string()))
     assert col.error is None
+    texts = col.text.to_pylist()
     for i, raw in enumerate(good):
         p = parse_number(raw)
-        got = (col.text[i], None if math.isnan(col.value[i]) else float(col.value[i]),
+        got = (texts[i], None if math.isnan(col.value[i]) else float(col.value[i]),
                None if col.decimals[i] < 0 else int(col.decimals[i]), col.unit_hint[i],
                col.qualifier[i], bool(col.non_numeric[i]), float(col.scale[i]))
         want = (p.text, p.value, p.decimals, p.unit_hint, p.qualifier, p.non_numeric, p.scale)
@@ -94,3 +95,4 @@ def test_non_string_values_are_parsed_like_yaml_numbers():
     col = parse_column(pa.array([None, None, "3"], pa.string()), {0: 12, 1: 0.5})
     assert col.value.tolist() == [12.0, 0.5, 3.0]
     assert col.decimals.tolist() == [0, 1, 0]
+    assert col.text.to_pylist() == ["12", "0.5", "3"]

@@ -59,10 +59,23 @@ OPS = NumpyOps()
 
 
 def codes(values: Any) -> tuple[np.ndarray, list[str]]:
-    """Integer codes and the sorted category list of a column of strings."""
-    arr = np.asarray(values, dtype=object)
-    cats, inv = np.unique(arr.astype(str), return_inverse=True)
-    return inv.astype(np.int64), [str(c) for c in cats]
+    """Integer codes and the sorted category list of a column of strings (None → "")."""
+    import pandas as pd
+
+    inv, uniq = pd.factorize(np.asarray(values, dtype=object))  # null → -1
+    words = [str(u) for u in uniq]
+    cats = sorted({*words, ""} if (inv < 0).any() else set(words))
+    pos = {c: k for k, c in enumerate(cats)}
+    lut = np.array([pos[w] for w in words] + [pos.get("", -1)], dtype=np.int64)
+    return (lut[inv] if len(inv) else np.zeros(0, dtype=np.int64)), cats
+
+
+def _distinct(col: Any) -> tuple[np.ndarray, list[str]]:
+    """Codes of a string column (hashed in C, once) and its distinct values as str."""
+    import pandas as pd
+
+    inv, uniq = pd.factorize(np.asarray(col, dtype=object))  # a key is never null
+    return inv, [str(u) for u in uniq]
 
 
 class Store:
@@ -82,21 +95,21 @@ class Store:
         self.ind_code = {i: k for k, i in enumerate(self.indicators)}
         self.entities = list(entities)
         self.ent_code = {e: k for k, e in enumerate(self.entities)}
-        ds_values = list(figures["dataset"]) + [r[0] for r in records or []]
-        self.datasets = sorted(set(map(str, ds_values)))
+        # each key column hashed once (in C); its distinct values mapped to the codes below
+        distinct = {c: _distinct(figures[c]) for c in ("dataset", "entity", "period",
+                                                        "indicator")}
+        self.datasets = sorted(set(distinct["dataset"][1]) | {r[0] for r in records or []})
         self.ds_code = {d: k for k, d in enumerate(self.datasets)}
-        per_values = set(map(str, figures["period"])) | {r[2] for r in records or []}
+        per_values = set(distinct["period"][1]) | {r[2] for r in records or []}
         per_values |= {p for p in (self._prev_period(p) for p in list(per_values)) if p}
         self.periods = sorted(per_values)
         self.per_code = {p: k for k, p in enumerate(self.periods)}
 
         def enc(col: str, mapping: dict[str, int]) -> np.ndarray:
-            import pandas as pd
-
-            # hashing in C (pandas' Index), not a dict lookup per figure
-            codes_ = pd.Index(list(mapping)).get_indexer(figures[col].astype(str))
-            assert (codes_ >= 0).all(), f"unknown {col} value"
-            return codes_.astype(np.int64)
+            inv, words = distinct[col]
+            lut = np.array([mapping.get(w, -1) for w in words], dtype=np.int64)
+            assert (lut >= 0).all(), f"unknown {col} value"
+            return lut[inv] if len(inv) else np.zeros(0, dtype=np.int64)
 
         self.f_ds = enc("dataset", self.ds_code)
         self.f_ent = enc("entity", self.ent_code)
@@ -112,8 +125,7 @@ class Store:
         # the print of each cell that holds no number (kinds/non_numeric: marker or garbled)
         self.nn_text = np.asarray(figures["text"], dtype=object)[self.f_nn]
         self.f_unit, self.units = codes(figures["unit"])
-        self.f_uprint, self.uprints = codes(["" if v is None else v for v in
-                                             figures["unit_printed"]])
+        self.f_uprint, self.uprints = codes(figures["unit_printed"])
         self.f_prio = np.asarray(figures["prio"], dtype=np.int64)
         self.f_seq = np.asarray(figures["seq"], dtype=np.int64)
 
@@ -186,7 +198,10 @@ class Store:
         parts = [self.res_rec[self.ind_start[i]:self.ind_end[i]] for i in inds if i >= 0]
         if not parts:
             return np.zeros(0, dtype=np.int64)
-        return np.unique(np.concatenate(parts))
+        seen = np.zeros(len(self.rec_keys), dtype=bool)  # a mask, not a sort of the union
+        for part in parts:
+            seen[part] = True
+        return np.flatnonzero(seen).astype(np.int64)
 
     def interval(self, figs: np.ndarray, widen: bool = False) -> A.Iv:
         """The intervals of figure rows (−1 → missing) as the algebra's Iv."""

@@ -19,12 +19,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
-from ..figures import COLUMNS, KIND_PRIORITY, KINDS, NAMES
-from ..numbers import DOUBLE_ROUNDING_DOWN, EXACT_UNITS, TRUNCATION_UP
+from ..figures import COLUMNS, KIND_PRIORITY, KINDS, NAMES, arrow_str
+from ..numbers import rounding
 from ..reference import UNITS, Reference, declare_entity_hint, declare_indicator_hint
 from ..yamlfile import did_you_mean
 from .header import Dataset
-from .parse import ParsedColumn, _objects, parse_column
+from .parse import ParsedColumn, parse_column
 from .part import COLUMNS as PART_COLUMNS
 from .part import Part
 
@@ -62,9 +62,21 @@ def _unknown_entity(entity: str, ref: Reference, file: str, line: int | None) ->
 
 
 def _clean_keys(arr: pa.Array) -> pa.Array:
-    """Keys stripped of surrounding blanks; an empty key is no key (the default applies)."""
-    arr = pc.utf8_trim_whitespace(arr)
-    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    """Keys stripped of surrounding blanks; an empty key is no key (the default applies).
+
+    Keys repeat: each distinct one is cleaned once, and the column is rebuilt only if one
+    changes (in C, without a string comparison per figure).
+    """
+    enc = pc.dictionary_encode(arr)
+    words = enc.dictionary
+    clean = pc.utf8_trim_whitespace(words)
+    clean = pc.if_else(pc.equal(pc.binary_length(clean), 0), pa.scalar(None, pa.string()), clean)
+    return arr if clean.equals(words) else clean.take(enc.indices)
+
+
+def is_blank(arr: pa.Array) -> pa.Array:
+    """'' or only blanks (what `utf8_trim_whitespace(x) == ''` says, without a new string)."""
+    return pc.or_(pc.equal(pc.binary_length(arr), 0), pc.utf8_is_space(arr))
 
 
 def _gather(datasets: list[tuple[Dataset, list[Part]]]) -> tuple[dict[str, pa.Array], np.ndarray,
@@ -80,10 +92,13 @@ def _gather(datasets: list[tuple[Dataset, list[Part]]]) -> tuple[dict[str, pa.Ar
     for name in PART_COLUMNS:
         if name == "file":
             continue
-        arrays = [p.columns[name] for _, p in parts]
+        # each file's own column is let go as soon as the table's is built (the peak is one
+        # copy of a column, not of every column)
+        arrays = [p.columns.pop(name) for _, p in parts]
         cols[name] = pa.concat_arrays(arrays) if arrays else pa.array(
             [], type=pa.int64() if name in ("line", "report_line") else
             pa.bool_() if name == "rounded" else pa.string())
+        del arrays
     for name in ("value", "kind", "table", "row", "column", "quote", "unit"):
         cols[name] = _blank_to_null(cols[name])
     dss = [ds for ds, _ in datasets]
@@ -106,17 +121,18 @@ def _gather(datasets: list[tuple[Dataset, list[Part]]]) -> tuple[dict[str, pa.Ar
     files: list[str] = []
     index: dict[str, int] = {}
     codes = []
-    for _, p in parts:
+    for (_, p), size in zip(parts, sizes.tolist(), strict=True):
         col = p.columns.get("file")
         if col is None or (len(col) and pc.all(pc.equal(col, p.file)).as_py()):
-            codes.append(np.full(len(p), index.setdefault(p.file, len(index)), dtype=np.int64))
+            codes.append(np.full(size, index.setdefault(p.file, len(index)), dtype=np.int64))
         else:
             codes.append(np.array([index.setdefault(f, len(index)) for f in col.to_pylist()],
                                   dtype=np.int64))
     files = list(index)
     file_codes = np.concatenate(codes) if codes else np.empty(0, dtype=np.int64)
-    cols["file"] = pa.array(files, pa.string()).take(pa.array(file_codes))
-    cols["objects"] = _merge_objects([p for _, p in parts])  # type: ignore[assignment]
+    cols["file_codes"] = pa.array(file_codes)
+    cols["files"] = pa.array(files, pa.string())
+    cols["objects"] = _merge_objects([p for _, p in parts], sizes)  # type: ignore[assignment]
     for _, p in parts:  # the table holds them now: free each file's own columns
         p.columns = {}
     return cols, file_codes, files
@@ -124,7 +140,7 @@ def _gather(datasets: list[tuple[Dataset, list[Part]]]) -> tuple[dict[str, pa.Ar
 
 def _blank_to_null(arr: pa.Array) -> pa.Array:
     """'' (or blanks) → null: an empty cell gives no value, no label."""
-    empty = pc.equal(pc.utf8_trim_whitespace(arr), "")
+    empty = is_blank(arr)
     if not pc.any(empty).as_py():
         return arr
     return pc.if_else(empty, pa.scalar(None, pa.string()), arr)
@@ -141,10 +157,18 @@ def _codes(arr: pa.Array) -> tuple[np.ndarray, list[Any]]:
     enc = pc.dictionary_encode(arr)
     if isinstance(enc, pa.ChunkedArray):
         enc = enc.combine_chunks()
-    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32,
+                                                                          copy=False)
     words = enc.dictionary.to_pylist()
     _CODES[id(arr)] = (arr, codes, words)
     return codes, words
+
+
+def _strings(arr: pa.Array) -> np.ndarray:
+    """A string column as a NumPy object array (None for null), one str per distinct value
+    (from the same dictionary encoding as `_codes`)."""
+    codes, words = _codes(arr)
+    return np.array([*words, None], dtype=object)[codes]  # code -1 → None
 
 
 def _bad(arr: pa.Array, ok: Callable[[Any], bool]) -> np.ndarray:
@@ -181,6 +205,8 @@ def build_figures(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) ->
         return _build(datasets, ref)
     finally:
         _CODES.clear()
+        # the raw columns are gone: give their pages back rather than keep them for later
+        pa.default_memory_pool().release_unused()
 
 
 def _build(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) -> pd.DataFrame:
@@ -192,9 +218,9 @@ def _build(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) -> pd.Dat
     def err(i: int, message: str, hint: str | None = None) -> InputError:
         return InputError(file_np[i], int(line_np[i]), message, hint)
 
-    ind_np, ent_np, per_np = (_objects(cols[c]) for c in ("indicator", "entity", "period"))
-    kind_np = _objects(cols["kind"])
-    unit_np = _objects(cols["unit"])
+    ind_np, ent_np, per_np = (_strings(cols[c]) for c in ("indicator", "entity", "period"))
+    kind_np = _strings(cols["kind"])
+    unit_np = _strings(cols["unit"])
     checks = _Checks(cols)
     checks.add(pc.is_null(cols["indicator"]).to_numpy(zero_copy_only=False), lambda i: err(
         i, "figure has no indicator", "set 'indicator' on the figure, its row, column or table"))
@@ -215,7 +241,8 @@ def _build(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) -> pd.Dat
         zero_copy_only=False), lambda i: err(i, f"unknown kind {kind_np[i]!r}",
                                              did_you_mean(str(kind_np[i]), KINDS)
                                              or "kind is text, box or table"))
-    quote_null = pc.or_(pc.is_null(cols["quote"]), pc.equal(cols["quote"], "")).fill_null(True)
+    quote_null = pc.or_(pc.is_null(cols["quote"]), pc.equal(pc.binary_length(cols["quote"]), 0)
+                        ).fill_null(True)
     needs_quote = pc.and_(pc.is_in(cols["kind"], pa.array(["text", "box"])).fill_null(False),
                           pc.invert(cols["quotes_checked"]))
     checks.add(pc.and_(needs_quote, quote_null).to_numpy(zero_copy_only=False), lambda i: err(
@@ -250,13 +277,13 @@ def _build(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) -> pd.Dat
     return _frame(cols, parsed, ind_np, ent_np, per_np, kind_np, unit_np, file_np, line_np, ref)
 
 
-def _merge_objects(parts: list[Part]) -> dict[int, Any]:
+def _merge_objects(parts: list[Part], sizes: np.ndarray) -> dict[int, Any]:
     out: dict[int, Any] = {}
     offset = 0
-    for p in parts:
+    for p, size in zip(parts, sizes.tolist(), strict=True):
         for i, v in p.objects.items():
             out[offset + i] = v
-        offset += len(p)
+        offset += size
     return out
 
 
@@ -268,16 +295,29 @@ def _check_duplicates(fig: np.ndarray, cols: dict[str, pa.Array], ind: np.ndarra
         return
     place = np.stack([_codes(cols["table"])[0], _codes(cols["column"])[0],
                       cols["report_line"].fill_null(-1).to_numpy(zero_copy_only=False)], axis=1)
-    keys = pd.DataFrame(np.concatenate([fig, place], axis=1))
-    dup = keys.duplicated(keep="first").to_numpy()
+    keys = np.concatenate([fig, place], axis=1)
+    dup = _duplicated(keys)
     if dup.any():
         j = int(np.argmax(dup))
-        i = int(np.flatnonzero((keys.to_numpy() == keys.to_numpy()[j]).all(axis=1))[0])
-        same = "the same value" if parsed.text[i] == parsed.text[j] else f"{parsed.text[i]!r}"
+        i = int(np.flatnonzero((keys == keys[j]).all(axis=1))[0])
+        ti, tj = parsed.text[i].as_py(), parsed.text[j].as_py()
+        same = "the same value" if ti == tj else f"{ti!r}"
         raise InputError(file_np[j], int(line_np[j]),
                          f"{ind[j]} for {ent[j]} {per[j]} is given twice for the same place "
                          f"(also {file_np[i]}:{int(line_np[i])}, {same})",
                          "each printed cell is transcribed once; fix the entity/indicator map")
+
+
+def _duplicated(keys: np.ndarray) -> np.ndarray:
+    """Rows of an int64 matrix (codes ≥ -1) equal to an earlier row: one int64 key per row
+    when the codes are small enough (they are), else pandas on the columns."""
+    radix = [int(keys[:, j].max()) + 2 for j in range(keys.shape[1])]
+    if np.prod(np.array(radix, dtype=np.float64)) < 2.0 ** 62:
+        key = np.zeros(len(keys), dtype=np.int64)
+        for j, r in enumerate(radix):
+            key = key * r + keys[:, j] + 1
+        return pd.Series(key, copy=False).duplicated(keep="first").to_numpy()
+    return pd.DataFrame(keys).duplicated(keep="first").to_numpy()
 
 
 def _check_prints(fig: np.ndarray, cols: dict[str, pa.Array], ind: np.ndarray, ent: np.ndarray,
@@ -305,67 +345,6 @@ def _check_prints(fig: np.ndarray, cols: dict[str, pa.Array], ind: np.ndarray, e
                          "entity, period and indicator columns of this file")
 
 
-def any_of(arr: np.ndarray, values: Any) -> np.ndarray:
-    """Elementwise `arr in values` for an object array that may hold None."""
-    out = np.zeros(len(arr), dtype=bool)
-    for v in values:
-        out |= arr == v
-    return out
-
-
-def _pow10(decimals: np.ndarray) -> np.ndarray:
-    """10 ** -d exactly as Python computes it (figures.intervals), per distinct d."""
-    uniq, inv = np.unique(decimals, return_inverse=True)
-    return np.array([10 ** (-int(d)) for d in uniq], dtype=np.float64)[inv]
-
-
-_MONEY = {"eur": 1.0, "keur": 1e3, "meur": 1e6}
-
-
-def intervals(value: np.ndarray, decimals: np.ndarray, scale: np.ndarray, unit: np.ndarray,
-              qualifier: np.ndarray, declared: np.ndarray, unit_hint: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(value, lo, hi, tlo, thi, rounded) of figures.make_figure, a column at a time.
-
-    `declared`: -1 not declared, 0 exact (rounded: false), 1 rounded. numbers.interval,
-    numbers.truncation_interval and figures.unit_factor are the definition;
-    tests/io/test_build.py checks that this agrees with make_figure on generated prints.
-    """
-    d = np.where(decimals < 0, 0, decimals)
-    p = _pow10(d)
-    exact_unit = any_of(unit, EXACT_UNITS)
-    auto = (d > 0) | ~exact_unit | (scale != 1.0)
-    rounded = np.where(declared < 0, auto, declared == 1)
-    half = np.where(rounded, 0.5 * p * scale, 0.0)
-    lo, hi = value - half, value + half
-    lt = any_of(qualifier, ("<", "<="))
-    gt = any_of(qualifier, (">", ">="))
-    lo = np.where(lt, np.where(value > 0, 0.0, -np.inf), lo)
-    hi = np.where(lt, value, hi)
-    lo = np.where(gt, value, lo)
-    hi = np.where(gt, np.where((unit == "percent") & (value < 100), 100.0, np.inf), hi)
-    step = p * scale
-    keep = (lo == hi) | lt | gt
-    # numbers.widen_for_truncation: truncation or double rounding, mirrored below zero
-    below = np.where(value < 0, TRUNCATION_UP, DOUBLE_ROUNDING_DOWN) * step
-    above = np.where(value < 0, DOUBLE_ROUNDING_DOWN, TRUNCATION_UP) * step
-    tlo = np.where(keep, lo, np.minimum(lo, value - below))
-    thi = np.where(keep, hi, np.maximum(hi, value + above))
-    numeric = ~np.isnan(value)
-    flag = np.where(declared < 0, numeric & (lo != hi), declared == 1)
-    # "13,74 M€" on a € indicator is 13 740 000 € ± 5 000 € (figures.unit_factor)
-    factor = np.ones(len(value))
-    for printed, pf in _MONEY.items():
-        for target, tf in _MONEY.items():
-            if printed != target:
-                factor[(unit_hint == printed) & (unit == target)] = pf / tf
-    conv = numeric & (factor != 1.0)
-    if conv.any():
-        value, lo, hi, tlo, thi = (np.where(conv, x * factor, x)
-                                   for x in (value, lo, hi, tlo, thi))
-    return value, lo, hi, tlo, thi, flag
-
-
 def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, ind: np.ndarray, ent: np.ndarray,
            per: np.ndarray, kind: np.ndarray, unit_decl: np.ndarray, file_np: np.ndarray,
            line_np: np.ndarray, ref: Reference) -> pd.DataFrame:
@@ -373,15 +352,16 @@ def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, ind: np.ndarray, ent
     codes, words = _codes(cols["indicator"])
     catalog_units = np.array([ref.indicators[w].unit for w in words] + [None], dtype=object)
     unit = np.where(pd.isna(unit_decl), catalog_units[codes], unit_decl)
+    unit_codes, units = pd.factorize(unit)
     pcodes, pwords = _codes(cols["period"])
     period_next = np.array([next_period(w) for w in pwords] + [None], dtype=object)[pcodes]
     declared = cols["rounded"].cast(pa.int8()).fill_null(-1).to_numpy(zero_copy_only=False)
     with np.errstate(invalid="ignore"):
-        value, lo, hi, tlo, thi, rounded = intervals(
-            parsed.value, parsed.decimals, parsed.scale, unit, parsed.qualifier, declared,
-            parsed.unit_hint)
+        r = rounding(parsed.value, parsed.decimals, parsed.scale, unit_codes, list(units),
+                     parsed.qualifier, declared, parsed.unit_hint)
+    value, lo, hi, tlo, thi, rounded = r.value, r.lo, r.hi, r.tlo, r.thi, r.rounded
     prio = np.array([KIND_PRIORITY[k] for k in KINDS] + [0])[_kind_codes(kind)]
-    dataset = _objects(cols["dataset"])
+    dataset = _strings(cols["dataset"])
     seq = _seq(cols, prio, line_np)
     refs = _refs(cols, n)
     report_line = pd.array(cols["report_line"].to_numpy(zero_copy_only=False),
@@ -393,34 +373,49 @@ def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, ind: np.ndarray, ent
         "lo": lo, "hi": hi, "tlo": tlo, "thi": thi, "decimals": parsed.decimals,
         "scale": parsed.scale, "qualifier": parsed.qualifier, "non_numeric": parsed.non_numeric,
         "rounded": rounded, "kind": kind, "prio": prio.astype(np.int64), "seq": seq,
-        "file": file_np, "line": line_np.astype(np.int64), "report": _objects(cols["report"]),
-        "report_line": report_line, "table": _objects(cols["table"]),
-        "row": _objects(cols["row"]), "column": _objects(cols["column"]),
+        "file": file_np, "line": line_np.astype(np.int64), "report": _strings(cols["report"]),
+        "report_line": report_line, "table": _strings(cols["table"]),
+        "row": _strings(cols["row"]), "column": _strings(cols["column"]),
         "quote": cols["quote"].to_numpy(zero_copy_only=False).astype(object),
     }
     out = {}
     for col in COLUMNS:
         v = data[col.name]
-        if col.dtype == "str":
-            out[col.name] = pd.Series(v, dtype=object) if n else pd.Series([], dtype=object)
+        if col.dtype == "str" and col.arrow:  # one Arrow buffer, no Python str per figure
+            out[col.name] = pd.Series(pd.array(v, dtype=arrow_str()))
+        elif col.dtype == "str":
+            out[col.name] = pd.Series(v, dtype=object, copy=False) if n else \
+                pd.Series([], dtype=object)
         elif col.dtype == "float":
-            out[col.name] = pd.Series(np.asarray(v, dtype=np.float64))
+            out[col.name] = pd.Series(np.asarray(v, dtype=np.float64), copy=False)
         elif col.dtype == "bool":
-            out[col.name] = pd.Series(np.asarray(v, dtype=bool))
+            out[col.name] = pd.Series(np.asarray(v, dtype=bool), copy=False)
         elif col.nullable:
-            out[col.name] = pd.Series(v, dtype="Int64")
+            out[col.name] = pd.Series(v, dtype="Int64", copy=False)
         else:
-            out[col.name] = pd.Series(np.asarray(v, dtype=np.int64))
+            out[col.name] = pd.Series(np.asarray(v, dtype=np.int64), copy=False)
+    # the arrays are this table's own: no copy (pandas 3 copies NumPy input by default)
     return pd.DataFrame(out, columns=list(NAMES), copy=False)
 
 
-def _refs(cols: dict[str, pa.Array], n: int) -> np.ndarray:
-    """`entity|period|indicator@file:line`, built by Arrow (one Python str per figure)."""
+_REF_CHUNK = 1 << 17
+
+
+def _refs(cols: dict[str, pa.Array], n: int) -> pa.ChunkedArray:
+    """`entity|period|indicator@file:line`, built by Arrow (no Python str per figure), a slice
+    of rows at a time so that the pieces joined never outweigh the result."""
     if not n:
-        return np.empty(0, dtype=object)
-    left = pc.binary_join_element_wise(cols["entity"], cols["period"], cols["indicator"], "|")
-    right = pc.binary_join_element_wise(cols["file"], pc.cast(cols["line"], pa.string()), ":")
-    return pc.binary_join_element_wise(left, right, "@").to_numpy(zero_copy_only=False)
+        return pa.chunked_array([], pa.string())
+    chunks = []
+    for start in range(0, n, _REF_CHUNK):
+        def part(name: str, start: int = start) -> pa.Array:
+            return cols[name].slice(start, _REF_CHUNK)
+
+        left = pc.binary_join_element_wise(part("entity"), part("period"), part("indicator"), "|")
+        file = cols["files"].take(part("file_codes"))
+        right = pc.binary_join_element_wise(file, pc.cast(part("line"), pa.string()), ":")
+        chunks.append(pc.binary_join_element_wise(left, right, "@"))
+    return pa.chunked_array(chunks, pa.string())
 
 
 def _kind_codes(kind: np.ndarray) -> np.ndarray:

@@ -34,12 +34,19 @@ _OTHER_HINTS = {".xls": "save it as .xlsx", ".ods": "save it as .xlsx",
 
 def display_path(path: Path) -> str:
     """Paths as the user typed them relative to the working directory, '/'-separated."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        rel = str(path)
-    if rel.startswith(".."):
-        rel = str(path)
+    p = os.fspath(path)
+    cwd = os.getcwd()
+    full = os.path.normpath(p if os.path.isabs(p) else os.path.join(cwd, p))
+    base = cwd.rstrip(os.sep) + os.sep
+    if full.startswith(base):  # under the working directory: what relpath gives, cheaper
+        rel = full[len(base):]
+    else:
+        try:
+            rel = os.path.relpath(path)
+        except ValueError:
+            rel = str(path)
+        if rel.startswith(".."):
+            rel = str(path)
     # a name holding undecodable bytes (Latin-1 on a UTF-8 system) is shown as \xe9
     from ..sanitize import surrogates
 

@@ -32,7 +32,7 @@ _UNITS = {"%": "percent", "M€": "meur", "m€": "meur", "K€": "keur", "k€"
 class ParsedColumn:
     """The ParsedNumber fields of n values, as arrays (object arrays hold None for null)."""
 
-    text: np.ndarray          # object: the value as printed (stripped)
+    text: pa.Array            # string: the value as printed (stripped; '' for none)
     value: np.ndarray         # float64, NaN when not a number
     decimals: np.ndarray      # int64, -1 when ParsedNumber.decimals is None
     unit_hint: np.ndarray     # object
@@ -40,18 +40,6 @@ class ParsedColumn:
     non_numeric: np.ndarray   # bool
     scale: np.ndarray         # float64
     error: tuple[int, str] | None = None  # first value that cannot be read: (index, message)
-
-
-def _objects(arr: pa.Array) -> np.ndarray:
-    """A string array as a numpy object array (None for null), sharing repeated strings."""
-    if len(arr) == 0:
-        return np.empty(0, dtype=object)
-    enc = pc.dictionary_encode(arr)
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.combine_chunks()
-    words = np.array([*enc.dictionary.to_pylist(), None], dtype=object)
-    idx = enc.indices.fill_null(len(enc.dictionary)).to_numpy(zero_copy_only=False)
-    return words[idx]
 
 
 def parse_column(values: pa.Array, objects: dict[int, Any] | None = None,
@@ -89,24 +77,27 @@ def parse_column(values: pa.Array, objects: dict[int, Any] | None = None,
     decimals = pc.if_else(pc.greater_equal(comma, 0), pc.subtract(pc.subtract(length, comma), 1),
                           0).fill_null(0).to_numpy(zero_copy_only=False)
     decimals = np.where(fast_np, decimals, -1).astype(np.int64)
-    unit_hint = np.full(n, None, dtype=object)
-    for sym, unit in _UNITS.items():
-        unit_hint[fast_np & pc.ends_with(values, sym).fill_null(False).to_numpy(
-            zero_copy_only=False) & (unit_hint == None)] = unit  # noqa: E711 - elementwise
-    text = values.to_numpy(zero_copy_only=False).astype(object)
+    hint = np.full(n, len(_UNITS), dtype=np.int8)  # code of the unit symbol, first match
+    for k, sym in enumerate(_UNITS):
+        hint[fast_np & pc.ends_with(values, sym).fill_null(False).to_numpy(
+            zero_copy_only=False) & (hint == len(_UNITS))] = k
+    unit_hint = np.array([*_UNITS.values(), None], dtype=object)[hint]
     value = np.where(fast_np, value, np.nan)
     qualifier = np.full(n, None, dtype=object)
     non_numeric = np.zeros(n, dtype=bool)
     scale = np.ones(n, dtype=np.float64)
-    out = ParsedColumn(text, value, decimals, unit_hint, qualifier, non_numeric, scale)
+    out = ParsedColumn(values, value, decimals, unit_hint, qualifier, non_numeric, scale)
+    texts: dict[int, str] = {}  # the slow rows' text, where it differs from the raw string
     slow = np.flatnonzero(~fast_np)
     for i in slow:
         i = int(i)
         if stop_at is not None and i > stop_at:
             break
-        raw = objects.get(i, text[i])
+        raw = objects.get(i)
         if raw is None:
-            out.text[i] = ""
+            raw = values[i].as_py()
+        if raw is None:
+            texts[i] = ""
             out.non_numeric[i] = True
             continue
         try:
@@ -114,11 +105,21 @@ def parse_column(values: pa.Array, objects: dict[int, Any] | None = None,
         except NumberFormatError as exc:
             out.error = (i, str(exc))
             break
-        out.text[i] = p.text
+        if p.text != raw:
+            texts[i] = p.text
         out.value[i] = np.nan if p.value is None else p.value
         out.decimals[i] = -1 if p.decimals is None else p.decimals
         out.unit_hint[i] = p.unit_hint
         out.qualifier[i] = p.qualifier
         out.non_numeric[i] = p.non_numeric
         out.scale[i] = p.scale
+    if texts:  # one Arrow call, not a Python string per figure
+        rows = np.fromiter(texts, dtype=np.int64, count=len(texts))
+        mask = np.zeros(n, dtype=bool)
+        mask[rows] = True
+        order = np.sort(rows)
+        out.text = pc.replace_with_mask(values.fill_null(""), pa.array(mask),
+                                        pa.array([texts[int(i)] for i in order], pa.string()))
+    elif values.null_count:
+        out.text = values.fill_null("")
     return out

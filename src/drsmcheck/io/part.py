@@ -73,7 +73,22 @@ class RowParts:
                     v if name in INT_COLUMNS or name == "rounded" else str(v)))
 
     def part(self) -> Part:
+        if not self.data["line"]:  # a header without figures (a dataset's data is in CSVs)
+            return Part(self.file, dict(_empty()), self.objects, self.checksum,
+                        self.quotes_checked)
         cols = {c: pa.array(self.data[c], type=pa.string()) for c in STR_COLUMNS}
         cols.update({c: pa.array(self.data[c], type=pa.int64()) for c in INT_COLUMNS})
         cols["rounded"] = pa.array(self.data["rounded"], type=pa.bool_())
         return Part(self.file, cols, self.objects, self.checksum, self.quotes_checked)
+
+
+_EMPTY: dict[str, pa.Array] = {}
+
+
+def _empty() -> dict[str, pa.Array]:
+    """The columns of a Part without rows (made once: Arrow arrays are immutable)."""
+    if not _EMPTY:
+        _EMPTY.update({c: pa.array([], type=pa.string()) for c in STR_COLUMNS})
+        _EMPTY.update({c: pa.array([], type=pa.int64()) for c in INT_COLUMNS})
+        _EMPTY["rounded"] = pa.array([], type=pa.bool_())
+    return _EMPTY

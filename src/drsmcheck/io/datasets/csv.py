@@ -77,7 +77,7 @@ def read_csv(path: Path, file: str, sep: str | None) -> Grid:
         _explain(text, file, sep, len(names))
         raise InputError(file, None, f"invalid CSV: {str(exc).splitlines()[0]}",
                          "save the file as plain UTF-8 text with one header line") from None
-    cols = {name: table.column(i).combine_chunks() for i, name in enumerate(names)}
+    cols = {name: _one_chunk(table.column(i)) for i, name in enumerate(names)}
     n = table.num_rows
     physical = text.count("\n") + (0 if text.endswith("\n") else 1)
     if physical == n + 1:
@@ -93,6 +93,10 @@ def read_csv(path: Path, file: str, sep: str | None) -> Grid:
                              "a cell holds a figure and a short quote; check for a quote (\") "
                              "that is never closed")
     return Grid(file, names, cols, lines, 1, zlib.crc32(data))
+
+
+def _one_chunk(col: pa.ChunkedArray) -> pa.Array:
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
 
 
 def _record_lines(text: str, sep: str, n: int) -> np.ndarray:

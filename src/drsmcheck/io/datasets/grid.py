@@ -51,7 +51,8 @@ class Grid:
                 col = pc.if_else(pc.is_null(self.columns[name]), "", col)
             else:
                 col = pc.cast(col, pa.string())
-        return pc.fill_null(col.cast(pa.string()), "")
+        col = col.cast(pa.string())
+        return pc.fill_null(col, "") if col.null_count else col
 
 
 def blank_to_null(arr: pa.Array) -> pa.Array:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from .grid import Grid
 LONG_COLUMNS = ("indicator", "entity", "period", "value", "kind", "line", "quote", "table", "row",
                 "column", "unit", "rounded", "exact")
 REQUIRED = ("indicator", "value", "line")
+_LINE = re.compile(r"[0-9]{1,18}")
 _BOOL = {"true": True, "false": False, "vrai": True, "faux": False, "yes": True, "no": False,
          "oui": True, "non": False, "1": True, "0": False}
 
@@ -44,14 +46,15 @@ def report_lines(grid: Grid, name: str, required: bool) -> pa.Array:
         bad = pc.or_(pc.less(ints, 1), pc.is_null(ints)) if required else pc.less(ints, 1)
         bad_np = bad.fill_null(False).to_numpy(zero_copy_only=False)
     else:
-        text = pc.utf8_trim_whitespace(grid.text(name))
-        ok = pc.match_substring_regex(text, r"^[0-9]{1,18}$")
-        empty = pc.equal(text, "")
-        bad_np = pc.invert(ok).to_numpy(zero_copy_only=False)
-        if not required:
-            bad_np &= ~empty.to_numpy(zero_copy_only=False)
-        ints = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.int64())
-        bad_np |= pc.less(ints, 1).fill_null(False).to_numpy(zero_copy_only=False)
+        # line numbers repeat (a table's row shares one): each distinct text is read once
+        enc = pc.dictionary_encode(grid.text(name))
+        words = [w.strip() for w in enc.dictionary.to_pylist()]
+        nums = [int(w) if _LINE.fullmatch(w) else None for w in words]
+        word_bad = np.array([n is None and (required or w != "") or (n is not None and n < 1)
+                             for w, n in zip(words, nums, strict=True)] + [False], dtype=bool)
+        idx = enc.indices.fill_null(len(words)).to_numpy(zero_copy_only=False)
+        bad_np = word_bad[idx]
+        ints = pa.array(nums, pa.int64()).take(enc.indices)
     if bad_np.any():
         i = int(np.argmax(bad_np))
         got = grid.text(name)[i].as_py()

@@ -192,7 +192,10 @@ def _stop_jvm() -> None:
 _OUT_SCHEMA = ", ".join(
     [f"{c} {'string' if c in _RECODED else 'int'}" for c in INT_COLUMNS]
     + [f"{c} double" for c in FLOAT_COLUMNS] + [f"{c} boolean" for c in BOOL_COLUMNS]
-    + ["pos bigint", "refs array<bigint>"])
+    + ["pos bigint", "own bigint", "refs array<bigint>"])
+# kinds whose verdicts are one per figure, in figure order (the rest are in record order,
+# grouped as noted in `global_order`)
+FIGURE_KINDS = ("bounds", "non_numeric", "print_unit")
 
 
 class EvaluateDataset:
@@ -225,7 +228,7 @@ class EvaluateDataset:
         fid = table[FIGURE_ID].to_numpy(zero_copy_only=False).astype(np.int64)
         dataset = str(frame["dataset"].iat[0])
         run = Engine(frame, self._pack, self.records.get(dataset, [])).run()
-        return verdicts_to_arrow(run.verdicts, run.store, fid, pa)
+        return verdicts_to_arrow(run.verdicts, run.store, fid, pa, run.rules)
 
 
 def _column(arr: Any, pd: Any) -> Any:
@@ -247,9 +250,21 @@ def _table_function(fn: EvaluateDataset) -> Any:
     return evaluate_dataset
 
 
-def verdicts_to_arrow(v: Verdicts, store: Any, fid: np.ndarray, pa: Any) -> Any:
+def verdicts_to_arrow(v: Verdicts, store: Any, fid: np.ndarray, pa: Any, rules: list[Any]
+                      ) -> Any:
     """One group's verdicts as Arrow: its dataset and period codes as names, the figures read
-    as figure ids, and each row's position (the engine's order within a rule)."""
+    as figure ids, each row's position (the engine's order within the group) and, for the
+    kinds that judge every figure, that figure's id (`own`, the global order of those)."""
+    own = np.full(len(v), -1, dtype=np.int64)
+    codes = v["rule"]
+    for k, rule in enumerate(rules):
+        if rule.kind not in FIGURE_KINDS:
+            continue
+        rows = np.flatnonzero(codes == k)
+        if rule.kind == "bounds":  # one figure read: the figure judged
+            own[rows] = fid[v.idx[v.ptr[rows]]]
+        else:  # every figure of the group, in order
+            own[rows] = fid[np.arange(len(rows))]
     cols: dict[str, Any] = {}
     for c in INT_COLUMNS:
         if c == "dataset":
@@ -263,14 +278,15 @@ def verdicts_to_arrow(v: Verdicts, store: Any, fid: np.ndarray, pa: Any) -> Any:
     for c in BOOL_COLUMNS:
         cols[c] = pa.array(v[c], pa.bool_())
     cols["pos"] = pa.array(np.arange(len(v), dtype=np.int64))
+    cols["own"] = pa.array(own)
     cols["refs"] = pa.ListArray.from_arrays(pa.array(v.ptr, pa.int32()),
                                             pa.array(fid[v.idx], pa.int64()))
     return pa.table(cols)
 
 
-def arrow_to_verdicts(table: Any, store: Any) -> Verdicts:
-    """The groups' verdicts re-coded onto the driver's Store, in the embedded engine's order:
-    rule by rule, and within a rule dataset by dataset, each in its group's own order."""
+def arrow_to_verdicts(table: Any, store: Any, rules: list[Any], pack: Any) -> Verdicts:
+    """The groups' verdicts re-coded onto the driver's Store, in the embedded engine's order
+    (`global_order`: the diagnosis reads roll-up items by their position in a rule's block)."""
     import pyarrow as pa
 
     n = table.num_rows
@@ -286,8 +302,9 @@ def arrow_to_verdicts(table: Any, store: Any) -> Verdicts:
         cols[c] = table[c].to_numpy().astype(np.float64) if n else np.zeros(0)
     for c in BOOL_COLUMNS:
         cols[c] = table[c].to_numpy().astype(bool) if n else np.zeros(0, dtype=bool)
-    pos = table["pos"].to_numpy() if n else np.zeros(0, dtype=np.int64)
-    order = np.lexsort((pos, cols["dataset"], cols["rule"]))
+    pos = table["pos"].to_numpy().copy() if n else np.zeros(0, dtype=np.int64)
+    own = table["own"].to_numpy() if n else np.zeros(0, dtype=np.int64)
+    order = global_order(cols, pos, own, store, rules, pack)
     refs = table["refs"].combine_chunks() if n else pa.array([], pa.list_(pa.int64()))
     offsets = refs.offsets.to_numpy().astype(np.int64)
     flat = refs.values.to_numpy().astype(np.int64)
@@ -298,6 +315,46 @@ def arrow_to_verdicts(table: Any, store: Any) -> Verdicts:
     starts = np.repeat(offsets[:-1][order] - ptr[:-1], lengths)
     idx = flat[np.arange(ptr[-1], dtype=np.int64) + starts]
     return Verdicts({k: v[order] for k, v in cols.items()}, ptr, idx)
+
+
+def global_order(cols: dict[str, np.ndarray], pos: np.ndarray, own: np.ndarray, store: Any,
+                 rules: list[Any], pack: Any) -> np.ndarray:
+    """The permutation that puts the groups' verdicts in the order the embedded engine emits
+    them on all the figures at once. Rule by rule (the engine's blocks), and within a rule:
+    - equation, agreement: by record (dataset first), i.e. dataset, then the group's order;
+    - bounds and the built-ins: by the figure judged (its id);
+    - rollup: by hierarchy (the rule's order), parent entity, indicator, then dataset;
+    - objective: by pair (objective indicator), aspect (met, attainment), then dataset.
+    """
+    n = len(pos)
+    rule = cols["rule"].astype(np.int64)
+    ds = cols["dataset"].astype(np.int64)
+    k1, k2, k3 = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
+    names = sorted(pack.reference.hierarchies)
+    for code, r in enumerate(rules):
+        rows = np.flatnonzero(rule == code)
+        if not len(rows):
+            continue
+        if r.kind in FIGURE_KINDS:
+            k1[rows] = own[rows]
+            ds[rows] = 0
+            pos[rows] = 0
+        elif r.kind == "rollup":
+            rank = np.array([r.hierarchies.index(h) if h in r.hierarchies else len(names)
+                             for h in names] + [len(names)], dtype=np.int64)
+            k1[rows] = rank[cols["hierarchy"][rows]]
+            k2[rows] = cols["entity"][rows]
+            k3[rows] = cols["subject"][rows]
+        elif r.kind == "objective":
+            sub = cols["subject"][rows]
+            pair = np.empty(len(rows), np.int64)
+            for s_code in np.unique(sub):
+                name = store.indicators[s_code]
+                base = name.rsplit(".", 1)[0]
+                pair[sub == s_code] = store.ind_code.get(f"{base}.objective", s_code)
+            k1[rows] = pair
+            k2[rows] = cols["aspect"][rows]
+    return np.lexsort((pos, ds, k3, k2, k1, rule))
 
 
 def _recode(arr: Any, names: list[str]) -> np.ndarray:
@@ -311,7 +368,7 @@ def _recode(arr: Any, names: list[str]) -> np.ndarray:
 
 
 def evaluate(figures: Any, pack: Any, records: list[tuple[str, str, str]], store: Any,
-             options: SparkOptions | None = None) -> Verdicts:
+             rules: list[Any], options: SparkOptions | None = None) -> Verdicts:
     """The verdict table of `figures` (the loaded figures table, row = figure id) computed in
     Spark, one group per dataset, coded for `store` (the driver's Store of the same figures)."""
     spark = session(options)
@@ -324,7 +381,7 @@ def evaluate(figures: Any, pack: Any, records: list[tuple[str, str, str]], store
         out = df.groupBy("dataset").applyInArrow(_table_function(EvaluateDataset(pack, by_ds)),
                                                  _OUT_SCHEMA)
         result = out.toArrow()
-    return arrow_to_verdicts(result, store)
+    return arrow_to_verdicts(result, store, rules, pack)
 
 
 class SparkEngine:
@@ -343,7 +400,8 @@ class SparkEngine:
         from ..engine import Run
 
         e = self.local
-        verdicts = evaluate(self.figures, self.pack, self.records, e.store, self.options)
+        verdicts = evaluate(self.figures, self.pack, self.records, e.store, e.rules,
+                            self.options)
         return Run(e.rules, verdicts, e.store, e.context)
 
 

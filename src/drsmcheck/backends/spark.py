@@ -111,6 +111,9 @@ def session(options: SparkOptions | None = None) -> Any:
     }
     if master.startswith("local"):
         conf["spark.sql.shuffle.partitions"] = "8"
+        # the driver is the executor: room for the shuffle of 10⁷ figures (the data itself
+        # comes and goes through Parquet files, see `evaluate`)
+        conf["spark.driver.memory"] = "2g"
         # the workers run this interpreter (its venv holds drsmcheck); a cluster sets its own
         conf["spark.pyspark.python"] = os.environ.get("PYSPARK_PYTHON", sys.executable)
     conf.update(options.conf)
@@ -152,15 +155,18 @@ def stop() -> None:
     spark, tmp = _SESSION.pop("spark", None), _SESSION.pop("tmp", None)
     log = _SESSION.pop("log", None)
     _SESSION.pop("key", None)
-    if spark is not None:
-        spark.stop()
-        _stop_jvm()
-    if log is not None:
-        log.close()
-    if tmp:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
+    try:
+        if spark is not None:
+            try:
+                spark.stop()
+            except Exception:  # noqa: BLE001 - a JVM already gone (killed, out of memory)
+                pass
+            _stop_jvm()
+    finally:
+        if log is not None:
+            log.close()
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _stop_jvm() -> None:
@@ -375,12 +381,30 @@ def evaluate(figures: Any, pack: Any, records: list[tuple[str, str, str]], store
     by_ds: dict[str, list[tuple[str, str, str]]] = {}
     for rec in records:
         by_ds.setdefault(rec[0], []).append(rec)
+    local = str(spark.sparkContext.master).startswith("local")
+    exchange = os.path.join(_SESSION["tmp"], f"exchange-{len(os.listdir(_SESSION['tmp']))}")
     with warnings.catch_warnings():  # pyspark warns about pandas 3 on every Arrow UDF
         warnings.simplefilter("ignore")
-        df = spark.createDataFrame(figures_arrow(figures))
+        table = figures_arrow(figures)
+        if local:
+            # through Parquet files in the session's temp dir: neither the figures nor the
+            # verdicts pass through the driver JVM's heap (10⁷ figures would not fit in 1 GB)
+            import pyarrow.parquet as pq
+
+            os.makedirs(exchange)
+            pq.write_table(table, os.path.join(exchange, "figures.parquet"))
+            df = spark.read.parquet(os.path.join(exchange, "figures.parquet"))
+        else:
+            df = spark.createDataFrame(table)
+        del table
         out = df.groupBy("dataset").applyInArrow(_table_function(EvaluateDataset(pack, by_ds)),
                                                  _OUT_SCHEMA)
-        result = out.toArrow()
+        if local:
+            out.write.parquet(os.path.join(exchange, "verdicts"))
+            result = pq.read_table(os.path.join(exchange, "verdicts"))
+            shutil.rmtree(exchange, ignore_errors=True)
+        else:
+            result = out.toArrow()
     return arrow_to_verdicts(result, store, rules, pack)
 
 

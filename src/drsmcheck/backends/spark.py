@@ -381,6 +381,23 @@ def evaluate(figures: Any, pack: Any, records: list[tuple[str, str, str]], store
     by_ds: dict[str, list[tuple[str, str, str]]] = {}
     for rec in records:
         by_ds.setdefault(rec[0], []).append(rec)
+    try:
+        result = _run_groups(spark, figures, EvaluateDataset(pack, by_ds))
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a failed Spark job: what the JVM said, exit 2
+        if type(exc).__name__ == "PythonException":
+            raise  # drsmcheck's own code failed in a worker: a bug (exit 3), not the setup
+        raise InputError("--backend spark", None, f"the Spark job failed: {_jvm_error(exc)}",
+                         "give Spark more memory (--spark-conf spark.driver.memory=8g, "
+                         "spark.executor.memory=8g) or more executors (--spark-master)") from None
+    return arrow_to_verdicts(result, store, rules, pack)
+
+
+def _run_groups(spark: Any, figures: Any, fn: EvaluateDataset) -> Any:
+    """Every dataset's verdicts, as one Arrow table."""
+    import pyarrow.parquet as pq
+
     local = str(spark.sparkContext.master).startswith("local")
     exchange = os.path.join(_SESSION["tmp"], f"exchange-{len(os.listdir(_SESSION['tmp']))}")
     with warnings.catch_warnings():  # pyspark warns about pandas 3 on every Arrow UDF
@@ -389,23 +406,35 @@ def evaluate(figures: Any, pack: Any, records: list[tuple[str, str, str]], store
         if local:
             # through Parquet files in the session's temp dir: neither the figures nor the
             # verdicts pass through the driver JVM's heap (10⁷ figures would not fit in 1 GB)
-            import pyarrow.parquet as pq
-
             os.makedirs(exchange)
             pq.write_table(table, os.path.join(exchange, "figures.parquet"))
             df = spark.read.parquet(os.path.join(exchange, "figures.parquet"))
         else:
             df = spark.createDataFrame(table)
         del table
-        out = df.groupBy("dataset").applyInArrow(_table_function(EvaluateDataset(pack, by_ds)),
-                                                 _OUT_SCHEMA)
-        if local:
-            out.write.parquet(os.path.join(exchange, "verdicts"))
-            result = pq.read_table(os.path.join(exchange, "verdicts"))
-            shutil.rmtree(exchange, ignore_errors=True)
-        else:
-            result = out.toArrow()
-    return arrow_to_verdicts(result, store, rules, pack)
+        out = df.groupBy("dataset").applyInArrow(_table_function(fn), _OUT_SCHEMA)
+        if not local:
+            return out.toArrow()
+        out.write.parquet(os.path.join(exchange, "verdicts"))
+        result = pq.read_table(os.path.join(exchange, "verdicts"))
+        shutil.rmtree(exchange, ignore_errors=True)
+        return result
+
+
+def _jvm_error(exc: Exception) -> str:
+    """The first line that says what went wrong: the JVM's log, else the exception's."""
+    log = _SESSION.get("log")
+    lines: list[str] = []
+    if log is not None:
+        log.flush()
+        log.seek(0)
+        lines = log.read().decode("utf-8", "replace").splitlines()
+        log.seek(0, os.SEEK_END)
+    for line in lines:
+        if "OutOfMemoryError" in line or "Exception:" in line or " ERROR " in line:
+            return line.strip()[:300]
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]
 
 
 class SparkEngine:

@@ -4,7 +4,8 @@ Every rule of a pack evaluates within one dataset (a record is dataset × entity
 roll-ups read the entities of the same dataset and period, `prev()` the same dataset's previous
 period), so the figures are grouped by dataset in Spark (`groupBy("dataset").applyInArrow`) and
 each group runs the embedded engine (`engine.Engine`: the NumPy Store and `kinds/`) inside a
-Spark Python worker. The groups' verdict tables come back as Arrow, with the figures they read
+Spark Python worker. The groups' verdict tables come back as Arrow (through Parquet files in
+local mode, so that 10⁷ figures never sit in the driver JVM's heap), with the figures they read
 as figure ids (the row numbers of the figures table, never a group's own positions) and the
 dataset and period as names, and are re-coded onto the driver's Store: the same semantics by
 construction, the same verdicts, hence the same anomalies, ids and diagnosis.

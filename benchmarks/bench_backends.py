@@ -72,21 +72,24 @@ def tree(root: int) -> tuple[float, int, list[int]]:
 class Phases:
     """Wall and process-tree CPU per phase, measured from inside the child."""
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Path | None = None) -> None:
         self.t: dict[str, dict[str, float]] = {}
         self._wall = T_START
         self._cpu = 0.0
+        self.progress = progress  # the phases so far, for a run stopped at the memory limit
 
     def lap(self, name: str) -> None:
-        cpu, _, _ = tree(os.getpid())
+        cpu, rss, _ = tree(os.getpid())
         now = time.perf_counter()
-        self.t[name] = {"wall": now - self._wall, "cpu": cpu - self._cpu}
+        self.t[name] = {"wall": now - self._wall, "cpu": cpu - self._cpu, "rss_gb": rss / 2**30}
         self._wall, self._cpu = now, cpu
+        if self.progress is not None:
+            self.progress.write_text(json.dumps(self.t), encoding="utf-8")
 
 
 # -- the child: one backend, one dataset ---------------------------------------------------------
 def child(backend: str, data: Path, rules: Path, out: Path) -> None:
-    ph = Phases()
+    ph = Phases(out.with_suffix(".progress"))
     from drsmcheck import report as R
     from drsmcheck.anomalies import Builder
     from drsmcheck.backends import Backend
@@ -188,6 +191,9 @@ def run_child(args: list[str], out: Path, mem_limit: float) -> dict[str, Any]:
                            "cpu_waited": usage.ru_utime + usage.ru_stime, "exit": code}
     if stopped[0]:
         res["stopped"] = f"process tree above {mem_limit:g} GB"
+        progress = out.with_suffix(".progress")
+        if progress.exists():  # the phases it finished
+            res["phases"] = json.loads(progress.read_text(encoding="utf-8"))
     elif code != 0:
         res["error"] = err.read_text(encoding="utf-8")[-2000:]
     else:

@@ -278,8 +278,9 @@ def markdown(res: dict[str, Any]) -> str:
                               "diagnosis", "render")
                   if any(p in per[b].get("phases", {}) for b in backends)]
         for p in phases:
-            row(f"{p}: wall / CPU (s)", lambda r, p=p: (
-                f"{r['phases'][p]['wall']:.1f} / {r['phases'][p]['cpu']:.1f}"
+            row(f"{p}: wall / CPU (s), tree memory after (GB)", lambda r, p=p: (
+                f"{r['phases'][p]['wall']:.1f} / {r['phases'][p]['cpu']:.1f}, "
+                f"{r['phases'][p].get('rss_gb', float('nan')):.2f}"
                 if p in r.get("phases", {}) else "–"))
         row("anomalies", lambda r: str(r.get("anomalies", "–")))
         row("suspects: injected / other", lambda r: (

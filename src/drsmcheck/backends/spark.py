@@ -463,10 +463,15 @@ def figures_arrow(figures: Any) -> Any:
     """The engine's columns of the figures table as Arrow, with the figure id (row number)."""
     import pyarrow as pa
 
+    from ..figures import COLUMNS
+
+    types = {"str": pa.string(), "float": pa.float64(), "int": pa.int64(), "bool": pa.bool_()}
+    dtype = {c.name: types[c.dtype] for c in COLUMNS}
     cols = {}
     for c in ENGINE_COLUMNS:
         arr = figures[c].to_numpy()
-        # strings: None → null; floats keep NaN as NaN (a non-numeric figure's bounds)
-        cols[c] = pa.array(arr, from_pandas=arr.dtype == object)
+        # typed by the contract (a column of None is still strings); strings: None → null;
+        # floats keep NaN as NaN (a non-numeric figure's bounds)
+        cols[c] = pa.array(arr, type=dtype[c], from_pandas=arr.dtype == object)
     cols[FIGURE_ID] = pa.array(np.arange(len(figures), dtype=np.int64))
     return pa.table(cols)

@@ -1,8 +1,10 @@
 """The Spark backend gives the embedded backend's report, byte for byte (but the backend name).
 
 These tests need PySpark (the `spark` extra, in the lock) and a Java runtime (CI installs
-`default-jre-headless`): without them they FAIL, never skip. One SparkSession (local[2]) serves
-the in-process tests; the CLI tests start their own, as a user's run does.
+`default-jre-headless`): without them they FAIL, never skip. The sample comparisons share one
+SparkSession (local[2]) in one child process (spark_compare.py: its memory stays out of
+pytest's, which other tests measure their children against); the CLI tests start their own, as
+a user's run does.
 """
 
 from __future__ import annotations
@@ -16,12 +18,9 @@ from pathlib import Path
 import pytest
 
 from drsmcheck.backends import Backend, resolve
-from drsmcheck.pack import load_pack
-from drsmcheck.report import validate
 
 from support import ROOT, SAMPLES, drsmcheck_exe, run_cli
 
-SPARK = Backend("spark", "local[2]", (("spark.sql.shuffle.partitions", "2"),))
 SAMPLE_DIRS = sorted(p for p in SAMPLES.iterdir() if (p / "dataset.yaml").is_file())
 
 
@@ -32,8 +31,13 @@ def _same_but_backend(spark: dict, numpy: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def pack():  # type: ignore[no-untyped-def]
-    return load_pack(None)
+def compared(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """spark_compare.py in a child process: every sample on both backends (one JVM)."""
+    out = tmp_path_factory.mktemp("spark-compare") / "result.json"
+    proc = subprocess.run([sys.executable, str(Path(__file__).with_name("spark_compare.py")),
+                           str(SAMPLES), str(out)], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(out.read_text(encoding="utf-8"))
 
 
 def test_there_are_five_samples() -> None:
@@ -41,48 +45,38 @@ def test_there_are_five_samples() -> None:
 
 
 @pytest.mark.parametrize("sample", SAMPLE_DIRS, ids=lambda p: p.name)
-def test_each_sample_same_report(sample: Path, pack) -> None:  # type: ignore[no-untyped-def]
-    numpy = validate([sample], pack, "numpy", with_verdicts=True)
-    spark = validate([sample], pack, SPARK, with_verdicts=True)
-    assert len(numpy["verdicts"]) > 30, "the comparison is not vacuous"
-    _same_but_backend(spark, numpy)
+def test_each_sample_same_report(sample: Path, compared: dict) -> None:
+    got = compared["samples"][sample.name]
+    assert got["backends"] == ["numpy", "spark"]
+    assert got["verdicts"] > 30, "the comparison is not vacuous"
+    assert got["differs"] == [] and got["same"], got
 
 
-def test_verdict_table_round_trips_exactly(pack) -> None:  # type: ignore[no-untyped-def]
+def test_verdict_table_round_trips_exactly(compared: dict) -> None:
     """Every verdict column (status, reason, both sides' floats, the figures read), in the
     embedded engine's order (the diagnosis reads roll-up items by position)."""
-    import numpy as np
-
-    from drsmcheck.loader import load_figures
-    from drsmcheck.report import declared_records
-
-    datasets, figures = load_figures([SAMPLES], pack.reference)
-    records = declared_records(datasets)
-    a = Backend().engine(figures, pack, records).run().verdicts
-    b = SPARK.engine(figures, pack, records).run().verdicts
-    assert len(a) > 1000
-    assert a.cols.keys() == b.cols.keys()
-    for name, col in a.cols.items():
-        assert col.dtype == b[name].dtype, name
-        if col.dtype.kind == "f":
-            assert np.array_equal(col, b[name], equal_nan=True), name
-            assert np.array_equal(np.signbit(col), np.signbit(b[name])), name
-        else:
-            assert np.array_equal(col, b[name]), name
-    assert np.array_equal(a.ptr, b.ptr) and np.array_equal(a.idx, b.idx)
+    assert compared["verdict_differences"] == []
 
 
 def test_synthetic_100k_same_report(tmp_path: Path) -> None:
     """10⁵ figures in 99 datasets (benchmarks/synth.py), ~1 % typist errors: the same
-    anomalies, ids, suspects and suggested values on both backends."""
+    anomalies, ids, suspects and suggested values on both backends (through the CLI: the
+    runs' memory stays out of the test process)."""
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "synth.py"), str(tmp_path),
                     "--figures", "100000"], check=True, capture_output=True)
-    pack = load_pack(tmp_path / "rules", defaults=False)
-    numpy = validate([tmp_path / "data"], pack, "numpy")
-    spark = validate([tmp_path / "data"], pack, SPARK)
+    reports = {}
+    for backend in ("numpy", "spark"):
+        out = tmp_path / f"{backend}.json"
+        proc = run_cli("validate", str(tmp_path / "data"), "--rules", str(tmp_path / "rules"),
+                       "--no-default-rules", "--backend", backend, "-f", "json", "-o", str(out),
+                       *(["--spark-master", "local[2]"] if backend == "spark" else []),
+                       cwd=tmp_path)
+        assert proc.returncode == 1, proc.stderr
+        reports[backend] = json.loads(out.read_text(encoding="utf-8"))
+    numpy = reports["numpy"]
     assert numpy["summary"]["figures"] >= 100_000 and len(numpy["datasets"]) > 50
     assert sum(1 for a in numpy["anomalies"] if a["suspect"]) > 500
-    _same_but_backend(spark, numpy)
+    _same_but_backend(reports["spark"], numpy)
 
 
 # --- the command line -------------------------------------------------------------------------

@@ -291,37 +291,49 @@ def verdicts_to_arrow(v: Verdicts, store: Any, fid: np.ndarray, pa: Any, rules: 
     return pa.table(cols)
 
 
-def arrow_to_verdicts(table: Any, store: Any, rules: list[Any], pack: Any) -> Verdicts:
+def arrow_to_verdicts(column: Any, n: int, store: Any, rules: list[Any], pack: Any) -> Verdicts:
     """The groups' verdicts re-coded onto the driver's Store, in the embedded engine's order
-    (`global_order`: the diagnosis reads roll-up items by their position in a rule's block)."""
+    (`global_order`: the diagnosis reads roll-up items by their position in a rule's block).
+
+    `column(name)` gives one column of the groups' output (Arrow): read one at a time, each
+    converted and put in order before the next, so that the raw output and the verdict table
+    are never both whole in memory (10⁷ figures make ~2·10⁷ verdicts).
+    """
     import pyarrow as pa
 
-    n = table.num_rows
+    def ints(c: str) -> np.ndarray:
+        arr = column(c)
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        if c in _RECODED:
+            return _recode(arr, store.datasets if c == "dataset" else store.periods)
+        return arr.to_numpy(zero_copy_only=False).astype(np.int32)
+
+    keys = {c: ints(c) for c in ("rule", "dataset", "entity", "subject", "aspect", "hierarchy")}
+    pos = np.asarray(column("pos"), dtype=np.int64).copy()
+    own = np.asarray(column("own"), dtype=np.int64)
+    order = global_order(keys, pos, own, store, rules, pack)
+    del pos, own
     cols: dict[str, np.ndarray] = {}
     for c in INT_COLUMNS:
-        arr = table[c].combine_chunks() if n else pa.array([], pa.int32())
-        if c in _RECODED:
-            names = store.datasets if c == "dataset" else store.periods
-            cols[c] = _recode(arr, names)
-        else:
-            cols[c] = arr.to_numpy(zero_copy_only=False).astype(np.int32)
+        cols[c] = (keys.pop(c) if c in keys else ints(c))[order]
     for c in FLOAT_COLUMNS:
-        cols[c] = table[c].to_numpy().astype(np.float64) if n else np.zeros(0)
+        cols[c] = np.asarray(column(c), dtype=np.float64)[order]
     for c in BOOL_COLUMNS:
-        cols[c] = table[c].to_numpy().astype(bool) if n else np.zeros(0, dtype=bool)
-    pos = table["pos"].to_numpy().copy() if n else np.zeros(0, dtype=np.int64)
-    own = table["own"].to_numpy() if n else np.zeros(0, dtype=np.int64)
-    order = global_order(cols, pos, own, store, rules, pack)
-    refs = table["refs"].combine_chunks() if n else pa.array([], pa.list_(pa.int64()))
+        cols[c] = np.asarray(column(c), dtype=bool)[order]
+    refs = column("refs")
+    refs = refs.combine_chunks() if isinstance(refs, pa.ChunkedArray) else refs
+    if not n:
+        return Verdicts(cols, np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64))
     offsets = refs.offsets.to_numpy().astype(np.int64)
     flat = refs.values.to_numpy().astype(np.int64)
+    del refs
     lengths = np.diff(offsets)[order]
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=ptr[1:])
     # gather each sorted row's slice of the flat ref list, vectorized
     starts = np.repeat(offsets[:-1][order] - ptr[:-1], lengths)
-    idx = flat[np.arange(ptr[-1], dtype=np.int64) + starts]
-    return Verdicts({k: v[order] for k, v in cols.items()}, ptr, idx)
+    starts += np.arange(ptr[-1], dtype=np.int64)
+    return Verdicts(cols, ptr, flat[starts])
 
 
 def global_order(cols: dict[str, np.ndarray], pos: np.ndarray, own: np.ndarray, store: Any,
@@ -383,7 +395,7 @@ def evaluate(figures: Any, pack: Any, records: list[tuple[str, str, str]], store
     for rec in records:
         by_ds.setdefault(rec[0], []).append(rec)
     try:
-        result = _run_groups(spark, figures, EvaluateDataset(pack, by_ds))
+        column, n = _run_groups(spark, figures, EvaluateDataset(pack, by_ds))
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - a failed Spark job: what the JVM said, exit 2
@@ -392,34 +404,39 @@ def evaluate(figures: Any, pack: Any, records: list[tuple[str, str, str]], store
         raise InputError("--backend spark", None, f"the Spark job failed: {_jvm_error(exc)}",
                          "give Spark more memory (--spark-conf spark.driver.memory=8g, "
                          "spark.executor.memory=8g) or more executors (--spark-master)") from None
-    return arrow_to_verdicts(result, store, rules, pack)
+    try:
+        return arrow_to_verdicts(column, n, store, rules, pack)
+    finally:
+        for name in os.listdir(_SESSION["tmp"]):
+            if name.startswith("exchange-"):
+                shutil.rmtree(os.path.join(_SESSION["tmp"], name), ignore_errors=True)
 
 
-def _run_groups(spark: Any, figures: Any, fn: EvaluateDataset) -> Any:
-    """Every dataset's verdicts, as one Arrow table."""
+def _run_groups(spark: Any, figures: Any, fn: EvaluateDataset) -> tuple[Any, int]:
+    """Every dataset's verdicts: (a function giving one output column as Arrow, row count)."""
     import pyarrow.parquet as pq
 
     local = str(spark.sparkContext.master).startswith("local")
     exchange = os.path.join(_SESSION["tmp"], f"exchange-{len(os.listdir(_SESSION['tmp']))}")
     with warnings.catch_warnings():  # pyspark warns about pandas 3 on every Arrow UDF
         warnings.simplefilter("ignore")
-        table = figures_arrow(figures)
         if local:
             # through Parquet files in the session's temp dir: neither the figures nor the
             # verdicts pass through the driver JVM's heap (10⁷ figures would not fit in 1 GB)
             os.makedirs(exchange)
-            pq.write_table(table, os.path.join(exchange, "figures.parquet"))
-            df = spark.read.parquet(os.path.join(exchange, "figures.parquet"))
+            path = os.path.join(exchange, "figures.parquet")
+            write_figures(figures, path)
+            df = spark.read.parquet(path)
         else:
-            df = spark.createDataFrame(table)
-        del table
+            df = spark.createDataFrame(figures_arrow(figures))
         out = df.groupBy("dataset").applyInArrow(_table_function(fn), _OUT_SCHEMA)
         if not local:
-            return out.toArrow()
+            table = out.toArrow()
+            return (lambda c: table[c]), table.num_rows
         out.write.parquet(os.path.join(exchange, "verdicts"))
-        result = pq.read_table(os.path.join(exchange, "verdicts"))
-        shutil.rmtree(exchange, ignore_errors=True)
-        return result
+        dataset = pq.ParquetDataset(os.path.join(exchange, "verdicts"))
+        n = sum(f.metadata.num_rows for f in dataset.fragments)
+        return (lambda c: dataset.read(columns=[c])[c]), n
 
 
 def _jvm_error(exc: Exception) -> str:
@@ -459,7 +476,20 @@ class SparkEngine:
         return Run(e.rules, verdicts, e.store, e.context)
 
 
-def figures_arrow(figures: Any) -> Any:
+def write_figures(figures: Any, path: str, chunk: int = 1_000_000) -> None:
+    """The engine columns as one Parquet file, written a million figures at a time (the Arrow
+    copy of 10⁷ figures' strings would be another gigabyte on the driver)."""
+    import pyarrow.parquet as pq
+
+    first = figures_arrow(figures.iloc[:chunk], 0)
+    with pq.ParquetWriter(path, first.schema) as writer:
+        writer.write_table(first)
+        del first
+        for start in range(chunk, len(figures), chunk):
+            writer.write_table(figures_arrow(figures.iloc[start:start + chunk], start))
+
+
+def figures_arrow(figures: Any, offset: int = 0) -> Any:
     """The engine's columns of the figures table as Arrow, with the figure id (row number)."""
     import pyarrow as pa
 
@@ -473,5 +503,5 @@ def figures_arrow(figures: Any) -> Any:
         # typed by the contract (a column of None is still strings); strings: None → null;
         # floats keep NaN as NaN (a non-numeric figure's bounds)
         cols[c] = pa.array(arr, type=dtype[c], from_pandas=arr.dtype == object)
-    cols[FIGURE_ID] = pa.array(np.arange(len(figures), dtype=np.int64))
+    cols[FIGURE_ID] = pa.array(np.arange(offset, offset + len(figures), dtype=np.int64))
     return pa.table(cols)

@@ -196,3 +196,11 @@ def test_figures_written_in_chunks_are_the_whole_table(tmp_path: Path) -> None:
             assert a.tolist() == b.tolist(), name
     assert got[FIGURE_ID].to_pylist() == list(range(len(figures)))
     assert pq.ParquetFile(path).metadata.num_row_groups == -(-len(figures) // 97)
+
+
+def test_baseline_create_takes_the_same_backend_options(tmp_path: Path) -> None:
+    proc = run_cli("baseline", "create", str(SAMPLE_DIRS[0]), "--output", str(tmp_path / "b.yaml"),
+                   "--lang", "en", "--backend", "spark", "--spark-conf", "nonsense")
+    assert proc.returncode == 2
+    assert "--spark-conf: expected KEY=VALUE, got 'nonsense'" in proc.stderr
+    assert not (tmp_path / "b.yaml").exists()

@@ -24,6 +24,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -208,7 +209,8 @@ def main() -> None:
     ap.add_argument("--sizes", default="1000000,10000000")
     ap.add_argument("--backends", default="numpy,spark")
     ap.add_argument("--format", default="parquet", choices=("parquet", "csv"))
-    ap.add_argument("--work", type=Path, default=Path("/tmp/drsmcheck-bench-backends"))
+    ap.add_argument("--work", type=Path,
+                    default=Path(tempfile.gettempdir()) / "drsmcheck-bench-backends")
     ap.add_argument("--out", type=Path, default=HERE / "results")
     ap.add_argument("--mem-limit", type=float, default=14.0)
     ap.add_argument("--no-read", action="store_true")

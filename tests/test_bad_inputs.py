@@ -63,15 +63,20 @@ def _copy_tree(src: Path, dst: Path) -> None:
 
 
 def _generate_huge_csv(work: Path) -> None:
-    """A 100 MB long-format CSV beside dataset.yaml (written at test time, never committed)."""
-    row = "t.total,OCC,100,3,table,,t9,total,OCC,\n"
-    block = row * 10_000
-    with (work / "data" / "big.csv").open("w", encoding="utf-8") as fh:
+    """A 1.1 GiB long-format CSV beside dataset.yaml, past the CSV limit (sparse: a header and
+    one row, then a hole; written at test time, never committed)."""
+    path = work / "data" / "big.csv"
+    with path.open("w", encoding="utf-8") as fh:
         fh.write("indicator,entity,value,line,kind,quote,table,row,column,unit\n")
-        written = 0
-        while written < 100 * 1024 * 1024:
-            fh.write(block)
-            written += len(block)
+        fh.write("t.total,OCC,100,3,table,,t9,total,OCC,\n")
+    os.truncate(path, 1100 * 2**20)
+
+
+def _generate_huge_yaml(work: Path) -> None:
+    """A 60 MB YAML file of a dataset, past the YAML limit (sparse, as above)."""
+    path = work / "data" / "more.yaml"
+    path.write_text("figures: []\n", encoding="utf-8")
+    os.truncate(path, 60 * 2**20)
 
 
 def _generate_deep_nesting(work: Path) -> None:
@@ -120,6 +125,7 @@ def _generate_million_prints(work: Path) -> None:
 
 
 GENERATORS = {"million_prints": _generate_million_prints, "huge_csv": _generate_huge_csv,
+              "huge_yaml": _generate_huge_yaml,
               "deep_nesting": _generate_deep_nesting,
               "huge_field": _generate_huge_field, "long_chain": _generate_long_chain,
               "fifo": _generate_fifo, "fifo_argument": _generate_fifo_argument,

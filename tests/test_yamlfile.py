@@ -117,11 +117,11 @@ def test_size_limit_holds_for_what_is_read_not_what_stat_says(
     # /proc files are regular files whose stat size is 0 whatever they hold
     proc = Path("/proc/self/maps")
     assert proc.stat().st_size == 0 and len(proc.read_bytes()) > 200
-    monkeypatch.setattr(yamlfile, "MAX_FILE_BYTES", 100)
+    monkeypatch.setitem(yamlfile.MAX_BYTES, "yaml", 100)
     with pytest.raises(InputError) as info:
         read_bytes(proc, "maps")
-    assert "more than the" in info.value.message
-    assert info.value.hint == "split the dataset into several files"
+    assert "more than the 0 MiB limit of a YAML file" in info.value.message
+    assert "CSV or Parquet" in (info.value.hint or "")
 
 
 def test_non_regular_files_are_refused_without_blocking(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import typer
 from typer.core import TyperArgument
 
 from . import __version__
+from .backends import resolve as resolve_backend
 from .errors import InputError, InputErrors
 from .i18n import LANGS, t
 from .io.header import csv_separator
@@ -71,12 +72,11 @@ LangOption = Annotated[Lang, typer.Option("--lang", help=_help("lang"), envvar=L
                                           show_envvar=False)]
 
 
-def _check_backend(backend: str, lang: str = "fr") -> None:
-    """Only DuckDB runs today: the engine compiles rules to Ibis, but the Spark path has not
-    been made to pass the golden tests yet, so it is refused rather than half-working."""
-    if backend != "duckdb":
-        raise InputError("--backend", None, t("cli.backend_unavailable", lang, backend=backend),
-                         t("cli.backend_hint", lang))
+BackendOption = Annotated[str, typer.Option("--backend", help=_help("backend"), metavar="NAME")]
+SparkMasterOption = Annotated[str | None, typer.Option(
+    "--spark-master", help=_help("spark_master"), metavar="URL", show_default=False)]
+SparkConfOption = Annotated[list[str] | None, typer.Option(
+    "--spark-conf", help=_help("spark_conf"), metavar="KEY=VALUE", show_default=False)]
 
 
 def _say(text: object) -> None:
@@ -148,8 +148,9 @@ def validate(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help=_help("verbose"))] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_help("quiet"))] = False,
     color: Annotated[Color, typer.Option("--color", help=_help("color"))] = Color.auto,
-    backend: Annotated[str, typer.Option("--backend", help=_help("backend"),
-                                         metavar="NAME")] = "duckdb",
+    backend: BackendOption = "numpy",
+    spark_master: SparkMasterOption = None,
+    spark_conf: SparkConfOption = None,
     no_default_rules: NoDefaultRules = False,
     csv_sep: Annotated[str | None, typer.Option("--csv-sep", help=_help("csv_sep"),
                                                 metavar="SEP", show_default=False)] = None,
@@ -163,13 +164,13 @@ def validate(
         # every output checked before the run: never an input, never unwritable
         gate = prepare(format, output, output_dir, baseline,
                        Inputs(paths, rules or default_rules_dir(), baseline))
-        _check_backend(backend, code)
+        engine = resolve_backend(backend, spark_master, spark_conf or [], code)
         pack = load_pack(rules, defaults=not no_default_rules)
         _warn(pack)
         message = t("cli.progress", code, datasets=", ".join(terminal(p) for p in paths))
         with DelayedProgress(message, sys.stderr, delay=_progress_delay()):
             # the ESS report is one event per rule × record: it needs the verdict table
-            report = run_validation(paths, pack, backend, csv_sep=csv_separator(csv_sep),
+            report = run_validation(paths, pack, engine, csv_sep=csv_separator(csv_sep),
                                     with_verdicts="ess" in gate.formats)
         layout = {"width": _terminal_width(), "rules_table": rules_table or verbose,
                   "quiet": quiet, "verbose": verbose}
@@ -207,7 +208,9 @@ def baseline_create(
         "different keys = and).")] = None,
     rules: Annotated[Path | None, typer.Option("--rules", help="Rule pack folder.")] = None,
     lang: Annotated[Lang, typer.Option("--lang", help="Language of messages.")] = Lang.fr,
-    backend: Annotated[str, typer.Option("--backend", help="duckdb (the only backend so far)")] = "duckdb",
+    backend: BackendOption = "numpy",
+    spark_master: SparkMasterOption = None,
+    spark_conf: SparkConfOption = None,
     no_default_rules: NoDefaultRules = False,
 ) -> None:
     """Record current anomalies as accepted; each needs a justification before the gate uses it."""
@@ -218,10 +221,10 @@ def baseline_create(
     try:
         reason = check_justification(justification) if justification is not None else None
         selection = Selection.parse(select or ())
-        _check_backend(backend)
+        engine = resolve_backend(backend, spark_master, spark_conf or [], lang.value)
         # the baseline being updated is the target, not an input to protect
         check_output_path(output, Inputs(paths, rules or default_rules_dir(), None))
-        report = run_validation(paths, load_pack(rules, defaults=not no_default_rules), backend)
+        report = run_validation(paths, load_pack(rules, defaults=not no_default_rules), engine)
         written = write_baseline(report, output, lang.value, justification=reason,
                                  select=selection)
     except (InputError, InputErrors) as exc:

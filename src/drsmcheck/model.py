@@ -33,6 +33,7 @@ class Localized(TypedDict):
 class Tool(TypedDict):
     name: str
     version: str
+    backend: NotRequired[Literal["numpy", "spark"]]  # the engine's backend that ran
 
 
 class Dataset(TypedDict):

@@ -9,8 +9,9 @@ from typing import Any
 
 from . import __version__
 from .anomalies import Anomaly, Builder
+from .backends import Backend, resolve
 from .diagnosis import Diagnoser
-from .engine import Engine, RuleSummary, Run
+from .engine import RuleSummary, Run
 from .loader import Dataset, load_figures
 from .plancache import cached
 from .rows import Rows
@@ -23,7 +24,7 @@ CATEGORIES = ("inconsistent", "rounding", "bounds", "missing", "unit", "non_nume
               "objective_missed", "not_available", "garbled")
 
 
-def validate(paths: list[Path], rules_dir: Path | RulePack, backend: str = "numpy",
+def validate(paths: list[Path], rules_dir: Path | RulePack, backend: str | Backend = "numpy",
              csv_sep: str | None = None, with_verdicts: bool = False) -> dict[str, Any]:
     """Load rules and datasets, run every rule, diagnose, and return the report dict.
 
@@ -51,19 +52,22 @@ class Analysis:
     anomalies: list[Anomaly]
 
 
-def analyse(pack: RulePack, datasets: list[Dataset], figures: Any) -> Analysis:
-    """Engine → verdicts → anomalies (rendered from verdicts) → diagnosis."""
-    result = Engine(figures, pack, declared_records(datasets)).run()
+def analyse(pack: RulePack, datasets: list[Dataset], figures: Any,
+            backend: str | Backend = "numpy") -> Analysis:
+    """Engine (on the chosen backend) → verdicts → anomalies (rendered from verdicts) →
+    diagnosis."""
+    result = resolve(backend).engine(figures, pack, declared_records(datasets)).run()
     rows = Rows(figures)
     anomalies = Builder(result, rows).build()
     Diagnoser(result, rows).diagnose(anomalies)
     return Analysis(result, rows, anomalies)
 
 
-def run(pack: RulePack, datasets: list[Dataset], figures: Any, backend: str = "numpy",
+def run(pack: RulePack, datasets: list[Dataset], figures: Any, backend: str | Backend = "numpy",
         with_verdicts: bool = False) -> dict[str, Any]:
-    analysis = analyse(pack, datasets, figures)
+    analysis = analyse(pack, datasets, figures, backend)
     out = to_dict(pack, datasets, figures, analysis.run.summaries(), analysis.anomalies)
+    out["tool"]["backend"] = resolve(backend).name
     out["objectives"] = objectives(pack, analysis.run, analysis.rows)
     out["rules_by_dataset"] = {ds: [_rule_summary(r) for r in rows] for ds, rows in
                                sorted(analysis.run.summaries_by_dataset().items())}

@@ -31,6 +31,20 @@ from yaml.resolver import Resolver
 from .errors import InputError
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# The size limit is a per-format decision: YAML is parsed node by node in Python and XLSX
+# unzipped into cells, so 50 MiB is already a very large report; CSV and Parquet are read by
+# pyarrow's columnar readers (10⁷ figures is ~1 GB of CSV, ~100 MB of Parquet).
+MAX_BYTES = {"yaml": MAX_FILE_BYTES, "xlsx": MAX_FILE_BYTES, "csv": 2**30, "parquet": 2**30}
+_BIG_HINTS = {
+    "yaml": "put the figures in CSV or Parquet files (long layout) beside dataset.yaml: "
+            "those are read up to 1024 MiB a file",
+    "xlsx": "save the sheets as CSV or Parquet (long layout): those are read up to 1024 MiB "
+            "a file",
+    "csv": "split it into several files of the dataset folder (e.g. one a year: "
+           "year=2019/figures.csv), or write it as Parquet",
+    "parquet": "split it into several files of the dataset folder (a partitioned folder such "
+               "as year=2019/part-0.parquet is read as one dataset)",
+}
 
 
 class LDict(dict):
@@ -238,8 +252,8 @@ def file_kind(mode: int) -> str:
             "a folder" if stat.S_ISDIR(mode) else "not a plain file")
 
 
-def read_bytes(path: Path, display: str | None = None) -> bytes:
-    """The bytes of a regular file, at most MAX_FILE_BYTES of them, or a clear InputError.
+def read_bytes(path: Path, display: str | None = None, kind: str = "yaml") -> bytes:
+    """The bytes of a regular file, at most MAX_BYTES[kind] of them, or a clear InputError.
 
     The file is opened without blocking and checked once open (no race between a check and the
     read): a FIFO, a device (`/dev/zero`, also through a symlink) or a socket is refused instead
@@ -247,8 +261,9 @@ def read_bytes(path: Path, display: str | None = None) -> bytes:
     `stat` said (files that grow, /proc files that claim size 0).
     """
     name = display or str(path)
-    limit = MAX_FILE_BYTES // 2**20
-    hint = "split the dataset into several files"
+    max_bytes = MAX_BYTES[kind]
+    limit = max_bytes // 2**20
+    hint = _BIG_HINTS[kind]
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
@@ -258,22 +273,23 @@ def read_bytes(path: Path, display: str | None = None) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise InputError(name, None, f"not a regular file: it is {file_kind(info.st_mode)}",
                              "give a plain file; drsmcheck reads only regular files")
-        if info.st_size > MAX_FILE_BYTES:
+        if info.st_size > max_bytes:
             raise InputError(name, None, f"file is {info.st_size / 1e6:.0f} MB, more than the "
-                             f"{limit} MiB limit", hint)
+                             f"{limit} MiB limit of a {kind.upper()} file", hint)
         try:
-            data = fh.read(MAX_FILE_BYTES + 1)
+            data = fh.read(max_bytes + 1)
         except OSError as exc:
             raise InputError(name, None, f"cannot read file: {exc.strerror}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise InputError(name, None, f"file holds more than the {limit} MiB limit", hint)
+    if len(data) > max_bytes:
+        raise InputError(name, None, f"file holds more than the {limit} MiB limit of a "
+                         f"{kind.upper()} file", hint)
     return data
 
 
-def read_text(path: Path, display: str | None = None) -> str:
+def read_text(path: Path, display: str | None = None, kind: str = "yaml") -> str:
     """Read a UTF-8 file (BOM accepted); a clear error for other encodings or huge files."""
     name = display or str(path)
-    data = read_bytes(path, name)
+    data = read_bytes(path, name, kind)
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             raise InputError(name, 1, f"file is encoded as {encoding}, not UTF-8",

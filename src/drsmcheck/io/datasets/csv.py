@@ -44,7 +44,7 @@ def detect_sep(header: str, suffix: str) -> str:
 
 
 def read_csv(path: Path, file: str, sep: str | None) -> Grid:
-    text = read_text(path, file)
+    text = read_text(path, file, "csv")
     if not text.strip():
         raise InputError(file, 1, "file is empty", "a CSV of figures starts with a header line")
     first = text.split("\n", 1)[0].rstrip("\r")

@@ -22,7 +22,7 @@ from .grid import Grid
 def read_parquet(path: Path, file: str) -> Grid:
     import pyarrow.parquet as pq
 
-    data = read_bytes(path, file)
+    data = read_bytes(path, file, "parquet")
     try:
         table = pq.read_table(io.BytesIO(data))
     except (pa.ArrowException, OSError, ValueError) as exc:

@@ -77,7 +77,7 @@ def read_xlsx(path: Path, file: str, sheets: list[str] | None, header: int | Non
 
     import openpyxl
 
-    data = read_bytes(path, file)
+    data = read_bytes(path, file, "xlsx")
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - zipfile / XML errors of a damaged workbook

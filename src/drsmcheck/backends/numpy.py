@@ -87,6 +87,10 @@ class Store:
     - lookups are sorted keys + `searchsorted`, vectorized over many records at once.
     """
 
+    # the figures-table columns a Store reads (another backend ships exactly these to it)
+    READS = ("dataset", "entity", "period", "indicator", "unit", "unit_printed", "lo", "hi",
+             "tlo", "thi", "non_numeric", "text", "prio", "seq")
+
     def __init__(self, figures: Any, indicators: list[str], entities: list[str],
                  records: list[tuple[str, str, str]] | None = None):
         n = len(figures)

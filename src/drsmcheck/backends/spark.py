@@ -32,10 +32,10 @@ import numpy as np
 
 from ..errors import InputError
 from ..verdicts import BOOL_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, Verdicts
+from .numpy import Store
 
-# the figures-table columns the engine's Store reads (figures.py), plus the figure id
-ENGINE_COLUMNS = ("dataset", "entity", "period", "indicator", "unit", "unit_printed", "lo", "hi",
-                  "tlo", "thi", "non_numeric", "prio", "seq")
+# the figures-table columns the engine's Store reads (figures.py); the figure id is added
+ENGINE_COLUMNS = Store.READS
 FIGURE_ID = "_fid"
 # verdict columns whose codes are a group's own (re-coded by name on the driver)
 _RECODED = ("dataset", "period")

@@ -92,13 +92,10 @@ class Phases:
 def child(backend: str, data: Path, rules: Path, out: Path) -> None:
     ph = Phases(out.with_suffix(".progress"))
     from drsmcheck import report as R
-    from drsmcheck.anomalies import Builder
     from drsmcheck.backends import Backend
-    from drsmcheck.diagnosis import Diagnoser
     from drsmcheck.loader import load_figures
     from drsmcheck.pack import load_pack
     from drsmcheck.reporters.json import render
-    from drsmcheck.rows import Rows
     from drsmcheck.schema import validate_figures
 
     ph.lap("import")
@@ -113,16 +110,7 @@ def child(backend: str, data: Path, rules: Path, out: Path) -> None:
 
         session(SparkOptions("local[2]"))
         ph.lap("spark_start")
-    run = chosen.engine(figures, pack, R.declared_records(datasets)).run()
-    ph.lap("engine")
-    rows = Rows(figures)
-    anomalies = Builder(run, rows).build()
-    ph.lap("anomalies")
-    Diagnoser(run, rows).diagnose(anomalies)
-    ph.lap("diagnosis")
-    rep = R.to_dict(pack, datasets, figures, run.summaries(), anomalies)
-    rep["objectives"] = R.objectives(pack, run, rows)
-    rep["tool"]["backend"] = backend
+    rep = R.run(pack, datasets, figures, chosen, lap=ph.lap)  # engine, anomalies, diagnosis
     text = render(rep)
     (out.with_suffix(".report.json")).write_text(text, encoding="utf-8")
     ph.lap("render")

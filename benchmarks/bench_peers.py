@@ -75,12 +75,8 @@ class Phases:
 
 def child_drsmcheck(root: Path, mode: str, ph: Phases) -> list[Failure]:
     from drsmcheck import report as R
-    from drsmcheck.anomalies import Builder
-    from drsmcheck.diagnosis import Diagnoser
-    from drsmcheck.engine import Engine
     from drsmcheck.loader import load_figures
     from drsmcheck.reporters.json import write
-    from drsmcheck.rows import Rows
     from drsmcheck.rules import load_rules
     from drsmcheck.schema import validate_figures
 
@@ -93,15 +89,7 @@ def child_drsmcheck(root: Path, mode: str, ph: Phases) -> list[Failure]:
     ph.lap("load")
     figures = validate_figures(figures, pack.reference)
     ph.lap("schema")
-    run = Engine(figures, pack, R.declared_records(datasets)).run()
-    ph.lap("engine")
-    rows = Rows(figures)
-    anomalies = Builder(run, rows).build()
-    ph.lap("anomalies")
-    Diagnoser(run, rows).diagnose(anomalies)
-    ph.lap("diagnosis")
-    rep = R.to_dict(pack, datasets, figures, run.summaries(), anomalies)
-    rep["objectives"] = R.objectives(pack, run, rows)
+    rep = R.run(pack, datasets, figures, lap=ph.lap)  # engine, anomalies, diagnosis, dict
     with open(root / "report.json", "wb", buffering=1 << 20) as fh:  # streamed, as the CLI does
         write(rep, fh)
     ph.lap("render")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,19 +54,28 @@ class Analysis:
 
 
 def analyse(pack: RulePack, datasets: list[Dataset], figures: Any,
-            backend: str | Backend = "numpy") -> Analysis:
+            backend: str | Backend = "numpy",
+            lap: Callable[[str], None] | None = None) -> Analysis:
     """Engine (on the chosen backend) → verdicts → anomalies (rendered from verdicts) →
-    diagnosis."""
+    diagnosis. `lap(phase)` is called as each phase ends (the benchmarks time them)."""
+    lap = lap or _no_lap
     result = resolve(backend).engine(figures, pack, declared_records(datasets)).run()
+    lap("engine")
     rows = Rows(figures)
     anomalies = Builder(result, rows).build()
+    lap("anomalies")
     Diagnoser(result, rows).diagnose(anomalies)
+    lap("diagnosis")
     return Analysis(result, rows, anomalies)
 
 
+def _no_lap(_phase: str) -> None:
+    pass
+
+
 def run(pack: RulePack, datasets: list[Dataset], figures: Any, backend: str | Backend = "numpy",
-        with_verdicts: bool = False) -> dict[str, Any]:
-    analysis = analyse(pack, datasets, figures, backend)
+        with_verdicts: bool = False, lap: Callable[[str], None] | None = None) -> dict[str, Any]:
+    analysis = analyse(pack, datasets, figures, backend, lap)
     out = to_dict(pack, datasets, figures, analysis.run.summaries(), analysis.anomalies)
     out["tool"]["backend"] = resolve(backend).name
     out["objectives"] = objectives(pack, analysis.run, analysis.rows)

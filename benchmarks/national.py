@@ -56,6 +56,7 @@ from synth import (  # noqa: E402
     IndicatorSpec,
     _corrupt_text,
     _half_up_div,
+    common_rules,
     parse_printed,
 )
 
@@ -300,18 +301,7 @@ def write_rule_pack(rules: Path, themes: list[str], specs: list[IndicatorSpec]) 
              "indicators": [f"{t}.electronic_share"], "hierarchies": ["elsm", "regions"],
              "method": "weighted_mean", "weight": f"{t}.total"},
         ]
-    out += [
-        {"id": "rollup.sum", "kind": "rollup", "severity": "error",
-         "description": {"fr": "Parent = somme des enfants", "en": "Parent = sum of children"},
-         "indicators": ["*"], "hierarchies": ["elsm", "regions"], "method": "sum",
-         "mode": "non_null"},
-        {"id": "bounds.percent", "kind": "bounds", "severity": "error",
-         "description": {"fr": "Pourcentage entre 0 et 100", "en": "Percentage in [0, 100]"},
-         "units": ["percent"], "min": 0, "max": 100},
-        {"id": "bounds.count", "kind": "bounds", "severity": "error",
-         "description": {"fr": "Effectif positif", "en": "Count ≥ 0"},
-         "units": ["count"], "min": 0},
-    ]
+    out += common_rules(["elsm", "regions"])
     (rules / "checks" / "national.yaml").write_text(
         yaml.safe_dump({"rules": out}, allow_unicode=True, sort_keys=False), encoding="utf-8")
 

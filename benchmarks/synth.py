@@ -319,6 +319,26 @@ def _detectable(spec: IndicatorSpec, value: float, d: int, e: int, k: int,
 
 
 # -- rule pack --------------------------------------------------------------------------------
+def common_rules(hierarchies: list[str] | None = None) -> list[dict[str, Any]]:
+    """The rules every synthetic pack has: parent = sum of children, percent and count bounds."""
+    rollup: dict[str, Any] = {
+        "id": "rollup.sum", "kind": "rollup", "severity": "error",
+        "description": {"fr": "Parent = somme des enfants", "en": "Parent = sum of children"},
+        "indicators": ["*"]}
+    if hierarchies:
+        rollup["hierarchies"] = hierarchies
+    rollup.update({"method": "sum", "mode": "non_null"})
+    return [
+        rollup,
+        {"id": "bounds.percent", "kind": "bounds", "severity": "error",
+         "description": {"fr": "Pourcentage entre 0 et 100", "en": "Percentage in [0, 100]"},
+         "units": ["percent"], "min": 0, "max": 100},
+        {"id": "bounds.count", "kind": "bounds", "severity": "error",
+         "description": {"fr": "Effectif positif", "en": "Count ≥ 0"},
+         "units": ["count"], "min": 0},
+    ]
+
+
 def write_rule_pack(rules_dir: Path, specs: list[IndicatorSpec],
                     entities_yaml: Path = ENTITIES_YAML) -> None:
     (rules_dir / "reference" / "indicators").mkdir(parents=True, exist_ok=True)
@@ -343,17 +363,7 @@ def write_rule_pack(rules_dir: Path, specs: list[IndicatorSpec],
             rules.append({"id": rid, "kind": "equation", "severity": "error",
                           "description": {"fr": f"Relation {rid}", "en": f"Relation {rid}"},
                           "expr": expr})
-    rules += [
-        {"id": "rollup.sum", "kind": "rollup", "severity": "error",
-         "description": {"fr": "Parent = somme des enfants", "en": "Parent = sum of children"},
-         "indicators": ["*"], "method": "sum", "mode": "non_null"},
-        {"id": "bounds.percent", "kind": "bounds", "severity": "error",
-         "description": {"fr": "Pourcentage entre 0 et 100", "en": "Percentage in [0, 100]"},
-         "units": ["percent"], "min": 0, "max": 100},
-        {"id": "bounds.count", "kind": "bounds", "severity": "error",
-         "description": {"fr": "Effectif positif", "en": "Count ≥ 0"},
-         "units": ["count"], "min": 0},
-    ]
+    rules += common_rules()
     (rules_dir / "checks" / "synth.yaml").write_text(
         yaml.safe_dump({"rules": rules}, allow_unicode=True, sort_keys=False), encoding="utf-8")
 

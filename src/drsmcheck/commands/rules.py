@@ -155,7 +155,9 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
         if output is None:
             typer.echo(text, nl=False)
         else:
-            output.write_text(text, encoding="utf-8")
+            from ..outputs import write_text
+
+            write_text(output, text)  # atomic, `\n` line ends, as every other output
 
     @indicators_app.command("search")
     def indicators_search(
@@ -212,7 +214,9 @@ def register(app: typer.Typer, rules_app: typer.Typer) -> None:
         if output is None:
             typer.echo(text, nl=False)
         else:
-            output.write_text(text, encoding="utf-8")
+            from ..outputs import write_text
+
+            write_text(output, text)  # atomic, `\n` line ends, as every other output
         if fail_under is not None and result["totals"]["equality_pct"] < fail_under:
             typer.echo(f"coverage {result['totals']['equality_pct']:.1f} % of numeric figures in "
                        f"an equality is under --fail-under {fail_under:g}", err=True)

@@ -12,7 +12,9 @@ through wait4() is that tool's alone), the same checks on the same files:
   DuckDB backend, i.e. what `drsmcheck validate --format json` does minus writing the file;
 - pandera: reads the CSVs with pandas, parses the French numbers, pivots to wide frames and
   validates DataFrameSchemas whose dataframe-level checks express the same equations;
-- Great Expectations 1.x: same frames, ephemeral context, pandas data source, one suite per frame.
+- Great Expectations 1.x: same frames, ephemeral context, pandas data source, one suite per frame;
+- `ge-spark` (only when asked: `--tools ge-spark`): the same suites on GX's Spark execution
+  engine (local[2]), the distributed peer for the national scale (needs Java and pyspark).
 
 Peers run in two modes: `tolerant` (per-check tolerances derived from the catalog's printed
 precision, written by hand: the best each tool allows) and `naive` (exact equality, which is
@@ -43,8 +45,10 @@ from typing import Any
 T_START = time.perf_counter()
 HERE = Path(__file__).resolve().parent
 
-TOOLS = ("drsmcheck", "pandera", "ge", "limit")
+TOOLS = ("drsmcheck", "pandera", "ge", "limit", "ge-spark")
+DEFAULT_TOOLS = ("drsmcheck", "pandera", "ge", "limit")  # ge-spark when asked (Java, minutes)
 TOOL_LABEL = {"drsmcheck": "drsmcheck", "pandera": "pandera", "ge": "Great Expectations",
+              "ge-spark": "Great Expectations, Spark engine (local[2])",
               "limit": "near-limit baseline (hand-written NumPy)"}
 DEFAULT_SIZES = (1_000, 10_000, 100_000, 1_000_000)
 BIG = 1_000_000  # sizes from here on run --big-runs times (one drsmcheck run is minutes)
@@ -363,23 +367,10 @@ def child_pandera(root: Path, mode: str, ph: Phases) -> list[Failure]:
     return out
 
 
-def child_ge(root: Path, mode: str, ph: Phases) -> list[Failure]:
-    import logging
-
-    from drsmcheck.exports.gx import import_gx
-
-    gx, gxe = import_gx()  # without GX's optional pyspark support (see import_gx)
-    ph.lap("import")
-    if mode == "import":
-        return []
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    records, rollups = prepare(root)
-    plan = Plan(root, mode)
-    ph.lap("load")
-    ctx = gx.get_context(mode="ephemeral")
-    ctx.variables.progress_bars = {"globally": False, "metric_calculations": False}
-    source = ctx.data_sources.add_pandas("synth")
-    # (frame name, frame, [(expectation, check id, figure-key function)])
+def ge_jobs(plan: Plan, records: Any, rollups: dict[str, Any], gxe: Any, mode: str
+            ) -> list[tuple[str, Any, list[tuple[Any, str, Callable[[Any, Any], list[list[str]]]]]]]:
+    """(frame name, frame, [(expectation, check id, figure-key function)]): the same checks as
+    pandera's, as GX expectations (residual columns where GX has no tolerance)."""
     jobs: list[tuple[str, Any, list[tuple[Any, str, Callable[[Any, Any], list[list[str]]]]]]] = []
     rec_exps: list[tuple[Any, str, Callable[[Any, Any], list[list[str]]]]] = []
     for eq in plan.equations:
@@ -419,8 +410,42 @@ def child_ge(root: Path, mode: str, ph: Phases) -> list[Failure]:
                                                         min_value=-tol, max_value=tol)
             exps.append((exp, f"rollup|{h}|{p}", partial(rollup_figs, ents=[p, *cs])))
         jobs.append((f"rollup_{unit}", frame, exps))
+    return jobs
+
+
+def ge_failures(results: list[tuple[Any, Any, Any]], row_of: Callable[[Any], int]
+                ) -> list[Failure]:
+    """Findings of the validation results: `row_of` maps an unexpected index to a row."""
+    out: list[Failure] = []
+    for frame, exps, res in results:
+        by_id = {e.id: (cid, f) for e, cid, f in exps}  # the suite gave each an id
+        for r in res.results:
+            if r.success:
+                continue
+            cid, f = by_id[r.expectation_config.id]
+            rows = r.result.get("unexpected_index_list") or []
+            out += [(cid, figs) for figs in f(frame, [row_of(x) for x in rows])]
+    return out
+
+
+def child_ge(root: Path, mode: str, ph: Phases) -> list[Failure]:
+    import logging
+
+    from drsmcheck.exports.gx import import_gx
+
+    gx, gxe = import_gx()  # without GX's optional pyspark support (see import_gx)
+    ph.lap("import")
+    if mode == "import":
+        return []
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    records, rollups = prepare(root)
+    plan = Plan(root, mode)
+    ph.lap("load")
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = {"globally": False, "metric_calculations": False}
+    source = ctx.data_sources.add_pandas("synth")
     results = []
-    for name, frame, exps in jobs:
+    for name, frame, exps in ge_jobs(plan, records, rollups, gxe, mode):
         asset = source.add_dataframe_asset(name)
         batch = asset.add_batch_definition_whole_dataframe("all").get_batch(
             batch_parameters={"dataframe": frame})
@@ -430,21 +455,68 @@ def child_ge(root: Path, mode: str, ph: Phases) -> list[Failure]:
         res = batch.validate(suite, result_format={"result_format": "COMPLETE"})
         results.append((frame, exps, res))
     ph.lap("validate")
-    out: list[Failure] = []
-    for frame, exps, res in results:
-        by_id = {e.id: (cid, f) for e, cid, f in exps}  # the suite gave each an id
-        for r in res.results:
-            if r.success:
-                continue
-            cid, f = by_id[r.expectation_config.id]
-            rows = r.result.get("unexpected_index_list") or []
-            out += [(cid, figs) for figs in f(frame, list(rows))]
+    out = ge_failures(results, int)
     ph.lap("collect")
     return out
 
 
+def child_ge_spark(root: Path, mode: str, ph: Phases) -> list[Failure]:
+    """Great Expectations' Spark execution engine (local[2]) on the same frames and checks:
+    the distributed peer of the national-scale backends (pandera's pyspark backend does not
+    import with pandas 3: pyspark.pandas reads a pandas attribute pandas 3 removed)."""
+    import logging
+    import tempfile as tf
+
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from pyspark.sql import SparkSession
+
+    ph.lap("import")
+    if mode == "import":
+        return []
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    tmp = tf.mkdtemp(prefix="bench-ge-spark-")
+    spark = (SparkSession.builder.master("local[2]").appName("bench-ge-spark")
+             .config("spark.ui.enabled", "false")
+             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+             .config("spark.local.dir", tmp)
+             .config("spark.sql.warehouse.dir", f"{tmp}/warehouse")
+             .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={tmp}")
+             .getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    ph.lap("spark_start")
+    records, rollups = prepare(root)
+    plan = Plan(root, mode)
+    ph.lap("load")
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = {"globally": False, "metric_calculations": False}
+    source = ctx.data_sources.add_spark("synth")
+    results = []
+    for name, frame, exps in ge_jobs(plan, records, rollups, gxe, mode):
+        # Spark reads dots in a column name as a field access: plain names c0, c1, … and a
+        # row column for the unexpected rows (a Spark frame has no index)
+        names = {c: f"c{k}" for k, c in enumerate(frame.columns)}
+        sdf = spark.createDataFrame(frame.rename(columns=names).assign(_row=frame.index))
+        asset = source.add_dataframe_asset(name)
+        batch = asset.add_batch_definition_whole_dataframe("all").get_batch(
+            batch_parameters={"dataframe": sdf})
+        suite = ctx.suites.add(gx.ExpectationSuite(name=name))
+        for exp, _, _ in exps:
+            exp.column = names[exp.column]
+            suite.add_expectation(exp)
+        res = batch.validate(suite, result_format={
+            "result_format": "COMPLETE", "unexpected_index_column_names": ["_row"]})
+        results.append((frame, exps, res))
+    ph.lap("validate")
+    out = ge_failures(results, lambda x: int(x["_row"]))
+    ph.lap("collect")
+    spark.stop()
+    shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
 CHILDREN = {"drsmcheck": child_drsmcheck, "pandera": child_pandera, "ge": child_ge,
-            "limit": child_limit}
+            "ge-spark": child_ge_spark, "limit": child_limit}
 
 
 def child_main(tool: str, mode: str, root: Path, out: Path) -> None:
@@ -617,7 +689,7 @@ def bench_size(size: int, args: argparse.Namespace, work: Path) -> dict[str, Any
         s.update(score(runs[tool][0]["failures"], corrupted, units))
         result["tools"][tool] = s
     if not args.no_naive:
-        for tool in (t for t in args.tools if t not in ("drsmcheck", "limit")):
+        for tool in (t for t in args.tools if t not in ("drsmcheck", "limit", "ge-spark")):
             r = run_child(tool, "naive", root, work)
             s = summarize([r])
             s["mode"] = "naive"
@@ -788,7 +860,7 @@ def main(argv: list[str] | None = None) -> int:
                          "(default 100000; '' for none)")
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: 1000 and 10000 figures, one run, results in a temp dir")
-    ap.add_argument("--tools", default=",".join(TOOLS), help="comma list of " + ", ".join(TOOLS))
+    ap.add_argument("--tools", default=",".join(DEFAULT_TOOLS), help="comma list of " + ", ".join(TOOLS))
     ap.add_argument("--themes", type=int, default=5, help="themes (7 indicators each)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-naive", action="store_true", help="skip the naive peer runs")

@@ -103,3 +103,17 @@ def test_deterministic(report: dict[str, Any]) -> None:
     shuffled = copy.deepcopy(report)
     random.Random(5).shuffle(shuffled["anomalies"])
     assert render_github(shuffled) == first == render_github(report)
+
+
+def test_a_national_run_is_capped_errors_first(report: dict[str, Any], monkeypatch: Any) -> None:
+    """Beyond MAX_ANNOTATIONS, the most severe are annotated and one notice counts the rest."""
+    import drsmcheck.reporters.github as gh
+
+    monkeypatch.setattr(gh, "MAX_ANNOTATIONS", 5)
+    lines = render_github(report).splitlines()
+    commands = [parse(line) for line in lines if line.startswith("::")]
+    kinds = [c[0] for c in commands]
+    assert kinds[:5].count("error") == 4 and kinds[:5].count("warning") == 1
+    assert kinds[5:] == ["notice"]
+    assert commands[5][2].startswith("4 autre(s) anomalie(s) non annotée(s) (au plus 5")
+    assert lines[-1].startswith("drsmcheck : 9 anomalie(s) — 4 erreur(s)")   # all counted

@@ -7,7 +7,9 @@ warning → `warning`, info → `notice`. Escaping follows GitHub's runner (acti
 baseline entries get a warning on the baseline file's line. A plain summary line ends the output.
 
 GitHub shows at most 10 error and 10 warning annotations per step (50 per job) on the pull
-request; the rest stay in the log, and the markdown summary lists everything.
+request; the rest stay in the log, and the markdown summary lists everything. A national run can
+have tens of thousands of anomalies: at most `MAX_ANNOTATIONS` are written (errors first, then
+warnings, then notices), and one notice says how many were left out and where they are.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ from ._common import (
     loc,
     location,
     severity_counts,
+    severity_rank,
     sorted_anomalies,
     suspect_figure,
 )
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
+MAX_ANNOTATIONS = 1_000   # a log of 25 000 annotations helps no reviewer and slows the runner
 
 _TEXT = {
     "fr": {"suspect": "chiffre suspect", "suggested": "valeur suggérée", "stale_title":
@@ -40,11 +44,15 @@ _TEXT = {
                     "retirez cette entrée de la baseline",
            "summary": "drsmcheck : {n} anomalie(s) — {e} erreur(s), {w} avertissement(s), "
                       "{i} information(s)",
+           "omitted": "{n} autre(s) anomalie(s) non annotée(s) (au plus {max} annotations, "
+                      "les erreurs d'abord) : le rapport JSON ou HTML les liste toutes",
            "baseline": "; baseline {file} : {a} acceptée(s), {s} obsolète(s)"},
     "en": {"suspect": "suspect figure", "suggested": "suggested value", "stale_title":
            "drsmcheck baseline: stale entry",
            "stale": "anomaly {id} ({what}) no longer occurs: remove this entry from the baseline",
            "summary": "drsmcheck: {n} anomaly(ies) — {e} error(s), {w} warning(s), {i} info",
+           "omitted": "{n} more anomaly(ies) not annotated (at most {max} annotations, errors "
+                      "first): the JSON or HTML report lists them all",
            "baseline": "; baseline {file}: {a} accepted, {s} stale"},
 }
 
@@ -101,11 +109,13 @@ def render_github(report: Report, lang: str = "fr", *, workspace: str | None = N
     text = _TEXT[lang]
     accepted = accepted_ids(report)
     lines: list[str] = []
-    new = []
-    for anomaly in sorted_anomalies(report.get("anomalies") or ()):
-        if str(anomaly.get("id")) in accepted:
-            continue
-        new.append(anomaly)
+    new = [a for a in sorted_anomalies(report.get("anomalies") or ())
+           if str(a.get("id")) not in accepted]
+    shown = new
+    if len(new) > MAX_ANNOTATIONS:   # the most severe first; report order among them
+        by_rank = sorted(range(len(new)), key=lambda k: (severity_rank(new[k].get("severity")), k))
+        shown = [new[k] for k in sorted(by_rank[:MAX_ANNOTATIONS])]
+    for anomaly in shown:
         file, line = location(anomaly)
         lines.append(command(
             COMMANDS.get(str(anomaly.get("severity")), "warning"),
@@ -114,6 +124,9 @@ def render_github(report: Report, lang: str = "fr", *, workspace: str | None = N
             line=line,
             title=f"drsmcheck {anomaly_label(anomaly)}",
         ))
+    if len(shown) < len(new):
+        lines.append(command("notice", text["omitted"].format(n=len(new) - len(shown),
+                                                               max=MAX_ANNOTATIONS)))
     info = baseline_info(report)
     if info is not None:
         for entry in info.get("stale") or ():

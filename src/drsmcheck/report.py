@@ -88,7 +88,7 @@ def run(pack: RulePack, datasets: list[Dataset], figures: Any, backend: str | Ba
 
 def verdict_dicts(result: Run) -> list[dict[str, Any]]:
     """The verdict table as JSON-ready rows (R validate's `values()`), in a stable order."""
-    v, s = result.verdicts, result.store
+    v, s = result.verdicts.full(), result.store
     out = []
     for i in range(len(v)):
         subject = v["subject"][i]

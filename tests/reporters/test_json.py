@@ -144,9 +144,8 @@ def _reference(report: dict[str, Any]) -> bytes:
 @settings(max_examples=300, deadline=None)
 def test_fast_writer_same_bytes_as_json_dumps(head: Any, figures: list[dict[str, Any]],
                                               rest: dict[str, Any]) -> None:
-    """Indented parts written without the pure-Python encoder, shared figure dicts encoded once
-    and spliced into each anomaly: byte for byte what json.dumps writes, NaN and lone
-    surrogates included (they go through `strict`)."""
+    """Indented parts written without the pure-Python encoder: byte for byte what json.dumps
+    writes, NaN and lone surrogates included (they go through `strict`)."""
     shared = figures[:1]  # one dict object shown by two anomalies, as report.FigureDicts does
     anomalies = [{**rest, "figures": figures}, {"figures": shared + figures, "id": "b"}]
     report = {"summary": head, "anomalies": anomalies, "rules": [head, {"x": head}]}

@@ -176,44 +176,13 @@ def _indented(value: Any) -> bytes:
         return _indented(strict(value))
 
 
-_FIGURES_KEY = '"figures"'
-
-
-def _encode_shared(encoder: json.JSONEncoder, item: Any, sep: str,
-                   cache: dict[int, tuple[Any, str]]) -> bytes:
-    """An anomaly whose figure dicts are shared with other anomalies (report.FigureDicts):
-    each figure is encoded once per report and spliced into the anomaly's text — the same
-    bytes as encoding the anomaly whole (keys sorted: `figures` is the first top-level key
-    spelled so; its value is the only place the text holds figure dicts)."""
-    figures = item.get("figures") if type(item) is dict else None
-    if type(figures) is not list or not figures:
-        return _encode(encoder, item)
-    try:
-        parts = []
-        for fig in figures:
-            hit = cache.get(id(fig))
-            if hit is None or hit[0] is not fig:
-                hit = cache[id(fig)] = (fig, encoder.encode(fig))
-            parts.append(hit[1])
-        rest = dict(item)
-        rest["figures"] = []
-        text = encoder.encode(rest)
-        marker = _FIGURES_KEY + sep + "[]"
-        at = text.index(marker) + len(marker) - 1
-        return (text[:at] + encoder.item_separator.join(parts) + text[at:]).encode("utf-8")
-    except (ValueError, TypeError, UnicodeEncodeError):
-        return _encode(encoder, item)
-
-
 def _items(encoder: json.JSONEncoder, items: Iterable[Any], prefix: bytes, sep: bytes
            ) -> Iterator[bytes]:
     """The encoded items, joined by `sep`, in chunks of `_BATCH` items."""
     batch: list[bytes] = []
     first = True
-    cache: dict[int, tuple[Any, str]] = {}
-    key_sep = encoder.key_separator
     for item in items:
-        batch.append(_encode_shared(encoder, item, key_sep, cache))
+        batch.append(_encode(encoder, item))
         if len(batch) == _BATCH:
             yield (b"" if first else sep) + prefix + (sep + prefix).join(batch)
             batch, first = [], False

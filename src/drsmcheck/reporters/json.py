@@ -25,6 +25,8 @@ import math
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
+from ..gcpause import paused_gc
+
 
 def _float(x: float) -> float | None:
     return x if math.isfinite(x) else None
@@ -192,6 +194,11 @@ def _items(encoder: json.JSONEncoder, items: Iterable[Any], prefix: bytes, sep: 
 
 def write(report: dict[str, Any], out: BinaryIO) -> None:
     """report.json, streamed to a binary file: the exact bytes `render` returns."""
+    with paused_gc():  # the encoded chunks hold no cycles (gcpause)
+        _write(report, out)
+
+
+def _write(report: dict[str, Any], out: BinaryIO) -> None:
     keys = sorted(_text(str(k)) for k in report)
     originals = {_text(str(k)): k for k in report}
     out.write(b"{\n")

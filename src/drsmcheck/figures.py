@@ -155,7 +155,9 @@ def categorical(values: Any) -> Any:
     objects (every row read back is the category's own str, not a new one per row)."""
     import pandas as pd
 
-    return pd.Categorical(values, categories=pd.Index(sorted(set(values)), dtype=object))
+    present = {v for v in values if v is not None and v == v}  # a missing key stays missing
+    order = sorted(present, key=lambda v: (not isinstance(v, str), str(v)))  # strings first
+    return pd.Categorical(values, categories=pd.Index(order, dtype=object))
 
 
 def empty() -> Any:

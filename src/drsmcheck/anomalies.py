@@ -19,6 +19,7 @@ from .backends.numpy import Env
 from .engine import Run
 from .figures import unit_factor
 from .formatting import KIND_LABEL, fmt_diff, fmt_interval, fmt_number, fmt_with_unit
+from .gcpause import paused_gc
 from .intervals import Interval
 from .kinds import non_numeric
 from .rows import Rows
@@ -130,6 +131,10 @@ class Builder:
         self.hierarchies = sorted(self.ref.hierarchies)
 
     def build(self) -> list[Anomaly]:
+        with paused_gc():  # ~10⁵ records, no cycles: see gcpause
+            return self._build()
+
+    def _build(self) -> list[Anomaly]:
         v = self.run.verdicts
         reported = np.flatnonzero(v["category"] >= 0)
         if len(reported):

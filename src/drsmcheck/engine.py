@@ -57,6 +57,8 @@ class Run:
         status = self.verdicts["status"]
         n = len(self.rules)
         counts = {s: np.bincount(codes[status == s], minlength=n) for s in (PASS, FAIL, NA)}
+        counts[PASS] = counts[PASS] + self.verdicts.tacit_passes(
+            n, len(self.store.datasets)).sum(axis=0)
         return [RuleSummary(rule, int(counts[PASS][k] + counts[FAIL][k] + counts[NA][k]),
                             int(counts[PASS][k]), int(counts[FAIL][k]), int(counts[NA][k]))
                 for k, rule in enumerate(self.rules)]
@@ -68,6 +70,7 @@ class Run:
         key = v["dataset"].astype(np.int64) * n + v["rule"]
         counts = {s: np.bincount(key[v["status"] == s], minlength=n * nd).reshape(nd, n)
                   for s in (PASS, FAIL, NA)}
+        counts[PASS] = counts[PASS] + v.tacit_passes(n, nd)
         out: dict[str, list[RuleSummary]] = {}
         for d, ds in enumerate(self.store.datasets):
             rows = []
@@ -92,8 +95,32 @@ class Engine:
 
     def run(self) -> Run:
         kinds = registry()
+        blocks = []
         # ∞ − ∞ and 0 × ∞ are handled by the algebra (not evaluable), not warned about
         with np.errstate(all="ignore"):
-            blocks = [kinds[rule.kind].evaluate(rule, k, self.context)
-                      for k, rule in enumerate(self.rules)]
+            for k, rule in enumerate(self.rules):
+                block = kinds[rule.kind].evaluate(rule, k, self.context)
+                if rule.kind in TACIT_KINDS:  # each block compacted as made: the peak is one
+                    block = block.compact(k, tacit_keys(self.store))
+                blocks.append(block)
         return Run(self.rules, Verdicts.concat(blocks, consume=True), self.store, self.context)
+
+
+# kinds that judge every figure, one verdict per figure, and read none when they pass: their
+# passing rows are held as masks (verdicts.Tacit); bounds passes read their figure (coverage)
+TACIT_KINDS = ("non_numeric", "print_unit")
+
+
+def tacit_keys(store: Store) -> dict[str, np.ndarray]:
+    """The per-figure codes a tacit verdict takes from its figure."""
+    return {"dataset": store.f_ds, "entity": store.f_ent, "period": store.f_per,
+            "subject": store.f_ind}
+
+
+def compact(verdicts: Verdicts, rules: list[Rule], store: Store) -> Verdicts:
+    """A whole verdict table (another backend's) with the tacit passes held as the embedded
+    engine holds them."""
+    for k, rule in enumerate(rules):
+        if rule.kind in TACIT_KINDS:
+            verdicts = verdicts.compact(k, tacit_keys(store))
+    return verdicts

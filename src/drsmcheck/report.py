@@ -13,6 +13,7 @@ from .anomalies import Anomaly, Builder
 from .backends import Backend, resolve
 from .diagnosis import Diagnoser
 from .engine import RuleSummary, Run
+from .gcpause import paused_gc
 from .loader import Dataset, load_figures
 from .plancache import cached
 from .rows import Rows
@@ -88,7 +89,7 @@ def run(pack: RulePack, datasets: list[Dataset], figures: Any, backend: str | Ba
 
 def verdict_dicts(result: Run) -> list[dict[str, Any]]:
     """The verdict table as JSON-ready rows (R validate's `values()`), in a stable order."""
-    v, s = result.verdicts, result.store
+    v, s = result.verdicts.full(), result.store
     out = []
     for i in range(len(v)):
         subject = v["subject"][i]
@@ -230,12 +231,13 @@ def _rule_summary(r: RuleSummary) -> dict[str, Any]:
 def to_dict(pack: RulePack, datasets: list[Dataset], figures: Any, results: list[RuleSummary],
             anomalies: list[Anomaly]) -> dict[str, Any]:
     made = FigureDicts(pack)
-    items = [anomaly_dict(a, pack, made) for a in anomalies]
+    with paused_gc():  # ~10⁶ small dicts, no cycles (gcpause)
+        items = [anomaly_dict(a, pack, made) for a in anomalies]
     items.sort(key=lambda d: (d["dataset"], SEVERITY_RANK[d["severity"]], d["rule"],
                               d["entity"], d["period"], d["subject"] or "", d["id"]))
     by_sev = Counter(d["severity"] for d in items)
     by_cat = Counter(d["category"] for d in items)
-    counts = Counter(figures["dataset"]) if len(figures) else Counter()
+    counts = figures["dataset"].value_counts().to_dict() if len(figures) else {}
     rules = [_rule_summary(r) for r in results]
     rules.sort(key=lambda d: d["rule"])
     return {

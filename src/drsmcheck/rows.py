@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .gcpause import paused_gc
+
 
 class Rows:
     """Row access to the figures table by position; each row is built once, on demand.
@@ -45,19 +47,49 @@ class Rows:
             pos = pos[~np.isin(pos, known)]
         if not len(pos):
             return
-        sub = self.frame.iloc[pos]
-        columns = []
-        for c in self.frame.columns:
-            col = sub[c]
-            mask = col.isna().to_numpy(dtype=bool)
-            values = col.tolist()
-            if mask.any():
-                values = [None if m else v for v, m in zip(values, mask.tolist(), strict=True)]
-            columns.append(values)
+        columns = [_column_values(self.frame[c], pos) for c in self.frame.columns]
         names = [*self._columns, "_pos"]
         rows = self._rows
-        for values in zip(*columns, pos.tolist(), strict=True):
-            rows[values[-1]] = dict(zip(names, values, strict=True))
+        with paused_gc():  # 10⁵ dicts, no cycles (gcpause)
+            for values in zip(*columns, pos.tolist(), strict=True):
+                rows[values[-1]] = dict(zip(names, values, strict=True))
 
     def many(self, positions: Any) -> list[dict[str, Any]]:
         return [self[p] for p in positions]
+
+
+def _column_values(col: pd.Series, pos: np.ndarray) -> list[Any]:
+    """The values of one column at `pos` as Python objects (None for missing), converted in C.
+
+    The common dtypes are read off their arrays without a sub-frame (`iloc` copied all 31
+    columns first): NumPy (float NaN → None), Categorical (its categories' own objects),
+    Arrow strings (`to_pylist`); any other dtype goes through pandas.
+    """
+    dtype = col.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return col.to_numpy()[pos].tolist()
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        arr = col.to_numpy()[pos]
+        values = arr.tolist()
+        missing = np.isnan(arr)
+        if missing.any():
+            for k in np.flatnonzero(missing).tolist():
+                values[k] = None
+        return values
+    if isinstance(dtype, pd.CategoricalDtype):
+        cat = col.array
+        codes = np.asarray(cat.codes)[pos]
+        lookup = np.array([*cat.categories.tolist(), None], dtype=object)
+        return lookup[codes].tolist()  # code -1 (missing) → the last entry, None
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        data = pa.chunked_array(col.array._pa_array) if hasattr(col.array, "_pa_array") \
+            else pa.array(col.array)
+        return data.take(pa.array(pos)).to_pylist()
+    sub = col.iloc[pos]
+    mask = sub.isna().to_numpy(dtype=bool)
+    values = sub.tolist()
+    if mask.any():
+        values = [None if m else v for v, m in zip(values, mask.tolist(), strict=True)]
+    return values

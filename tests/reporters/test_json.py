@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from drsmcheck.reporters.json import render, render_lines, write, write_lines
+from drsmcheck.reporters.json import render, render_lines, strict, write, write_lines
 
 from support import SAMPLES, assert_valid_lines, assert_valid_report, run_cli
 
@@ -110,3 +112,43 @@ def test_non_strict_values_are_made_strict_item_by_item(both: tuple[dict[str, An
     lines = render_lines(bad).splitlines()
     assert json.loads(lines[2])["difference"] is None and "NaN" not in lines[2]
     assert len(lines) == 4
+
+
+# -- the fast writers give the standard library's bytes ------------------------------------------
+_scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text()
+            | st.just("lat\udce9n"))
+_values = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+    st.text(max_size=6), inner, max_size=4), max_leaves=25)
+
+
+def _reference(report: dict[str, Any]) -> bytes:
+    """What `write` produced before its fast paths: each top-level value by json.dumps
+    (indented, or one compact C-encoded item a line for the long lists)."""
+    parts = []
+    for key in sorted(report):
+        value = report[key]
+        if key in ("anomalies", "verdicts") and isinstance(value, list) and value:
+            items = ",\n".join("    " + json.dumps(strict(v), ensure_ascii=False, sort_keys=True,
+                                                   allow_nan=False) for v in value)
+            text = "[\n" + items + "\n  ]"
+        else:
+            text = json.dumps(strict(value), ensure_ascii=False, indent=2, sort_keys=True,
+                              allow_nan=False).replace("\n", "\n  ")
+        parts.append("  " + json.dumps(key) + ": " + text)
+    return ("{\n" + ",\n".join(parts) + "\n}\n").encode("utf-8", "surrogateescape")
+
+
+@given(head=_values, figures=st.lists(st.dictionaries(st.sampled_from(["ref", "value", "label"]),
+                                                      _values), max_size=4),
+       rest=st.dictionaries(st.sampled_from(["candidates", "category", "id", "zeta"]), _values))
+@settings(max_examples=300, deadline=None)
+def test_fast_writer_same_bytes_as_json_dumps(head: Any, figures: list[dict[str, Any]],
+                                              rest: dict[str, Any]) -> None:
+    """Indented parts written without the pure-Python encoder: byte for byte what json.dumps
+    writes, NaN and lone surrogates included (they go through `strict`)."""
+    shared = figures[:1]  # one dict object shown by two anomalies, as report.FigureDicts does
+    anomalies = [{**rest, "figures": figures}, {"figures": shared + figures, "id": "b"}]
+    report = {"summary": head, "anomalies": anomalies, "rules": [head, {"x": head}]}
+    buf = io.BytesIO()
+    write(report, buf)
+    assert buf.getvalue() == _reference(report)

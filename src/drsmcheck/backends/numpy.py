@@ -58,11 +58,25 @@ class NumpyOps:
 OPS = NumpyOps()
 
 
-def codes(values: Any) -> tuple[np.ndarray, list[str]]:
-    """Integer codes and the sorted category list of a column of strings (None → "")."""
+def _factorize(values: Any) -> tuple[np.ndarray, list[Any]]:
+    """pd.factorize of a string column (null → -1); a Categorical's own codes, renumbered
+    over the categories present, without hashing a string per figure."""
     import pandas as pd
 
-    inv, uniq = pd.factorize(np.asarray(values, dtype=object))  # null → -1
+    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+        cat = values.array if isinstance(values, pd.Series) else values
+        raw = np.asarray(cat.codes, dtype=np.int64)
+        cats = list(cat.categories)
+        present = np.flatnonzero(np.bincount(raw[raw >= 0], minlength=len(cats)))
+        lut = np.full(len(cats) + 1, -1, dtype=np.int64)  # the last entry: null (-1) stays -1
+        lut[present] = np.arange(len(present))
+        return lut[raw], [cats[k] for k in present.tolist()]
+    return pd.factorize(np.asarray(values, dtype=object))
+
+
+def codes(values: Any) -> tuple[np.ndarray, list[str]]:
+    """Integer codes and the sorted category list of a column of strings (None → "")."""
+    inv, uniq = _factorize(values)  # null → -1
     words = [str(u) for u in uniq]
     cats = sorted({*words, ""} if (inv < 0).any() else set(words))
     pos = {c: k for k, c in enumerate(cats)}
@@ -72,9 +86,7 @@ def codes(values: Any) -> tuple[np.ndarray, list[str]]:
 
 def _distinct(col: Any) -> tuple[np.ndarray, list[str]]:
     """Codes of a string column (hashed in C, once) and its distinct values as str."""
-    import pandas as pd
-
-    inv, uniq = pd.factorize(np.asarray(col, dtype=object))  # a key is never null
+    inv, uniq = _factorize(col)  # a key is never null
     return inv, [str(u) for u in uniq]
 
 
@@ -127,7 +139,8 @@ class Store:
         for arr in (self.f_lo, self.f_hi, self.f_tlo, self.f_thi):
             arr[self.f_nn] = 0.0
         # the print of each cell that holds no number (kinds/non_numeric: marker or garbled)
-        self.nn_text = np.asarray(figures["text"], dtype=object)[self.f_nn]
+        # the texts of the non-numeric prints only (the column is Arrow-held: no str each)
+        self.nn_text = np.asarray(figures["text"].iloc[np.flatnonzero(self.f_nn)], dtype=object)
         self.f_unit, self.units = codes(figures["unit"])
         self.f_uprint, self.uprints = codes(figures["unit_printed"])
         self.f_prio = np.asarray(figures["prio"], dtype=np.int64)

@@ -235,7 +235,7 @@ class EvaluateDataset:
         fid = table[FIGURE_ID].to_numpy(zero_copy_only=False).astype(np.int64)
         dataset = str(frame["dataset"].iat[0])
         run = Engine(frame, self._pack, self.records.get(dataset, [])).run()
-        return verdicts_to_arrow(run.verdicts, run.store, fid, pa, run.rules)
+        return verdicts_to_arrow(run.verdicts.full(), run.store, fid, pa, run.rules)
 
 
 def _column(arr: Any, pd: Any) -> Any:
@@ -468,12 +468,12 @@ class SparkEngine:
         self.options = options
 
     def run(self) -> Any:
-        from ..engine import Run
+        from ..engine import Run, compact
 
         e = self.local
         verdicts = evaluate(self.figures, self.pack, self.records, e.store, e.rules,
                             self.options)
-        return Run(e.rules, verdicts, e.store, e.context)
+        return Run(e.rules, compact(verdicts, e.rules, e.store), e.store, e.context)
 
 
 def write_figures(figures: Any, path: str, chunk: int = 1_000_000) -> None:

@@ -164,6 +164,37 @@ def _codes(arr: pa.Array) -> tuple[np.ndarray, list[Any]]:
     return codes, words
 
 
+class _Lazy:
+    """A string column read one row at a time (error messages) from its codes: no Python
+    object per figure is made for a column the table holds as a categorical."""
+
+    def __init__(self, codes: np.ndarray, words: list[Any]):
+        self.codes, self.words = codes, words
+
+    def __getitem__(self, i: int) -> Any:
+        code = int(self.codes[i])
+        return None if code < 0 else self.words[code]
+
+
+def _lazy(arr: pa.Array) -> _Lazy:
+    return _Lazy(*_codes(arr))
+
+
+def _categorical(codes: np.ndarray, words: list[Any]) -> Any:
+    """A non-null key column as a pandas Categorical (figures.categorical): its distinct values
+    present, sorted; int8/int16 codes instead of one 8-byte pointer per figure."""
+    present = np.flatnonzero(np.bincount(codes, minlength=len(words))) if len(codes) else \
+        np.zeros(0, dtype=np.int64)
+    kept = [words[k] for k in present.tolist()]
+    order = sorted(range(len(kept)), key=kept.__getitem__)
+    lut = np.full(len(words), -1, dtype=np.int64)
+    lut[present[order]] = np.arange(len(kept))
+    # object categories: each row read back (`tolist`, `iloc`) is the category's own str, not
+    # a new one per row as pandas' default `str` (Arrow) categories give
+    return pd.Categorical.from_codes(lut[codes] if len(codes) else codes,
+                                     categories=pd.Index([kept[k] for k in order], dtype=object))
+
+
 def _strings(arr: pa.Array) -> np.ndarray:
     """A string column as a NumPy object array (None for null), one str per distinct value
     (from the same dictionary encoding as `_codes`)."""
@@ -212,15 +243,15 @@ def build_figures(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) ->
 def _build(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) -> pd.DataFrame:
     cols, file_codes, files = _gather(datasets)
     n = len(cols["line"])
-    file_np = np.array([*files, None], dtype=object)[file_codes]
+    file_np = _Lazy(file_codes, files)
     line_np = cols["line"].to_numpy(zero_copy_only=False)
 
     def err(i: int, message: str, hint: str | None = None) -> InputError:
         return InputError(file_np[i], int(line_np[i]), message, hint)
 
-    ind_np, ent_np, per_np = (_strings(cols[c]) for c in ("indicator", "entity", "period"))
-    kind_np = _strings(cols["kind"])
-    unit_np = _strings(cols["unit"])
+    ind_np, ent_np, per_np = (_lazy(cols[c]) for c in ("indicator", "entity", "period"))
+    kind_np = _lazy(cols["kind"])
+    unit_np = _lazy(cols["unit"])
     checks = _Checks(cols)
     checks.add(pc.is_null(cols["indicator"]).to_numpy(zero_copy_only=False), lambda i: err(
         i, "figure has no indicator", "set 'indicator' on the figure, its row, column or table"))
@@ -274,7 +305,7 @@ def _build(datasets: list[tuple[Dataset, list[Part]]], ref: Reference) -> pd.Dat
     if first is not None:
         checks.raise_at(first)
     _check_duplicates(fig, cols, ind_np, ent_np, per_np, parsed, file_np, line_np)
-    return _frame(cols, parsed, ind_np, ent_np, per_np, kind_np, unit_np, file_np, line_np, ref)
+    return _frame(cols, parsed, file_codes, files, line_np, ref)
 
 
 def _merge_objects(parts: list[Part], sizes: np.ndarray) -> dict[int, Any]:
@@ -287,9 +318,9 @@ def _merge_objects(parts: list[Part], sizes: np.ndarray) -> dict[int, Any]:
     return out
 
 
-def _check_duplicates(fig: np.ndarray, cols: dict[str, pa.Array], ind: np.ndarray,
-                      ent: np.ndarray, per: np.ndarray, parsed: ParsedColumn,
-                      file_np: np.ndarray, line_np: np.ndarray) -> None:
+def _check_duplicates(fig: np.ndarray, cols: dict[str, pa.Array], ind: _Lazy, ent: _Lazy,
+                      per: _Lazy, parsed: ParsedColumn, file_np: _Lazy, line_np: np.ndarray
+                      ) -> None:
     """The same printed cell given twice."""
     if not len(line_np):
         return
@@ -320,8 +351,8 @@ def _duplicated(keys: np.ndarray) -> np.ndarray:
     return pd.DataFrame(keys).duplicated(keep="first").to_numpy()
 
 
-def _check_prints(fig: np.ndarray, cols: dict[str, pa.Array], ind: np.ndarray, ent: np.ndarray,
-                  per: np.ndarray, file_np: np.ndarray, line_np: np.ndarray) -> None:
+def _check_prints(fig: np.ndarray, cols: dict[str, pa.Array], ind: _Lazy, ent: _Lazy,
+                  per: _Lazy, file_np: _Lazy, line_np: np.ndarray) -> None:
     """A figure printed more than MAX_PRINTS times (checked before any value is parsed)."""
     if not len(line_np):
         return
@@ -345,35 +376,43 @@ def _check_prints(fig: np.ndarray, cols: dict[str, pa.Array], ind: np.ndarray, e
                          "entity, period and indicator columns of this file")
 
 
-def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, ind: np.ndarray, ent: np.ndarray,
-           per: np.ndarray, kind: np.ndarray, unit_decl: np.ndarray, file_np: np.ndarray,
-           line_np: np.ndarray, ref: Reference) -> pd.DataFrame:
+def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, file_codes: np.ndarray,
+           files: list[str], line_np: np.ndarray, ref: Reference) -> pd.DataFrame:
     n = len(line_np)
     codes, words = _codes(cols["indicator"])
-    catalog_units = np.array([ref.indicators[w].unit for w in words] + [None], dtype=object)
-    unit = np.where(pd.isna(unit_decl), catalog_units[codes], unit_decl)
-    unit_codes, units = pd.factorize(unit)
+    # the unit: the figure's own, else its indicator's (by codes: no string per figure)
+    ucodes, uwords = _codes(cols["unit"])
+    names = sorted({*uwords, *(ref.indicators[w].unit for w in words)})
+    at = {u: k for k, u in enumerate(names)}
+    declared_unit = np.array([at[w] for w in uwords] + [-1], dtype=np.int64)[ucodes]
+    catalog_unit = np.array([at[ref.indicators[w].unit] for w in words] + [-1],
+                            dtype=np.int64)[codes]
+    unit_codes = np.where(declared_unit >= 0, declared_unit, catalog_unit)
     pcodes, pwords = _codes(cols["period"])
     period_next = np.array([next_period(w) for w in pwords] + [None], dtype=object)[pcodes]
     declared = cols["rounded"].cast(pa.int8()).fill_null(-1).to_numpy(zero_copy_only=False)
     with np.errstate(invalid="ignore"):
-        r = rounding(parsed.value, parsed.decimals, parsed.scale, unit_codes, list(units),
+        r = rounding(parsed.value, parsed.decimals, parsed.scale, unit_codes, names,
                      parsed.qualifier, declared, parsed.unit_hint)
     value, lo, hi, tlo, thi, rounded = r.value, r.lo, r.hi, r.tlo, r.thi, r.rounded
-    prio = np.array([KIND_PRIORITY[k] for k in KINDS] + [0])[_kind_codes(kind)]
-    dataset = _strings(cols["dataset"])
+    kcodes, kwords = _codes(cols["kind"])
+    kind_prio = np.array([KIND_PRIORITY[k] for k in kwords] + [0], dtype=np.int64)
+    prio = kind_prio[kcodes]
+    dataset = _categorical(*_codes(cols["dataset"]))
     seq = _seq(cols, prio, line_np)
     refs = _refs(cols, n)
     report_line = pd.array(cols["report_line"].to_numpy(zero_copy_only=False),
                            dtype="Int64") if n else pd.array([], dtype="Int64")
     data: dict[str, Any] = {
-        "dataset": dataset, "ref": refs, "entity": ent, "period": per,
-        "period_next": period_next, "indicator": ind, "unit": unit,
+        "dataset": dataset, "ref": refs, "entity": _categorical(*_codes(cols["entity"])),
+        "period": _categorical(pcodes, pwords), "period_next": period_next,
+        "indicator": _categorical(codes, words), "unit": _categorical(unit_codes, names),
         "unit_printed": parsed.unit_hint, "text": parsed.text, "value": value,
         "lo": lo, "hi": hi, "tlo": tlo, "thi": thi, "decimals": parsed.decimals,
         "scale": parsed.scale, "qualifier": parsed.qualifier, "non_numeric": parsed.non_numeric,
-        "rounded": rounded, "kind": kind, "prio": prio.astype(np.int64), "seq": seq,
-        "file": file_np, "line": line_np.astype(np.int64), "report": _strings(cols["report"]),
+        "rounded": rounded, "kind": _categorical(kcodes, kwords), "prio": prio, "seq": seq,
+        "file": _categorical(file_codes, files), "line": line_np.astype(np.int64),
+        "report": _strings(cols["report"]),
         "report_line": report_line, "table": _strings(cols["table"]),
         "row": _strings(cols["row"]), "column": _strings(cols["column"]),
         "quote": cols["quote"].to_numpy(zero_copy_only=False).astype(object),
@@ -383,6 +422,8 @@ def _frame(cols: dict[str, pa.Array], parsed: ParsedColumn, ind: np.ndarray, ent
         v = data[col.name]
         if col.dtype == "str" and col.arrow:  # one Arrow buffer, no Python str per figure
             out[col.name] = pd.Series(pd.array(v, dtype=arrow_str()))
+        elif col.category:
+            out[col.name] = pd.Series(v, copy=False)
         elif col.dtype == "str":
             out[col.name] = pd.Series(v, dtype=object, copy=False) if n else \
                 pd.Series([], dtype=object)
@@ -416,13 +457,6 @@ def _refs(cols: dict[str, pa.Array], n: int) -> pa.ChunkedArray:
         right = pc.binary_join_element_wise(file, pc.cast(part("line"), pa.string()), ":")
         chunks.append(pc.binary_join_element_wise(left, right, "@"))
     return pa.chunked_array(chunks, pa.string())
-
-
-def _kind_codes(kind: np.ndarray) -> np.ndarray:
-    out = np.full(len(kind), len(KINDS), dtype=np.int64)
-    for i, k in enumerate(KINDS):
-        out[kind == k] = i
-    return out
 
 
 def _seq(cols: dict[str, pa.Array], prio: np.ndarray, line_np: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ A record reads the print the rules read (table before box before text, then file
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import math
 from collections import defaultdict
@@ -94,6 +95,7 @@ def build(pack: Any, figures: Any, index: Any | None = None) -> Relations:
     # identical prints of one figure are one variable: a wrong figure copied into the text,
     # the box and the table is one error, not three (each extra copy adds a little evidence)
     parents = {p for tree in ref.hierarchies.values() for p in tree}
+    outlier = _Outliers(index, parents)
     siblings: dict[str, list[str]] = defaultdict(list)
     for i in ref.indicators:
         siblings[i.rsplit(".", 1)[0]].append(i)
@@ -113,7 +115,7 @@ def build(pack: Any, figures: Any, index: Any | None = None) -> Relations:
             w = (1.0 + COPY_WEIGHT * (n - 1)) * (
                 MISLABEL_FACTOR if key[1] in parents and _sums_a_sibling(
                     head, key, ref, first, siblings) else 1.0) * (
-                OUTLIER_FACTOR if _scale_outlier(head, key, index, parents) else 1.0)
+                OUTLIER_FACTOR if outlier(head, key) else 1.0)
             figs[head["ref"]] = figure_of(head, w)
     rows: list[Row] = []
 
@@ -144,37 +146,70 @@ def build(pack: Any, figures: Any, index: Any | None = None) -> Relations:
                      alias, groups, ratios)
 
 
-def _scale_outlier(head: dict[str, Any], key: Key, index: Any, parents: set[str]) -> bool:
-    """The print is far off its comparables — the same indicator for the other entities of
-    its level (a region among regions, an ELSM among ELSM) and periods of the dataset, else the
-    same-family indicators of its record in the same unit —
-    and a power-of-ten slip (×10, ×100, ×1000) brings it back among them: "16 940" among
-    ELSM totals of 600 to 1 700. At least two comparables; magnitudes on a log10 scale."""
-    ds, ent, per, ind = key
-    v = abs(float(head["value"]))
-    if v == 0 or not math.isfinite(v):
-        return False
-    level = ent in parents
-    same = [r for p in _periods(index, ds, ind) for r in index.indicator.get((ds, p, ind), [])
-            if (r["entity"], r["period"]) != (ent, per) and (r["entity"] in parents) == level]
-    far = OUTLIER_OFF
-    if len(same) < 2:   # other quantities of its family: they differ more by nature
-        far = OUTLIER_OFF_FAMILY
-        fam = ind.rsplit(".", 1)[0]
-        same = [r for r in index.record.get((ds, ent, per), []) if r["indicator"] != ind
-                and r["indicator"].rsplit(".", 1)[0] == fam and r["unit"] == head["unit"]]
-    mags = sorted(math.log10(abs(float(r["value"]))) for r in same
-                  if r["value"] is not None and float(r["value"]) != 0)
-    if len(mags) < 2:
-        return False
-    mid = mags[len(mags) // 2] if len(mags) % 2 else (mags[len(mags) // 2 - 1]
-                                                        + mags[len(mags) // 2]) / 2
-    off = math.log10(v) - mid
-    return abs(off) >= far and any(abs(off - k) <= OUTLIER_BACK for k in (1, 2, 3, -1, -2, -3))
+class _Outliers:
+    """`scale_outlier` for every print of a dataset, from magnitudes sorted once per (dataset,
+    indicator, level): a print's comparables are its group less its own record's print, so the
+    median of the rest is read off the sorted group (no list built per print)."""
 
+    def __init__(self, index: Any, parents: set[str]):
+        self.index = index
+        self.parents = parents
+        self._groups: dict[tuple[str, str, bool], tuple[int, list[float]]] = {}
 
-def _periods(index: Any, ds: str, ind: str) -> list[str]:
-    return sorted(index.periods.get((ds, ind), ()))
+    def _group(self, ds: str, ind: str, level: bool) -> tuple[int, list[float]]:
+        g = self._groups.get((ds, ind, level))
+        if g is None:
+            index, parents = self.index, self.parents
+            counts = {True: 0, False: 0}
+            mags: dict[bool, list[float]] = {True: [], False: []}
+            for p in sorted(index.periods.get((ds, ind), ())):
+                for r in index.indicator.get((ds, p, ind), []):
+                    lv = r["entity"] in parents
+                    counts[lv] += 1
+                    if r["value"] is not None and float(r["value"]) != 0:
+                        mags[lv].append(math.log10(abs(float(r["value"]))))
+            for lv in (True, False):
+                self._groups[(ds, ind, lv)] = (counts[lv], sorted(mags[lv]))
+            g = self._groups[(ds, ind, level)]
+        return g
+
+    def __call__(self, head: dict[str, Any], key: Key) -> bool:
+        """The print is far off its comparables — the same indicator for the other entities of
+        its level (a region among regions, an ELSM among ELSM) and periods of the dataset, else
+        the same-family indicators of its record in the same unit — and a power-of-ten slip
+        (×10, ×100, ×1000) brings it back among them: "16 940" among ELSM totals of 600 to
+        1 700. At least two comparables; magnitudes on a log10 scale."""
+        ds, ent, per, ind = key
+        v = abs(float(head["value"]))
+        if v == 0 or not math.isfinite(v):
+            return False
+        index = self.index
+        count, group = self._group(ds, ind, ent in self.parents)
+        own = index.best.get(key)
+        if own is not None and (own["entity"], own["period"]) == (ent, per):
+            count -= 1   # the record's own print is no comparable of itself
+        far = OUTLIER_OFF
+        if count >= 2:
+            skip = None
+            if own is not None and own["value"] is not None and float(own["value"]) != 0:
+                skip = bisect.bisect_left(group, math.log10(abs(float(own["value"]))))
+            n = len(group) - (skip is not None)
+
+            def at(i: int) -> float:
+                return group[i + 1] if skip is not None and i >= skip else group[i]
+        else:   # other quantities of its family: they differ more by nature
+            far = OUTLIER_OFF_FAMILY
+            fam = ind.rsplit(".", 1)[0]
+            same = [r for r in index.record.get((ds, ent, per), []) if r["indicator"] != ind
+                    and r["indicator"].rsplit(".", 1)[0] == fam and r["unit"] == head["unit"]]
+            mags = sorted(math.log10(abs(float(r["value"]))) for r in same
+                          if r["value"] is not None and float(r["value"]) != 0)
+            n, at = len(mags), mags.__getitem__
+        if n < 2:
+            return False
+        mid = at(n // 2) if n % 2 else (at(n // 2 - 1) + at(n // 2)) / 2
+        off = math.log10(v) - mid
+        return abs(off) >= far and any(abs(off - k) <= OUTLIER_BACK for k in (1, 2, 3, -1, -2, -3))
 
 
 def _sums_a_sibling(head: dict[str, Any], key: Key, ref: Any,

@@ -387,10 +387,228 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
         best = singles[0].cost if singles else math.inf
         sols = [s for s in singles if s.cost <= best + reach + 1e-9 * (1 + best)][:limit]
         return Localization(sols, singles, tie=tie)
-    loc = _milp(figs, rows, limit, reach, prior, time_limit, singles, cands)
+    loc = None if milp_only else _search(figs, rows, ids, cands, reach, prior)
+    if loc is None:
+        loc = _milp(figs, rows, limit, reach, prior, time_limit, singles, cands)
     loc.tie = tie
     loc.candidates = singles
     return loc
+
+
+# ------------------------------------------------------------------ the exact slip search
+SEARCH_NODES = 4000   # partial repairs the slip search may expand before leaving it to the MILP
+FEAS_TOL = 1e-6       # the search's row check is this much looser than the MILP's tolerances
+
+
+def _search(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
+            cands: Sequence[tuple[int, priors.Typo]], slack: float, prior: Prior | None
+            ) -> Localization | None:
+    """The MILP's answer, found without a solver when the cheapest repair pins every changed
+    figure on a typist slip and no other repair is within `slack` of it (None: ask the MILP).
+
+    Best-first Fellegi–Holt branching: a failing relation must have one of its figures
+    changed (or its guard switched), so a partial repair is extended only through the first
+    relation it leaves failing, each figure freely or on one of the slips offered to the
+    MILP, at the MILP's own costs; earlier figures of that relation are kept as printed in the
+    later branches, so every repair is reached once. The row check is a relaxation of the
+    MILP's (each row alone, free figures unbounded, FEAS_TOL looser): what it refuses the
+    MILP cannot accept, so the first complete repair popped is a lower bound on every repair
+    and, when it is a witness (its slip values and the other prints satisfy every row of the
+    MILP's model exactly), the MILP's optimum. The answer is given only when that optimum is
+    the one repair within `slack` (the MILP's objective cutoff) whose support its no-good cut
+    leaves open — ties, free changes and large trees go to the MILP. Deterministic: a node
+    count, never a time limit."""
+    import heapq
+
+    n = len(ids)
+    index = {f: i for i, f in enumerate(ids)}
+    lo = [figs[f].lo for f in ids]
+    hi = [figs[f].hi for f in ids]
+    w = [figs[f].weight for f in ids]
+    opts: list[list[tuple[float, int]]] = [[] if not math.isfinite(x) else [(x, -1)] for x in w]
+    for k, (ci, t) in enumerate(cands):
+        if opts[ci]:
+            opts[ci].append((w[ci] * t.factor, k))
+    for o in opts:
+        o.sort()
+    cheapest = [o[0][0] if o else math.inf for o in opts]
+    R = []   # (coefs as (index, c), L, U, guard kind, guard index)
+    touching: list[list[int]] = [[] for _ in range(n)]
+    for r_i, row in enumerate(rows):
+        co = tuple((index[j], c) for j, c in row.coefs)
+        L, U = row.bounds()
+        g = (row.guard[0], index[row.guard[1]]) if row.guard else (None, -1)
+        R.append((co, L, U, g[0], g[1]))
+        for j in {i for i, _ in co} | ({g[1]} if g[1] >= 0 else set()):
+            touching[j].append(r_i)
+
+    def fails(r_i: int, a: dict[int, int]) -> bool:
+        co, L, U, kind, g = R[r_i]
+        if kind is not None and (g in a) != (kind == "changed"):
+            return False   # switched off by its guard
+        s_lo = s_hi = 0.0
+        for i, c in co:
+            k = a.get(i)
+            if k is None:
+                f_lo, f_hi = lo[i], hi[i]
+            elif k < 0:
+                return False   # a free figure meets any row it takes part in
+            else:
+                f_lo, f_hi = cands[k][1].interval
+            x, y = c * f_lo, c * f_hi
+            s_lo += min(x, y)
+            s_hi += max(x, y)
+        eps = FEAS_TOL * (1.0 + abs(s_lo) + abs(s_hi) + abs(L if math.isfinite(L) else 0.0)
+                          + abs(U if math.isfinite(U) else 0.0))
+        return s_lo > U + eps or s_hi < L - eps
+
+    root_fail = [r_i for r_i in range(len(R)) if fails(r_i, {})]
+
+    def failing(a: dict[int, int]) -> list[int]:
+        near = set(root_fail)
+        for i in a:
+            near.update(touching[i])
+        return sorted(r_i for r_i in near if fails(r_i, a))
+
+    def branch(r_i: int, a: dict[int, int], banned: frozenset[int]) -> list[int]:
+        co, _, _, kind, g = R[r_i]
+        out = [i for i, _ in co]
+        if kind == "unchanged":
+            out.append(g)
+        return [i for i in dict.fromkeys(out) if i not in a and i not in banned and opts[i]]
+
+    def bound(fl: list[int], a: dict[int, int], banned: frozenset[int]) -> float:
+        if not fl:
+            return 0.0
+        bs = branch(fl[0], a, banned)
+        return min((cheapest[i] for i in bs), default=math.inf)
+
+    heap: list[tuple[float, int, float, tuple[tuple[int, int], ...], frozenset[int]]] = []
+    fl0 = root_fail
+    if not fl0:
+        return None
+    heapq.heappush(heap, (bound(fl0, {}, frozenset()), 0, 0.0, (), frozenset()))
+    tick = 1
+    expanded = 0
+    leaves: list[tuple[float, tuple[tuple[int, int], ...]]] = []
+    cap = math.inf
+    while heap:
+        key, _, g_cost, assign, banned = heapq.heappop(heap)
+        if key > cap:
+            break
+        a = dict(assign)
+        fl = failing(a)
+        if not fl:
+            leaves.append((g_cost, assign))
+            if len(leaves) == 1:
+                cap = g_cost + slack + 1e-6 * (1 + g_cost)
+            continue
+        expanded += 1
+        if expanded > SEARCH_NODES:
+            return None
+        bs = branch(fl[0], a, banned)
+        for t, i in enumerate(bs):
+            ban = banned | frozenset(bs[:t])
+            for c, k in opts[i]:
+                g2 = g_cost + c
+                if g2 > cap:
+                    break
+                a2 = {**a, i: k}
+                h = bound(failing(a2), a2, ban)
+                if g2 + h <= cap:
+                    heapq.heappush(heap, (g2 + h, tick, g2, tuple(sorted(a2.items())), ban))
+                    tick += 1
+    if not leaves:
+        return None
+    best_cost, best = leaves[0]
+    support = {i for i, _ in best}
+    # every other repair within the cutoff must contain the optimum's support (its no-good
+    # cut excludes those); another one would be the MILP's next solution: let it decide
+    near = 1e-5 * (1 + best_cost)   # HiGHS's optimality gap: which of two equal ones it returns
+    if any(cost <= best_cost + near or not support <= {i for i, _ in other}
+           for cost, other in leaves[1:]):
+        return None
+    if any(k < 0 for _, k in best):
+        return None   # a free change: its value is the MILP's point, not a closed form
+    if not _witness(figs, rows, ids, {i: cands[k][1] for i, k in best}):
+        return None
+    chosen = {i: cands[k][1] for i, k in best}
+    sol = _repair_at(figs, rows, ids, sorted(support), chosen, prior, np.zeros(n))
+    if sol is None or abs(sol.cost - best_cost) > 1e-9 * (1 + best_cost):
+        return None
+    return Localization([sol], method="search")
+
+
+def _witness(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
+             pins: Mapping[int, priors.Typo]) -> bool:
+    """Is there a point of the MILP's model with the figures `pins` (by index) changed onto
+    their slips: every other figure at its print, each pinned one inside its slip's interval
+    (the slip's value, else the middle of what the rows leave it), every row holding exactly
+    (guarded ones relaxed by their big M when switched off) within the variables' bounds?"""
+    mag = _magnitude(figs, rows)
+    changed = {ids[i] for i in pins}
+    point: dict[str, float] = {}
+    for i, fid in enumerate(ids):
+        f = figs[fid]
+        if i not in pins and not f.lo <= f.value <= f.hi:
+            return False
+        point[fid] = pins[i].value if i in pins else f.value
+
+    def limits(row: Row) -> tuple[float, float]:
+        L, U = row.bounds()
+        if not active(row, changed):
+            big = sum(abs(c) * (mag[j] + 10.0 * mag[j]) for j, c in row.coefs) \
+                + abs(row.rhs) + row.tol
+            L, U = L - big, U + big
+        return L, U
+
+    for i, t in pins.items():   # each slip's point where the rows, the others fixed, allow it
+        fid = ids[i]
+        span = 2 * 10.0 * mag[fid] + mag[fid]
+        x_lo = max(t.interval[0], figs[fid].value - span)
+        x_hi = min(t.interval[1], figs[fid].value + span)
+        for row in rows:
+            c_i = sum(c for j, c in row.coefs if j == fid)
+            if c_i == 0.0:
+                continue
+            rest = sum(c * point[j] for j, c in row.coefs if j != fid)
+            L, U = limits(row)
+            a, b = (L - rest) / c_i, (U - rest) / c_i
+            if c_i < 0:
+                a, b = b, a
+            x_lo, x_hi = max(x_lo, a), min(x_hi, b)
+        if x_lo <= x_hi and not x_lo <= point[fid] <= x_hi:
+            point[fid] = (x_lo + x_hi) / 2
+    if all(limits(row)[0] <= sum(c * point[j] for j, c in row.coefs) <= limits(row)[1]
+           for row in rows):
+        return True
+    # rounded prints that only hold jointly (sums of amounts printed to the cent): the point
+    # is an LP's — the MILP's own model with its change indicators fixed to this repair
+    from scipy.optimize import linprog
+
+    index = {f: i for i, f in enumerate(ids)}
+    A, b = [], []
+    for row in rows:
+        r = np.zeros(len(ids))
+        for j, c in row.coefs:
+            r[index[j]] += c
+        L, U = limits(row)
+        if math.isfinite(U):
+            A.append(r), b.append(U)
+        if math.isfinite(L):
+            A.append(-r), b.append(-L)
+    bounds = []
+    for i, fid in enumerate(ids):
+        f = figs[fid]
+        if i in pins:
+            span = 2 * 10.0 * mag[fid] + mag[fid]
+            bounds.append((max(pins[i].interval[0], f.value - span),
+                           min(pins[i].interval[1], f.value + span)))
+        else:
+            bounds.append((f.lo, f.hi))
+    res = linprog(np.zeros(len(ids)), A_ub=np.array(A) if A else None,
+                  b_ub=np.array(b) if b else None, bounds=bounds, method="highs")
+    return bool(res.status == 0)
 
 
 def _offered(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
@@ -404,14 +622,18 @@ def _offered(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
         relations: dict[str, list[Row]] = {}
         for k, row in enumerate(rows):
             relations.setdefault(row.name or f"#{k}", []).append(row)
+        # the informative relations each figure takes part in, in the relations' order
+        of_fig: dict[str, list[list[Row]]] = {}
+        for rel_rows in relations.values():
+            if not all(r.informative for r in rel_rows):
+                continue
+            for fid in dict.fromkeys(j for r in rel_rows for j, _ in r.coefs):
+                of_fig.setdefault(fid, []).append(rel_rows)
         for fid in ids:
             if not math.isfinite(figs[fid].weight):
                 continue
             seen: set[float] = set()
-            for rel_rows in relations.values():
-                if all(j != fid for r in rel_rows for j, _ in r.coefs) or not all(
-                        r.informative for r in rel_rows):
-                    continue
+            for rel_rows in of_fig.get(fid, ()):
                 rng = solo_range(fid, rel_rows, figs)
                 if rng is None:
                     continue
@@ -448,32 +670,31 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
     A: list[np.ndarray] = []
     lo_b: list[float] = []
     hi_b: list[float] = []
+    owner = np.array([ci for ci, _ in cands], dtype=np.int64)   # the figure of each candidate
+    c_lo = np.array([t.interval[0] for _, t in cands], dtype=float)
+    c_hi = np.array([t.interval[1] for _, t in cands], dtype=float)
+    # u_i = z_i + Σ y_k over figure i's candidates: "figure i is changed", one row per figure
+    U_all = np.zeros((n, nv))
+    U_all[np.arange(n), n + np.arange(n)] = 1.0
+    U_all[owner, 2 * n + np.arange(m)] = 1.0
 
     def u_vec(i: int) -> np.ndarray:
-        v = np.zeros(nv)
-        v[n + i] = 1.0
-        for k, (ci, _) in enumerate(cands):
-            if ci == i:
-                v[2 * n + k] = 1.0
-        return v
+        return U_all[i].copy()
 
     for i, fid in enumerate(ids):
         f = figs[fid]
         M = big[fid]
+        mine = owner == i
         # x ≤ hi + M·z + Σ (c_hi − hi)·y ;  x ≥ lo − M·z + Σ (c_lo − lo)·y
         if math.isfinite(f.hi):
             r = np.zeros(nv)
             r[i], r[n + i] = 1.0, -M
-            for k, (ci, t) in enumerate(cands):
-                if ci == i:
-                    r[2 * n + k] = -(t.interval[1] - f.hi)
+            r[2 * n:][mine] = -(c_hi[mine] - f.hi)
             A.append(r), lo_b.append(-math.inf), hi_b.append(f.hi)
         if math.isfinite(f.lo):
             r = np.zeros(nv)
             r[i], r[n + i] = 1.0, M
-            for k, (ci, t) in enumerate(cands):
-                if ci == i:
-                    r[2 * n + k] = -(t.interval[0] - f.lo)
+            r[2 * n:][mine] = -(c_lo[mine] - f.lo)
             A.append(r), lo_b.append(f.lo), hi_b.append(math.inf)
         A.append(u_vec(i)), lo_b.append(-math.inf), hi_b.append(1.0)
     for row in rows:
@@ -493,6 +714,7 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
         if math.isfinite(L):
             A.append(r + M_r * off), lo_b.append(L - M_r * const), hi_b.append(math.inf)
 
+    A_mat = np.array(A)
     cost = np.zeros(nv)
     frozen = np.zeros(n, dtype=bool)
     for i, fid in enumerate(ids):
@@ -512,7 +734,7 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
     cut_hi: list[float] = []
     best: float | None = None
     for _ in range(limit + MAX_BENDERS):
-        mat = np.vstack(A + cuts)
+        mat = np.vstack([A_mat, *cuts]) if cuts else A_mat
         cons = LinearConstraint(mat, np.array(lo_b + cut_lo), np.array(hi_b + cut_hi))
         with _quiet_stdout():
             res = milp(cost, integrality=integrality, bounds=bounds, constraints=cons,
@@ -523,10 +745,9 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
             loc.exact = False   # time or node limit, numerical trouble: what was found stands
             break
         xs = res.x
-        u = [xs[n + i] + sum(xs[2 * n + k] for k, (ci, _) in enumerate(cands) if ci == i)
-             for i in range(n)]
+        u = U_all @ xs
         support = [i for i in range(n) if u[i] > 0.5]
-        picked = {k: ci for k, (ci, _) in enumerate(cands) if xs[2 * n + k] > 0.5}
+        picked = {k: int(owner[k]) for k in np.flatnonzero(xs[2 * n:] > 0.5).tolist()}
         chosen = {ci: cands[k][1] for k, ci in picked.items()}
         sol = _repair(figs, rows, ids, support, chosen, prior, xs[:n])
         if sol is None:

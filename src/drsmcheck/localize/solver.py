@@ -462,29 +462,73 @@ def _search(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
                           + abs(U if math.isfinite(U) else 0.0))
         return s_lo > U + eps or s_hi < L - eps
 
+    def figures_of(r_i: int) -> list[int]:
+        co, _, _, kind, g = R[r_i]
+        return [i for i, _ in co] + ([g] if kind == "unchanged" else [])
+
+    def squeezed(x: int, a: dict[int, int]) -> list[int] | None:
+        """The figures of the two rows that leave the free figure x no value (each row alone,
+        x its only free figure, the others in their boxes), or None when some value remains."""
+        best_lo, best_hi = (-math.inf, -1), (math.inf, -1)
+        for r_i in touching[x]:
+            co, L, U, kind, g = R[r_i]
+            if kind is not None and (g in a) != (kind == "changed"):
+                continue
+            c_x, s_lo, s_hi = 0.0, 0.0, 0.0
+            for i, c in co:
+                k = a.get(i)
+                if i == x:
+                    c_x += c
+                    continue
+                if k is not None and k < 0:
+                    break   # another free figure: this row does not pin x alone
+                f_lo, f_hi = cands[k][1].interval if k is not None else (lo[i], hi[i])
+                p, q = c * f_lo, c * f_hi
+                s_lo += min(p, q)
+                s_hi += max(p, q)
+            else:
+                if c_x == 0.0:
+                    continue
+                t_lo, t_hi = L - s_hi, U - s_lo
+                v_lo, v_hi = (t_lo / c_x, t_hi / c_x) if c_x > 0 else (t_hi / c_x, t_lo / c_x)
+                if v_lo > best_lo[0]:
+                    best_lo = (v_lo, r_i)
+                if v_hi < best_hi[0]:
+                    best_hi = (v_hi, r_i)
+        if best_lo[1] < 0 or best_hi[1] < 0:
+            return None
+        eps = FEAS_TOL * (1.0 + abs(best_lo[0]) + abs(best_hi[0]))
+        if best_lo[0] <= best_hi[0] + eps:
+            return None
+        return figures_of(best_lo[1]) + figures_of(best_hi[1])
+
     root_fail = [r_i for r_i in range(len(R)) if fails(r_i, {})]
 
-    def failing(a: dict[int, int]) -> list[int]:
+    def failing(a: dict[int, int]) -> list[list[int]]:
+        """What a partial repair leaves failing, each as the figures one of which must change
+        too: a row (each row alone), or the two rows that squeeze a free figure to nothing."""
         near = set(root_fail)
         for i in a:
             near.update(touching[i])
-        return sorted(r_i for r_i in near if fails(r_i, a))
+        out = [figures_of(r_i) for r_i in sorted(near) if fails(r_i, a)]
+        for i, k in sorted(a.items()):
+            if k < 0:
+                sq = squeezed(i, a)
+                if sq is not None:
+                    out.append(sq)
+        return out
 
-    def branch(r_i: int, a: dict[int, int], banned: frozenset[int]) -> list[int]:
-        co, _, _, kind, g = R[r_i]
-        out = [i for i, _ in co]
-        if kind == "unchanged":
-            out.append(g)
-        return [i for i in dict.fromkeys(out) if i not in a and i not in banned and opts[i]]
+    def branch(conflict: list[int], a: dict[int, int], banned: frozenset[int]) -> list[int]:
+        return [i for i in dict.fromkeys(conflict) if i not in a and i not in banned and opts[i]]
 
-    def bound(fl: list[int], a: dict[int, int], banned: frozenset[int]) -> float:
+    def bound(fl: list[list[int]], a: dict[int, int], banned: frozenset[int]) -> float:
         if not fl:
             return 0.0
         bs = branch(fl[0], a, banned)
         return min((cheapest[i] for i in bs), default=math.inf)
 
     heap: list[tuple[float, int, float, tuple[tuple[int, int], ...], frozenset[int]]] = []
-    fl0 = root_fail
+    fl0 = failing({})
     if not fl0:
         return None
     heapq.heappush(heap, (bound(fl0, {}, frozenset()), 0, 0.0, (), frozenset()))

@@ -371,7 +371,10 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
     floor = min(priors.FACTORS.values()) if prior else 1.0
     ws = sorted(figs[fid].weight * floor for fid in ids if math.isfinite(figs[fid].weight))
     proven = singles and len(ws) > 1 and singles[0].cost + reach < ws[0] + ws[1] and not milp_only
-    cands = _offered(figs, rows, ids, prior, singles) if prior and not proven else []
+    # without a single repair the slips are needed only by the exact search or the MILP: the
+    # search asks for a figure's slips when it branches on it, the MILP for all of them
+    cands = (_offered(figs, rows, ids, prior, singles)
+             if prior and not proven and (singles or milp_only) else [])
     cheapest = {fid: figs[fid].weight for fid in ids if math.isfinite(figs[fid].weight)}
     for i, t in cands:
         cheapest[ids[i]] = min(cheapest[ids[i]], figs[ids[i]].weight * t.factor)
@@ -387,9 +390,20 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
         best = singles[0].cost if singles else math.inf
         sols = [s for s in singles if s.cost <= best + reach + 1e-9 * (1 + best)][:limit]
         return Localization(sols, singles, tie=tie)
-    loc = None if milp_only else _search(figs, rows, ids, cands, reach, prior)
+    loc = None
+    if not milp_only:
+        if singles or not prior:
+            by_fig: dict[int, list[priors.Typo]] = {}
+            for i, t in cands:
+                by_fig.setdefault(i, []).append(t)
+            loc = _search(figs, rows, ids, lambda i: by_fig.get(i, []), reach, prior)
+        else:
+            of_fig = _relations_of(rows)
+            loc = _search(figs, rows, ids, lambda i: _offered_to(ids[i], figs, of_fig, prior),
+                          reach, prior)
     if loc is None:
-        loc = _milp(figs, rows, limit, reach, prior, time_limit, singles, cands)
+        loc = _milp(figs, rows, limit, reach, prior, time_limit, singles,
+                    cands if singles or milp_only or not prior else None)
     loc.tie = tie
     loc.candidates = singles
     return loc
@@ -401,7 +415,7 @@ FEAS_TOL = 1e-6       # the search's row check is this much looser than the MILP
 
 
 def _search(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
-            cands: Sequence[tuple[int, priors.Typo]], slack: float, prior: Prior | None
+            offer: Callable[[int], list[priors.Typo]], slack: float, prior: Prior | None
             ) -> Localization | None:
     """The MILP's answer, found without a solver when the cheapest repair pins every changed
     figure on a typist slip and no other repair is within `slack` of it (None: ask the MILP).
@@ -425,76 +439,102 @@ def _search(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
     lo = [figs[f].lo for f in ids]
     hi = [figs[f].hi for f in ids]
     w = [figs[f].weight for f in ids]
-    opts: list[list[tuple[float, int]]] = [[] if not math.isfinite(x) else [(x, -1)] for x in w]
-    for k, (ci, t) in enumerate(cands):
-        if opts[ci]:
-            opts[ci].append((w[ci] * t.factor, k))
-    for o in opts:
-        o.sort()
-    cheapest = [o[0][0] if o else math.inf for o in opts]
-    R = []   # (coefs as (index, c), L, U, guard kind, guard index)
+    pool: list[priors.Typo] = []   # the slips offered so far; an option (cost, k) pins pool[k]
+    opts_of: dict[int, list[tuple[float, int]]] = {}
+
+    def opts(i: int) -> list[tuple[float, int]]:
+        """Figure i's options at the MILP's costs, cheapest first (k = -1: a free change),
+        its slips asked for only when the search first branches on it."""
+        o = opts_of.get(i)
+        if o is None:
+            o = []
+            if math.isfinite(w[i]):
+                o.append((w[i], -1))
+                for t in offer(i):
+                    o.append((w[i] * t.factor, len(pool)))
+                    pool.append(t)
+                o.sort(key=lambda e: e[0])
+            opts_of[i] = o
+        return o
+
+    # each row: its coefficients, bounds, guard, and its activity's range with every figure
+    # printed (a change adjusts it by that figure's term only)
+    R = []
     touching: list[list[int]] = [[] for _ in range(n)]
     for r_i, row in enumerate(rows):
-        co = tuple((index[j], c) for j, c in row.coefs)
+        co = {index[j]: c for j, c in row.coefs}
         L, U = row.bounds()
-        g = (row.guard[0], index[row.guard[1]]) if row.guard else (None, -1)
-        R.append((co, L, U, g[0], g[1]))
-        for j in {i for i, _ in co} | ({g[1]} if g[1] >= 0 else set()):
+        kind, g = (row.guard[0], index[row.guard[1]]) if row.guard else (None, -1)
+        s_lo = s_hi = 0.0
+        for i, c in co.items():
+            p, q = c * lo[i], c * hi[i]
+            s_lo += min(p, q)
+            s_hi += max(p, q)
+        exact_sums = math.isfinite(s_lo) and math.isfinite(s_hi)
+        R.append((co, L, U, kind, g, s_lo, s_hi, exact_sums))
+        for j in set(co) | ({g} if g >= 0 else set()):
             touching[j].append(r_i)
 
-    def fails(r_i: int, a: dict[int, int]) -> bool:
-        co, L, U, kind, g = R[r_i]
+    def box(i: int, a: Mapping[int, int]) -> tuple[float, float]:
+        k = a.get(i)
+        return (lo[i], hi[i]) if k is None else pool[k].interval
+
+    def fails(r_i: int, a: Mapping[int, int]) -> bool:
+        co, L, U, kind, g, s_lo, s_hi, exact_sums = R[r_i]
         if kind is not None and (g in a) != (kind == "changed"):
             return False   # switched off by its guard
-        s_lo = s_hi = 0.0
-        for i, c in co:
-            k = a.get(i)
-            if k is None:
-                f_lo, f_hi = lo[i], hi[i]
-            elif k < 0:
-                return False   # a free figure meets any row it takes part in
-            else:
-                f_lo, f_hi = cands[k][1].interval
-            x, y = c * f_lo, c * f_hi
-            s_lo += min(x, y)
-            s_hi += max(x, y)
+        mine = [(i, k) for i, k in a.items() if i in co]
+        if any(k < 0 for _, k in mine):
+            return False   # a free figure meets any row it takes part in
+        if not exact_sums:   # an unbounded print: sum the terms afresh
+            s_lo = s_hi = 0.0
+            for i, c in co.items():
+                f_lo, f_hi = box(i, a)
+                p, q = c * f_lo, c * f_hi
+                s_lo += min(p, q)
+                s_hi += max(p, q)
+        else:
+            for i, k in mine:
+                c = co[i]
+                p, q = c * lo[i], c * hi[i]
+                s_lo -= min(p, q)
+                s_hi -= max(p, q)
+                f_lo, f_hi = pool[k].interval
+                p, q = c * f_lo, c * f_hi
+                s_lo += min(p, q)
+                s_hi += max(p, q)
         eps = FEAS_TOL * (1.0 + abs(s_lo) + abs(s_hi) + abs(L if math.isfinite(L) else 0.0)
                           + abs(U if math.isfinite(U) else 0.0))
         return s_lo > U + eps or s_hi < L - eps
 
     def figures_of(r_i: int) -> list[int]:
-        co, _, _, kind, g = R[r_i]
-        return [i for i, _ in co] + ([g] if kind == "unchanged" else [])
+        co, _, _, kind, g = R[r_i][:5]
+        return [*co, *([g] if kind == "unchanged" else [])]
 
-    def squeezed(x: int, a: dict[int, int]) -> list[int] | None:
+    def squeezed(x: int, a: Mapping[int, int]) -> list[int] | None:
         """The figures of the two rows that leave the free figure x no value (each row alone,
         x its only free figure, the others in their boxes), or None when some value remains."""
         best_lo, best_hi = (-math.inf, -1), (math.inf, -1)
         for r_i in touching[x]:
-            co, L, U, kind, g = R[r_i]
+            co, L, U, kind, g = R[r_i][:5]
             if kind is not None and (g in a) != (kind == "changed"):
                 continue
-            c_x, s_lo, s_hi = 0.0, 0.0, 0.0
-            for i, c in co:
-                k = a.get(i)
-                if i == x:
-                    c_x += c
-                    continue
-                if k is not None and k < 0:
-                    break   # another free figure: this row does not pin x alone
-                f_lo, f_hi = cands[k][1].interval if k is not None else (lo[i], hi[i])
-                p, q = c * f_lo, c * f_hi
-                s_lo += min(p, q)
-                s_hi += max(p, q)
-            else:
-                if c_x == 0.0:
-                    continue
-                t_lo, t_hi = L - s_hi, U - s_lo
-                v_lo, v_hi = (t_lo / c_x, t_hi / c_x) if c_x > 0 else (t_hi / c_x, t_lo / c_x)
-                if v_lo > best_lo[0]:
-                    best_lo = (v_lo, r_i)
-                if v_hi < best_hi[0]:
-                    best_hi = (v_hi, r_i)
+            c_x = co.get(x, 0.0)
+            if c_x == 0.0 or any(a.get(i, 0) < 0 for i in co if i != x):
+                continue   # x not in it, or another free figure: it does not pin x alone
+            s_lo = s_hi = 0.0
+            for i, c in co.items():
+                if i != x:
+                    f_lo, f_hi = box(i, a)
+                    p, q = c * f_lo, c * f_hi
+                    s_lo += min(p, q)
+                    s_hi += max(p, q)
+            t_lo, t_hi = L - s_hi, U - s_lo
+            v_lo, v_hi = (t_lo / c_x, t_hi / c_x) if c_x > 0 else (t_hi / c_x, t_lo / c_x)
+            if v_lo > best_lo[0]:
+                best_lo = (v_lo, r_i)
+            if v_hi < best_hi[0]:
+                best_hi = (v_hi, r_i)
         if best_lo[1] < 0 or best_hi[1] < 0:
             return None
         eps = FEAS_TOL * (1.0 + abs(best_lo[0]) + abs(best_hi[0]))
@@ -502,15 +542,10 @@ def _search(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
             return None
         return figures_of(best_lo[1]) + figures_of(best_hi[1])
 
-    root_fail = [r_i for r_i in range(len(R)) if fails(r_i, {})]
-
-    def failing(a: dict[int, int]) -> list[list[int]]:
+    def conflicts(bad: frozenset[int], a: Mapping[int, int]) -> list[list[int]]:
         """What a partial repair leaves failing, each as the figures one of which must change
         too: a row (each row alone), or the two rows that squeeze a free figure to nothing."""
-        near = set(root_fail)
-        for i in a:
-            near.update(touching[i])
-        out = [figures_of(r_i) for r_i in sorted(near) if fails(r_i, a)]
+        out = [figures_of(r_i) for r_i in sorted(bad)]
         for i, k in sorted(a.items()):
             if k < 0:
                 sq = squeezed(i, a)
@@ -518,30 +553,29 @@ def _search(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
                     out.append(sq)
         return out
 
-    def branch(conflict: list[int], a: dict[int, int], banned: frozenset[int]) -> list[int]:
-        return [i for i in dict.fromkeys(conflict) if i not in a and i not in banned and opts[i]]
+    def branch(conflict: list[int], a: Mapping[int, int], banned: frozenset[int]) -> list[int]:
+        return [i for i in dict.fromkeys(conflict) if i not in a and i not in banned and opts(i)]
 
-    def bound(fl: list[list[int]], a: dict[int, int], banned: frozenset[int]) -> float:
+    def bound(fl: list[list[int]], a: Mapping[int, int], banned: frozenset[int]) -> float:
         if not fl:
             return 0.0
-        bs = branch(fl[0], a, banned)
-        return min((cheapest[i] for i in bs), default=math.inf)
+        return min((opts(i)[0][0] for i in branch(fl[0], a, banned)), default=math.inf)
 
-    heap: list[tuple[float, int, float, tuple[tuple[int, int], ...], frozenset[int]]] = []
-    fl0 = failing({})
-    if not fl0:
+    root_bad = frozenset(r_i for r_i in range(len(R)) if fails(r_i, {}))
+    if not root_bad:
         return None
-    heapq.heappush(heap, (bound(fl0, {}, frozenset()), 0, 0.0, (), frozenset()))
+    fl0 = conflicts(root_bad, {})
+    heap: list[tuple[float, int, float, tuple[tuple[int, int], ...], frozenset[int],
+                     frozenset[int], list[list[int]]]] = []
+    heapq.heappush(heap, (bound(fl0, {}, frozenset()), 0, 0.0, (), frozenset(), root_bad, fl0))
     tick = 1
     expanded = 0
     leaves: list[tuple[float, tuple[tuple[int, int], ...]]] = []
     cap = math.inf
     while heap:
-        key, _, g_cost, assign, banned = heapq.heappop(heap)
+        key, _, g_cost, assign, banned, bad, fl = heapq.heappop(heap)
         if key > cap:
             break
-        a = dict(assign)
-        fl = failing(a)
         if not fl:
             leaves.append((g_cost, assign))
             if len(leaves) == 1:
@@ -550,17 +584,22 @@ def _search(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
         expanded += 1
         if expanded > SEARCH_NODES:
             return None
+        a = dict(assign)
         bs = branch(fl[0], a, banned)
         for t, i in enumerate(bs):
             ban = banned | frozenset(bs[:t])
-            for c, k in opts[i]:
+            near = touching[i]
+            for c, k in opts(i):
                 g2 = g_cost + c
                 if g2 > cap:
                     break
                 a2 = {**a, i: k}
-                h = bound(failing(a2), a2, ban)
+                bad2 = bad.difference(near).union(r_i for r_i in near if fails(r_i, a2))
+                fl2 = conflicts(bad2, a2)
+                h = bound(fl2, a2, ban)
                 if g2 + h <= cap:
-                    heapq.heappush(heap, (g2 + h, tick, g2, tuple(sorted(a2.items())), ban))
+                    heapq.heappush(heap, (g2 + h, tick, g2, tuple(sorted(a2.items())), ban,
+                                          bad2, fl2))
                     tick += 1
     if not leaves:
         return None
@@ -568,15 +607,15 @@ def _search(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
     support = {i for i, _ in best}
     # every other repair within the cutoff must contain the optimum's support (its no-good
     # cut excludes those); another one would be the MILP's next solution: let it decide
-    near = 1e-5 * (1 + best_cost)   # HiGHS's optimality gap: which of two equal ones it returns
-    if any(cost <= best_cost + near or not support <= {i for i, _ in other}
+    near_cost = 1e-5 * (1 + best_cost)   # HiGHS's gap: which of two equal ones it returns
+    if any(cost <= best_cost + near_cost or not support <= {i for i, _ in other}
            for cost, other in leaves[1:]):
         return None
     if any(k < 0 for _, k in best):
         return None   # a free change: its value is the MILP's point, not a closed form
-    if not _witness(figs, rows, ids, {i: cands[k][1] for i, k in best}):
+    chosen = {i: pool[k] for i, k in best}
+    if not _witness(figs, rows, ids, chosen):
         return None
-    chosen = {i: cands[k][1] for i, k in best}
     sol = _repair_at(figs, rows, ids, sorted(support), chosen, prior, np.zeros(n))
     if sol is None or abs(sol.cost - best_cost) > 1e-9 * (1 + best_cost):
         return None
@@ -655,6 +694,42 @@ def _witness(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
     return bool(res.status == 0)
 
 
+def _relations_of(rows: Sequence[Row]) -> dict[str, list[list[Row]]]:
+    """The informative relations each figure takes part in (a ratio is four guarded rows that
+    give a figure's range jointly), in the relations' order."""
+    relations: dict[str, list[Row]] = {}
+    for k, row in enumerate(rows):
+        relations.setdefault(row.name or f"#{k}", []).append(row)
+    of_fig: dict[str, list[list[Row]]] = {}
+    for rel_rows in relations.values():
+        if not all(r.informative for r in rel_rows):
+            continue
+        for fid in dict.fromkeys(j for r in rel_rows for j, _ in r.coefs):
+            of_fig.setdefault(fid, []).append(rel_rows)
+    return of_fig
+
+
+def _offered_to(fid: str, figs: Mapping[str, Figure], of_fig: Mapping[str, list[list[Row]]],
+                prior: Prior) -> list[priors.Typo]:
+    """The slips offered for one figure: those fitting a narrow range of one of its relations
+    (the relation's other figures unchanged), each value once."""
+    out: list[priors.Typo] = []
+    if not math.isfinite(figs[fid].weight):
+        return out
+    seen: set[float] = set()
+    for rel_rows in of_fig.get(fid, ()):
+        rng = solo_range(fid, rel_rows, figs)
+        if rng is None:
+            continue
+        if not specific(figs[fid], rng[0], rng[1]):
+            continue   # a wide range fits many slips: no evidence for any of them
+        for t in prior(figs[fid], rng[0], rng[1])[:MAX_CANDIDATES]:
+            if t.value not in seen:
+                seen.add(t.value)
+                out.append(t)
+    return out
+
+
 def _offered(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
              prior: Prior | None, singles: Sequence[Solution]) -> list[tuple[int, priors.Typo]]:
     """The typo candidates the MILP may pin a figure to: those fitting a narrow range of one
@@ -662,32 +737,9 @@ def _offered(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
     index = {f: i for i, f in enumerate(ids)}
     cands: list[tuple[int, priors.Typo]] = []
     if prior is not None:
-        # the rows of one relation (a ratio is four guarded rows) give a figure's range jointly
-        relations: dict[str, list[Row]] = {}
-        for k, row in enumerate(rows):
-            relations.setdefault(row.name or f"#{k}", []).append(row)
-        # the informative relations each figure takes part in, in the relations' order
-        of_fig: dict[str, list[list[Row]]] = {}
-        for rel_rows in relations.values():
-            if not all(r.informative for r in rel_rows):
-                continue
-            for fid in dict.fromkeys(j for r in rel_rows for j, _ in r.coefs):
-                of_fig.setdefault(fid, []).append(rel_rows)
+        of_fig = _relations_of(rows)
         for fid in ids:
-            if not math.isfinite(figs[fid].weight):
-                continue
-            seen: set[float] = set()
-            for rel_rows in of_fig.get(fid, ()):
-                rng = solo_range(fid, rel_rows, figs)
-                if rng is None:
-                    continue
-                if not specific(figs[fid], rng[0], rng[1]):
-                    continue   # a wide range fits many slips: no evidence for any of them
-                fits = prior(figs[fid], rng[0], rng[1])[:MAX_CANDIDATES]
-                for t in fits:
-                    if t.value not in seen:
-                        seen.add(t.value)
-                        cands.append((index[fid], t))
+            cands += [(index[fid], t) for t in _offered_to(fid, figs, of_fig, prior)]
     for sol in singles:
         ch = sol.changes[0]
         if ch.typo is not None and not any(c == index[ch.id] and t.value == ch.typo.value

@@ -342,21 +342,31 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
                 raise KeyError(f"row {row.name or row} reads unknown figure {j!r}")
         if row.guard is not None and row.guard[1] not in figs:
             raise KeyError(f"row {row.name or row} is guarded by unknown figure {row.guard[1]!r}")
-    if _holds(rows, figs):
+    failing = [r for r in rows if active(r, None) and not row_holds(r, figs)]
+    if not failing:
         return Localization(consistent=True)
 
-    # single-figure repairs, analytically
-    informative = [r for r in rows if r.informative]
+    # single-figure repairs, analytically. A figure alone repairs only if it takes part in every
+    # failing row (its coefficients or its guard): the others' prints stay as they are. Its
+    # range then reads only the rows it takes part in — the others hold and stay holding
+    touching: dict[str, list[Row]] = {}
+    for row in rows:
+        for j in dict.fromkeys([*(j for j, _ in row.coefs),
+                                *([row.guard[1]] if row.guard else [])]):
+            touching.setdefault(j, []).append(row)
+    every = set.intersection(*({j for j, _ in r.coefs} | ({r.guard[1]} if r.guard else set())
+                               for r in failing))
     singles: list[Solution] = []
     for fid, fig in figs.items():
-        if not math.isfinite(fig.weight):
-            continue   # frozen: may not change
-        rng = solo_range(fid, rows, figs)
+        if not math.isfinite(fig.weight) or fid not in every:
+            continue   # frozen (may not change), or some failing row does not read it
+        rng = solo_range(fid, touching[fid], figs)
         if rng is None:
             continue
         lo, hi = rng
         typos = prior(fig, lo, hi) if prior else []
-        spec = solo_range(fid, informative, figs) if typos else None
+        spec = solo_range(fid, [r for r in touching[fid] if r.informative], figs) if typos \
+            else None
         typo = typos[0] if typos and spec is not None and specific(fig, *spec) else None
         cost = fig.weight * (typo.factor if typo else 1.0)
         value, typo = pick_value(fig, lo, hi, typo, prior if typo or not typos else None)

@@ -564,12 +564,18 @@ def _search(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
         return out
 
     def branch(conflict: list[int], a: Mapping[int, int], banned: frozenset[int]) -> list[int]:
-        return [i for i in dict.fromkeys(conflict) if i not in a and i not in banned and opts(i)]
+        return [i for i in dict.fromkeys(conflict)
+                if i not in a and i not in banned and math.isfinite(w[i])]
+
+    floor = min(priors.FACTORS.values())
 
     def bound(fl: list[list[int]], a: Mapping[int, int], banned: frozenset[int]) -> float:
         if not fl:
             return 0.0
-        return min((opts(i)[0][0] for i in branch(fl[0], a, banned)), default=math.inf)
+        # a figure's slips are generated when the search branches on it; until then its
+        # cheapest option is bounded by the likeliest slip's factor
+        return min((opts_of[i][0][0] if i in opts_of else w[i] * floor
+                    for i in branch(fl[0], a, banned)), default=math.inf)
 
     root_bad = frozenset(r_i for r_i in range(len(R)) if fails(r_i, {}))
     if not root_bad:

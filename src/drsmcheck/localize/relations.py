@@ -76,14 +76,18 @@ def figure_of(row: dict[str, Any], weight: float = 1.0) -> Figure:
                   integer=d <= 0 and lo == hi, scale=float(row.get("scale") or 1.0))
 
 
-def build(pack: Any, figures: Any, index: Any | None = None) -> Relations:
+def build(pack: Any, figures: Any, index: Any | None = None,
+          recs: list[dict[str, Any]] | None = None) -> Relations:
     """Every relation of the rule pack over the figures table, in linear form.
 
     `index` (causes.Prints) is the print rules read of every key of the whole dataset, when
     `figures` is only the part of it the localization needs: the mislabelled-column weight
-    searches a parent's siblings there."""
+    searches a parent's siblings there. `recs`: the numeric prints of `figures` as records in
+    read order, when the caller already has them."""
     ref = pack.reference
-    recs = records(figures[figures["value"].notna()].sort_values(["dataset", "prio", "seq"]))
+    if recs is None:
+        recs = records(figures[figures["value"].notna()].sort_values(
+            ["dataset", "prio", "seq"]))
     prints: dict[Key, list[dict[str, Any]]] = defaultdict(list)
     for r in recs:
         prints[(r["dataset"], r["entity"], r["period"], r["indicator"])].append(r)

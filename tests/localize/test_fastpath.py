@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 from collections import Counter
 
+import pytest
+
 from drsmcheck.localize.solver import Figure, Localization, Row, linearize_ratio, localize
 
 
@@ -119,3 +121,54 @@ def test_free_changes_and_ties_are_left_to_the_milp():
     cheapest ones tie: the search declines, the MILP answers (all tied repairs listed)."""
     loc = localize(TABLE05, ROWS05, prior=None, limit=10)
     assert loc.method == "milp" and len(loc.optimal) > 1
+
+
+def test_the_search_finds_the_optimum_highs_misses(monkeypatch):
+    """A national-scale component (two amounts printed to the cent, each one slip off: 78,57
+    for 58,57 and 28,79 for 82,79) where HiGHS's MILP stops at a costlier repair (one slip and
+    one unexplained change): the search's repair costs less, and it is a true repair — the
+    MILP's own model accepts it once its two slip indicators are fixed."""
+    import json
+    import math
+    from pathlib import Path
+
+    import scipy.optimize
+    from scipy.optimize import Bounds
+
+    from drsmcheck.localize import solver
+
+    data = json.loads((Path(__file__).parent / "fixtures" / "suboptimal-highs.json")
+                      .read_text(encoding="utf-8"))
+    figs = [Figure(i, v, lo, hi, math.inf if w is None else w, text, d, integer, scale)
+            for i, v, lo, hi, w, text, d, integer, scale in data["figures"]]
+    rows = [Row.of(dict(coefs), op, rhs, tol, name, tuple(guard) if guard else None, inf)
+            for coefs, op, rhs, tol, name, guard, inf in data["rows"]]
+    fast = localize(figs, rows, limit=3)
+    assert fast.method == "search"
+    (sol,) = fast.solutions
+    assert [(c.id, c.value, c.typo.edit) for c in sol.changes] == [
+        ("46|2012|sick_leave.spend.inpatient", 58.57, "digit"),
+        ("65|2012|sick_leave.spend.total", 82.79, "transposition")]
+    assert sol.cost == pytest.approx(1.1)
+    models = []
+    real = scipy.optimize.milp
+
+    def spy(c, **kw):
+        models.append((c, kw))
+        return real(c, **kw)
+
+    monkeypatch.setattr(scipy.optimize, "milp", spy)
+    exact = localize(figs, rows, limit=1, milp_only=True)
+    assert exact.solutions and exact.solutions[0].cost >= sol.cost - 1e-9
+    c, kw = models[0]
+    ids, n = [f.id for f in figs], len(figs)
+    cands = solver._offered({f.id: f for f in figs}, [r for r in rows if r.binding], ids,
+                            solver.typist_prior, [])
+    lb = kw["bounds"].lb.copy()
+    pinned = [k for k, (i, t) in enumerate(cands)
+              if any(ch.id == ids[i] and ch.typo.value == t.value for ch in sol.changes)]
+    assert len(pinned) == 2
+    lb[[2 * n + k for k in pinned]] = 1.0
+    fixed = real(c, integrality=kw["integrality"], bounds=Bounds(lb, kw["bounds"].ub),
+                 constraints=kw["constraints"], options=kw["options"])
+    assert fixed.status == 0 and fixed.fun == pytest.approx(sol.cost)

@@ -420,7 +420,7 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
 
 
 # ------------------------------------------------------------------ the exact slip search
-SEARCH_NODES = 4000   # partial repairs the slip search may expand before leaving it to the MILP
+SEARCH_NODES = 300   # partial repairs the slip search may expand before leaving it to the MILP
 FEAS_TOL = 1e-6       # the search's row check is this much looser than the MILP's tolerances
 
 
@@ -552,16 +552,18 @@ def _search(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
             return None
         return figures_of(best_lo[1]) + figures_of(best_hi[1])
 
-    def conflicts(bad: frozenset[int], a: Mapping[int, int]) -> list[list[int]]:
-        """What a partial repair leaves failing, each as the figures one of which must change
-        too: a row (each row alone), or the two rows that squeeze a free figure to nothing."""
-        out = [figures_of(r_i) for r_i in sorted(bad)]
+    def conflict(bad: frozenset[int], a: Mapping[int, int]) -> list[int] | None:
+        """The first thing a partial repair leaves failing, as the figures one of which must
+        change too: a failing row (each row alone), else two rows that squeeze a free figure
+        to nothing; None when nothing fails (a complete repair)."""
+        if bad:
+            return figures_of(min(bad))
         for i, k in sorted(a.items()):
             if k < 0:
                 sq = squeezed(i, a)
                 if sq is not None:
-                    out.append(sq)
-        return out
+                    return sq
+        return None
 
     def branch(conflict: list[int], a: Mapping[int, int], banned: frozenset[int]) -> list[int]:
         return [i for i in dict.fromkeys(conflict)
@@ -569,20 +571,20 @@ def _search(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
 
     floor = min(priors.FACTORS.values())
 
-    def bound(fl: list[list[int]], a: Mapping[int, int], banned: frozenset[int]) -> float:
-        if not fl:
+    def bound(fl: list[int] | None, a: Mapping[int, int], banned: frozenset[int]) -> float:
+        if fl is None:
             return 0.0
         # a figure's slips are generated when the search branches on it; until then its
         # cheapest option is bounded by the likeliest slip's factor
         return min((opts_of[i][0][0] if i in opts_of else w[i] * floor
-                    for i in branch(fl[0], a, banned)), default=math.inf)
+                    for i in branch(fl, a, banned)), default=math.inf)
 
     root_bad = frozenset(r_i for r_i in range(len(R)) if fails(r_i, {}))
     if not root_bad:
         return None
-    fl0 = conflicts(root_bad, {})
+    fl0 = conflict(root_bad, {})
     heap: list[tuple[float, int, float, tuple[tuple[int, int], ...], frozenset[int],
-                     frozenset[int], list[list[int]]]] = []
+                     frozenset[int], list[int] | None]] = []
     heapq.heappush(heap, (bound(fl0, {}, frozenset()), 0, 0.0, (), frozenset(), root_bad, fl0))
     tick = 1
     expanded = 0
@@ -592,16 +594,22 @@ def _search(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
         key, _, g_cost, assign, banned, bad, fl = heapq.heappop(heap)
         if key > cap:
             break
-        if not fl:
-            leaves.append((g_cost, assign))
-            if len(leaves) == 1:
+        if fl is None:
+            if not leaves:
                 cap = g_cost + slack + 1e-6 * (1 + g_cost)
+            elif g_cost <= leaves[0][0] + 1e-5 * (1 + leaves[0][0]) or not (
+                    {i for i, _ in leaves[0][1]} <= {i for i, _ in assign}):
+                # every other repair within the cutoff must contain the optimum's support
+                # (its no-good cut excludes those), and be costlier beyond HiGHS's gap (of
+                # two equal ones, which it returns is its own): another is the MILP's to rank
+                return None
+            leaves.append((g_cost, assign))
             continue
         expanded += 1
         if expanded > SEARCH_NODES:
             return None
         a = dict(assign)
-        bs = branch(fl[0], a, banned)
+        bs = branch(fl, a, banned)
         for t, i in enumerate(bs):
             ban = banned | frozenset(bs[:t])
             near = touching[i]
@@ -611,7 +619,7 @@ def _search(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
                     break
                 a2 = {**a, i: k}
                 bad2 = bad.difference(near).union(r_i for r_i in near if fails(r_i, a2))
-                fl2 = conflicts(bad2, a2)
+                fl2 = conflict(bad2, a2)
                 h = bound(fl2, a2, ban)
                 if g2 + h <= cap:
                     heapq.heappush(heap, (g2 + h, tick, g2, tuple(sorted(a2.items())), ban,
@@ -621,12 +629,6 @@ def _search(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
         return None
     best_cost, best = leaves[0]
     support = {i for i, _ in best}
-    # every other repair within the cutoff must contain the optimum's support (its no-good
-    # cut excludes those); another one would be the MILP's next solution: let it decide
-    near_cost = 1e-5 * (1 + best_cost)   # HiGHS's gap: which of two equal ones it returns
-    if any(cost <= best_cost + near_cost or not support <= {i for i, _ in other}
-           for cost, other in leaves[1:]):
-        return None
     if any(k < 0 for _, k in best):
         return None   # a free change: its value is the MILP's point, not a closed form
     chosen = {i: pool[k] for i, k in best}

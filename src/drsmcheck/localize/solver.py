@@ -420,7 +420,7 @@ def localize(figures: Iterable[Figure], rows: Sequence[Row], *, limit: int = 5,
 
 
 # ------------------------------------------------------------------ the exact slip search
-SEARCH_NODES = 300   # partial repairs the slip search may expand before leaving it to the MILP
+SEARCH_NODES = 150   # partial repairs the slip search may expand before leaving it to the MILP
 FEAS_TOL = 1e-6       # the search's row check is this much looser than the MILP's tolerances
 
 
@@ -450,6 +450,7 @@ def _search(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
     hi = [figs[f].hi for f in ids]
     w = [figs[f].weight for f in ids]
     pool: list[priors.Typo] = []   # the slips offered so far; an option (cost, k) pins pool[k]
+    pool_iv: list[tuple[float, float]] = []   # and the interval each stands for
     opts_of: dict[int, list[tuple[float, int]]] = {}
 
     def opts(i: int) -> list[tuple[float, int]]:
@@ -463,6 +464,7 @@ def _search(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
                 for t in offer(i):
                     o.append((w[i] * t.factor, len(pool)))
                     pool.append(t)
+                    pool_iv.append(t.interval)
                 o.sort(key=lambda e: e[0])
             opts_of[i] = o
         return o
@@ -481,40 +483,43 @@ def _search(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
             s_lo += min(p, q)
             s_hi += max(p, q)
         exact_sums = math.isfinite(s_lo) and math.isfinite(s_hi)
-        R.append((co, L, U, kind, g, s_lo, s_hi, exact_sums))
+        lu = abs(L if math.isfinite(L) else 0.0) + abs(U if math.isfinite(U) else 0.0)
+        R.append((co, L, U, kind, g, s_lo, s_hi, exact_sums, lu))
         for j in set(co) | ({g} if g >= 0 else set()):
             touching[j].append(r_i)
 
     def box(i: int, a: Mapping[int, int]) -> tuple[float, float]:
         k = a.get(i)
-        return (lo[i], hi[i]) if k is None else pool[k].interval
+        return (lo[i], hi[i]) if k is None else pool_iv[k]
 
     def fails(r_i: int, a: Mapping[int, int]) -> bool:
-        co, L, U, kind, g, s_lo, s_hi, exact_sums = R[r_i]
+        co, L, U, kind, g, s_lo, s_hi, exact_sums, lu = R[r_i]
         if kind is not None and (g in a) != (kind == "changed"):
             return False   # switched off by its guard
-        mine = [(i, k) for i, k in a.items() if i in co]
-        if any(k < 0 for _, k in mine):
-            return False   # a free figure meets any row it takes part in
-        if not exact_sums:   # an unbounded print: sum the terms afresh
+        if exact_sums:   # the printed range, each changed term swapped for its slip's
+            for i, k in a.items():
+                c = co.get(i)
+                if c is None:
+                    continue
+                if k < 0:
+                    return False   # a free figure meets any row it takes part in
+                f_lo, f_hi = pool_iv[k]
+                if c > 0:
+                    s_lo += c * (f_lo - lo[i])
+                    s_hi += c * (f_hi - hi[i])
+                else:
+                    s_lo += c * (f_hi - hi[i])
+                    s_hi += c * (f_lo - lo[i])
+        else:   # an unbounded print: sum the terms afresh
+            if any(a.get(i, 0) < 0 for i in co):
+                return False
             s_lo = s_hi = 0.0
             for i, c in co.items():
                 f_lo, f_hi = box(i, a)
                 p, q = c * f_lo, c * f_hi
                 s_lo += min(p, q)
                 s_hi += max(p, q)
-        else:
-            for i, k in mine:
-                c = co[i]
-                p, q = c * lo[i], c * hi[i]
-                s_lo -= min(p, q)
-                s_hi -= max(p, q)
-                f_lo, f_hi = pool[k].interval
-                p, q = c * f_lo, c * f_hi
-                s_lo += min(p, q)
-                s_hi += max(p, q)
-        eps = FEAS_TOL * (1.0 + abs(s_lo) + abs(s_hi) + abs(L if math.isfinite(L) else 0.0)
-                          + abs(U if math.isfinite(U) else 0.0))
+        eps = FEAS_TOL * (1.0 + abs(s_lo) + abs(s_hi) + lu)
         return s_lo > U + eps or s_hi < L - eps
 
     def figures_of(r_i: int) -> list[int]:

@@ -88,6 +88,7 @@ def build(pack: Any, figures: Any, index: Any | None = None,
     if recs is None:
         recs = records(figures[figures["value"].notna()].sort_values(
             ["dataset", "prio", "seq"]))
+    by_ref = {r["ref"]: r for r in recs}
     prints: dict[Key, list[dict[str, Any]]] = defaultdict(list)
     for r in recs:
         prints[(r["dataset"], r["entity"], r["period"], r["indicator"])].append(r)
@@ -135,7 +136,7 @@ def build(pack: Any, figures: Any, index: Any | None = None,
     ratios: dict[str, tuple[float, Affine, Affine]] = {}
     for rule in pack.rules:
         if rule.kind == "equation":
-            rows += _equation(rule, by_record, ratios)
+            rows += _equation(rule, by_record, ratios, by_ref)
         elif rule.kind == "rollup":
             rows += _rollup(rule, ref, prints, val)
         elif rule.kind == "objective":
@@ -146,7 +147,7 @@ def build(pack: Any, figures: Any, index: Any | None = None,
     for k, row in enumerate(rows):
         for j, _ in row.coefs:
             rows_of[j].append(k)
-    return Relations(figs, rows, dict(rows_of), dict(prints), {r["ref"]: r for r in recs},
+    return Relations(figs, rows, dict(rows_of), dict(prints), by_ref,
                      alias, groups, ratios)
 
 
@@ -340,16 +341,15 @@ def _ratio_parts(node: object) -> tuple[float, object, object] | None:
 
 
 def _cmp_rows(cmp: E.Cmp, env: dict[str, dict[str, Any]], prev_env: dict[str, dict[str, Any]],
-              rule: Any, name: str, ratios: dict[str, tuple[float, Affine, Affine]]
-              ) -> list[Row]:
+              rule: Any, name: str, ratios: dict[str, tuple[float, Affine, Affine]],
+              by_ref: dict[str, dict[str, Any]]) -> list[Row]:
     op = {"==": "==", "<=": "<=", "<": "<=", ">=": ">=", ">": ">="}.get(cmp.op)
     if op is None:
         raise _NotLinear(cmp.op)
     try:
         left, right = _affine(cmp.left, env, prev_env), _affine(cmp.right, env, prev_env)
     except _NotLinear:
-        return _ratio_rows(cmp, env, prev_env, rule, name, ratios)
-    by_ref = {r["ref"]: r for r in [*env.values(), *prev_env.values()]}
+        return _ratio_rows(cmp, env, prev_env, rule, name, ratios, by_ref)
     li, ri = interval_of(left, by_ref), interval_of(right, by_ref)
     mag = max((abs(x) for x in (*li, *ri) if math.isfinite(x)), default=0.0)
     coefs = dict(left)
@@ -360,8 +360,8 @@ def _cmp_rows(cmp: E.Cmp, env: dict[str, dict[str, Any]], prev_env: dict[str, di
 
 
 def _ratio_rows(cmp: E.Cmp, env: dict[str, dict[str, Any]], prev_env: dict[str, dict[str, Any]],
-                rule: Any, name: str, ratios: dict[str, tuple[float, Affine, Affine]]
-                ) -> list[Row]:
+                rule: Any, name: str, ratios: dict[str, tuple[float, Affine, Affine]],
+                by_ref: dict[str, dict[str, Any]]) -> list[Row]:
     """`r op k·N/D` with r one figure, N and D affine, D > 0: guarded rows (see solver)."""
     if cmp.op != "==":
         raise _NotLinear("ratio inequality")
@@ -375,7 +375,6 @@ def _ratio_rows(cmp: E.Cmp, env: dict[str, dict[str, Any]], prev_env: dict[str, 
     (rate,) = r_aff
     if rate in num or rate in den or "" in den:
         raise _NotLinear("ratio shape")
-    by_ref = {r["ref"]: r for r in [*env.values(), *prev_env.values()]}
     r_lo, r_hi = float(by_ref[rate]["lo"]), float(by_ref[rate]["hi"])
     n_lo, n_hi = interval_of(num, by_ref)
     d_lo, d_hi = interval_of(den, by_ref)
@@ -409,7 +408,8 @@ def _comparisons(node: object) -> list[E.Cmp]:
 
 
 def _equation(rule: Any, by_record: dict[tuple[str, str, str], dict[str, dict[str, Any]]],
-              ratios: dict[str, tuple[float, Affine, Affine]]) -> list[Row]:
+              ratios: dict[str, tuple[float, Affine, Affine]],
+              by_ref: dict[str, dict[str, Any]]) -> list[Row]:
     try:
         cmps = _comparisons(rule.ast)
     except _NotLinear:
@@ -427,7 +427,7 @@ def _equation(rule: Any, by_record: dict[tuple[str, str, str], dict[str, dict[st
         name = f"{rule.id}|{ds}|{ent}|{per}"
         try:
             rows = [row for c in cmps
-                    for row in _cmp_rows(c, env, prev_env, rule, name, ratios)]
+                    for row in _cmp_rows(c, env, prev_env, rule, name, ratios, by_ref)]
         except (KeyError, _NotLinear):
             continue
         out += rows
@@ -558,6 +558,4 @@ def problems(rel: Relations, focus: set[str] | None = None
 
 
 def _frozen(f: Figure) -> Figure:
-    from dataclasses import replace
-
-    return replace(f, weight=math.inf)
+    return Figure(f.id, f.value, f.lo, f.hi, math.inf, f.text, f.decimals, f.integer, f.scale)

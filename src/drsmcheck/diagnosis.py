@@ -1,11 +1,11 @@
 """Which figure is most likely wrong, and why: exact localization checked by the engine.
 
 The search is Fellegi–Holt error localization (`localize/`): every group of violated relations
-is solved exactly for the minimum-weight set of figures to change (a MILP, or its analytic
-one-figure case), with typist priors (a digit changed, a transposition, ×10, a sign) lowering
-the cost of a change one slip away from the print, and a named cause for each finding. When
-the minimum-cost repairs disagree on a figure, no suspect is named: the ranked candidates are
-listed, each with the repair it would need.
+is solved exactly for the minimum-weight set of figures to change (a MILP, its analytic
+one-figure case, or an exact search over typist slips), with typist priors (a digit changed, a
+transposition, ×10, a sign) lowering the cost of a change one slip away from the print, and a
+named cause for each finding. When the minimum-cost repairs disagree on a figure, no suspect
+is named: the ranked candidates are listed, each with the repair it would need.
 
 The engine has the last word: a suspect's repaired value is re-evaluated through the engine's
 own kinds (`equation.what_if`, `rollup.judge`, batched) and a repair the engine does not accept

@@ -40,7 +40,7 @@ ROWS05 = [Row.of({"paper": 1, "electronic": 1, "first": -1}, "==", name="first")
 
 def test_two_errors_in_one_component_are_localized_together():
     loc = localize(TABLE05, ROWS05)
-    assert loc.method == "milp" and loc.exact
+    assert loc.method == "search" and loc.exact   # the MILP's answer, without the MILP
     assert loc.suspect is not None, [summary(s) for s in loc.solutions]
     assert summary(loc.suspect) == [("electronic", 59768.0), ("renewal", 77664.0)]
     assert [c.typo.edit for c in loc.suspect.changes] == ["transposition", "digit"]
@@ -187,7 +187,7 @@ def test_frozen_figures_do_not_count_against_the_exact_bound():
             Row.of({"t": 1, "t2": -1}, "=="),
             Row.of({**{f.id: 1 for f in frozen}, "t": -1}, "<=")]
     loc = localize(figs, rows)
-    assert loc.method == "milp" and loc.suspect is not None
+    assert loc.method in ("milp", "search") and loc.suspect is not None   # solved exactly
     assert summary(loc.suspect) == [("b", 59768.0), ("r", 77664.0)]
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .causes import Cause, Prints, explain
 from .relations import Relations, build, problems, records
 from .solver import Localization, Solution, localize
@@ -44,12 +46,17 @@ def localize_dataset(pack: Any, figures: Any, limit: int = 3, near: Any = None,
     cause searches still read the whole table's index)."""
     index = None
     focus = None
+    recs = None
     if near is not None and core is not None:
-        index = Prints(records(figures[figures["value"].notna()].sort_values(
-            ["dataset", "prio", "seq"])))
+        ordered = figures[figures["value"].notna()].sort_values(["dataset", "prio", "seq"])
+        every = records(ordered)
+        index = Prints(every)
+        # the neighbourhood's prints, in the same read order (a stable sort's subsequence)
+        keep = np.asarray(near)[figures.index.get_indexer(ordered.index)]
+        recs = [r for r, k in zip(every, keep.tolist(), strict=True) if k]
         focus = set(figures.loc[core, "ref"])
         figures = figures[near]
-    rel = build(pack, figures, index)
+    rel = build(pack, figures, index, recs)
     by_ref: dict[str, int] = {}
     results = []
     for i, (figs, rows, bad) in enumerate(problems(rel, focus)):

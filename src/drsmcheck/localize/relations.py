@@ -15,6 +15,7 @@ A record reads the print the rules read (table before box before text, then file
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import math
 from collections import defaultdict
@@ -75,14 +76,19 @@ def figure_of(row: dict[str, Any], weight: float = 1.0) -> Figure:
                   integer=d <= 0 and lo == hi, scale=float(row.get("scale") or 1.0))
 
 
-def build(pack: Any, figures: Any, index: Any | None = None) -> Relations:
+def build(pack: Any, figures: Any, index: Any | None = None,
+          recs: list[dict[str, Any]] | None = None) -> Relations:
     """Every relation of the rule pack over the figures table, in linear form.
 
     `index` (causes.Prints) is the print rules read of every key of the whole dataset, when
     `figures` is only the part of it the localization needs: the mislabelled-column weight
-    searches a parent's siblings there."""
+    searches a parent's siblings there. `recs`: the numeric prints of `figures` as records in
+    read order, when the caller already has them."""
     ref = pack.reference
-    recs = records(figures[figures["value"].notna()].sort_values(["dataset", "prio", "seq"]))
+    if recs is None:
+        recs = records(figures[figures["value"].notna()].sort_values(
+            ["dataset", "prio", "seq"]))
+    by_ref = {r["ref"]: r for r in recs}
     prints: dict[Key, list[dict[str, Any]]] = defaultdict(list)
     for r in recs:
         prints[(r["dataset"], r["entity"], r["period"], r["indicator"])].append(r)
@@ -94,6 +100,7 @@ def build(pack: Any, figures: Any, index: Any | None = None) -> Relations:
     # identical prints of one figure are one variable: a wrong figure copied into the text,
     # the box and the table is one error, not three (each extra copy adds a little evidence)
     parents = {p for tree in ref.hierarchies.values() for p in tree}
+    outlier = _Outliers(index, parents)
     siblings: dict[str, list[str]] = defaultdict(list)
     for i in ref.indicators:
         siblings[i.rsplit(".", 1)[0]].append(i)
@@ -113,7 +120,7 @@ def build(pack: Any, figures: Any, index: Any | None = None) -> Relations:
             w = (1.0 + COPY_WEIGHT * (n - 1)) * (
                 MISLABEL_FACTOR if key[1] in parents and _sums_a_sibling(
                     head, key, ref, first, siblings) else 1.0) * (
-                OUTLIER_FACTOR if _scale_outlier(head, key, index, parents) else 1.0)
+                OUTLIER_FACTOR if outlier(head, key) else 1.0)
             figs[head["ref"]] = figure_of(head, w)
     rows: list[Row] = []
 
@@ -129,7 +136,7 @@ def build(pack: Any, figures: Any, index: Any | None = None) -> Relations:
     ratios: dict[str, tuple[float, Affine, Affine]] = {}
     for rule in pack.rules:
         if rule.kind == "equation":
-            rows += _equation(rule, by_record, ratios)
+            rows += _equation(rule, by_record, ratios, by_ref)
         elif rule.kind == "rollup":
             rows += _rollup(rule, ref, prints, val)
         elif rule.kind == "objective":
@@ -140,41 +147,74 @@ def build(pack: Any, figures: Any, index: Any | None = None) -> Relations:
     for k, row in enumerate(rows):
         for j, _ in row.coefs:
             rows_of[j].append(k)
-    return Relations(figs, rows, dict(rows_of), dict(prints), {r["ref"]: r for r in recs},
+    return Relations(figs, rows, dict(rows_of), dict(prints), by_ref,
                      alias, groups, ratios)
 
 
-def _scale_outlier(head: dict[str, Any], key: Key, index: Any, parents: set[str]) -> bool:
-    """The print is far off its comparables — the same indicator for the other entities of
-    its level (a region among regions, an ELSM among ELSM) and periods of the dataset, else the
-    same-family indicators of its record in the same unit —
-    and a power-of-ten slip (×10, ×100, ×1000) brings it back among them: "16 940" among
-    ELSM totals of 600 to 1 700. At least two comparables; magnitudes on a log10 scale."""
-    ds, ent, per, ind = key
-    v = abs(float(head["value"]))
-    if v == 0 or not math.isfinite(v):
-        return False
-    level = ent in parents
-    same = [r for p in _periods(index, ds, ind) for r in index.indicator.get((ds, p, ind), [])
-            if (r["entity"], r["period"]) != (ent, per) and (r["entity"] in parents) == level]
-    far = OUTLIER_OFF
-    if len(same) < 2:   # other quantities of its family: they differ more by nature
-        far = OUTLIER_OFF_FAMILY
-        fam = ind.rsplit(".", 1)[0]
-        same = [r for r in index.record.get((ds, ent, per), []) if r["indicator"] != ind
-                and r["indicator"].rsplit(".", 1)[0] == fam and r["unit"] == head["unit"]]
-    mags = sorted(math.log10(abs(float(r["value"]))) for r in same
-                  if r["value"] is not None and float(r["value"]) != 0)
-    if len(mags) < 2:
-        return False
-    mid = mags[len(mags) // 2] if len(mags) % 2 else (mags[len(mags) // 2 - 1]
-                                                        + mags[len(mags) // 2]) / 2
-    off = math.log10(v) - mid
-    return abs(off) >= far and any(abs(off - k) <= OUTLIER_BACK for k in (1, 2, 3, -1, -2, -3))
+class _Outliers:
+    """`scale_outlier` for every print of a dataset, from magnitudes sorted once per (dataset,
+    indicator, level): a print's comparables are its group less its own record's print, so the
+    median of the rest is read off the sorted group (no list built per print)."""
 
+    def __init__(self, index: Any, parents: set[str]):
+        self.index = index
+        self.parents = parents
+        self._groups: dict[tuple[str, str, bool], tuple[int, list[float]]] = {}
 
-def _periods(index: Any, ds: str, ind: str) -> list[str]:
-    return sorted(index.periods.get((ds, ind), ()))
+    def _group(self, ds: str, ind: str, level: bool) -> tuple[int, list[float]]:
+        g = self._groups.get((ds, ind, level))
+        if g is None:
+            index, parents = self.index, self.parents
+            counts = {True: 0, False: 0}
+            mags: dict[bool, list[float]] = {True: [], False: []}
+            for p in sorted(index.periods.get((ds, ind), ())):
+                for r in index.indicator.get((ds, p, ind), []):
+                    lv = r["entity"] in parents
+                    counts[lv] += 1
+                    if r["value"] is not None and float(r["value"]) != 0:
+                        mags[lv].append(math.log10(abs(float(r["value"]))))
+            for lv in (True, False):
+                self._groups[(ds, ind, lv)] = (counts[lv], sorted(mags[lv]))
+            g = self._groups[(ds, ind, level)]
+        return g
+
+    def __call__(self, head: dict[str, Any], key: Key) -> bool:
+        """The print is far off its comparables — the same indicator for the other entities of
+        its level (a region among regions, an ELSM among ELSM) and periods of the dataset, else
+        the same-family indicators of its record in the same unit — and a power-of-ten slip
+        (×10, ×100, ×1000) brings it back among them: "16 940" among ELSM totals of 600 to
+        1 700. At least two comparables; magnitudes on a log10 scale."""
+        ds, ent, per, ind = key
+        v = abs(float(head["value"]))
+        if v == 0 or not math.isfinite(v):
+            return False
+        index = self.index
+        count, group = self._group(ds, ind, ent in self.parents)
+        own = index.best.get(key)
+        if own is not None and (own["entity"], own["period"]) == (ent, per):
+            count -= 1   # the record's own print is no comparable of itself
+        far = OUTLIER_OFF
+        if count >= 2:
+            skip = None
+            if own is not None and own["value"] is not None and float(own["value"]) != 0:
+                skip = bisect.bisect_left(group, math.log10(abs(float(own["value"]))))
+            n = len(group) - (skip is not None)
+
+            def at(i: int) -> float:
+                return group[i + 1] if skip is not None and i >= skip else group[i]
+        else:   # other quantities of its family: they differ more by nature
+            far = OUTLIER_OFF_FAMILY
+            fam = ind.rsplit(".", 1)[0]
+            same = [r for r in index.record.get((ds, ent, per), []) if r["indicator"] != ind
+                    and r["indicator"].rsplit(".", 1)[0] == fam and r["unit"] == head["unit"]]
+            mags = sorted(math.log10(abs(float(r["value"]))) for r in same
+                          if r["value"] is not None and float(r["value"]) != 0)
+            n, at = len(mags), mags.__getitem__
+        if n < 2:
+            return False
+        mid = at(n // 2) if n % 2 else (at(n // 2 - 1) + at(n // 2)) / 2
+        off = math.log10(v) - mid
+        return abs(off) >= far and any(abs(off - k) <= OUTLIER_BACK for k in (1, 2, 3, -1, -2, -3))
 
 
 def _sums_a_sibling(head: dict[str, Any], key: Key, ref: Any,
@@ -301,16 +341,15 @@ def _ratio_parts(node: object) -> tuple[float, object, object] | None:
 
 
 def _cmp_rows(cmp: E.Cmp, env: dict[str, dict[str, Any]], prev_env: dict[str, dict[str, Any]],
-              rule: Any, name: str, ratios: dict[str, tuple[float, Affine, Affine]]
-              ) -> list[Row]:
+              rule: Any, name: str, ratios: dict[str, tuple[float, Affine, Affine]],
+              by_ref: dict[str, dict[str, Any]]) -> list[Row]:
     op = {"==": "==", "<=": "<=", "<": "<=", ">=": ">=", ">": ">="}.get(cmp.op)
     if op is None:
         raise _NotLinear(cmp.op)
     try:
         left, right = _affine(cmp.left, env, prev_env), _affine(cmp.right, env, prev_env)
     except _NotLinear:
-        return _ratio_rows(cmp, env, prev_env, rule, name, ratios)
-    by_ref = {r["ref"]: r for r in [*env.values(), *prev_env.values()]}
+        return _ratio_rows(cmp, env, prev_env, rule, name, ratios, by_ref)
     li, ri = interval_of(left, by_ref), interval_of(right, by_ref)
     mag = max((abs(x) for x in (*li, *ri) if math.isfinite(x)), default=0.0)
     coefs = dict(left)
@@ -321,8 +360,8 @@ def _cmp_rows(cmp: E.Cmp, env: dict[str, dict[str, Any]], prev_env: dict[str, di
 
 
 def _ratio_rows(cmp: E.Cmp, env: dict[str, dict[str, Any]], prev_env: dict[str, dict[str, Any]],
-                rule: Any, name: str, ratios: dict[str, tuple[float, Affine, Affine]]
-                ) -> list[Row]:
+                rule: Any, name: str, ratios: dict[str, tuple[float, Affine, Affine]],
+                by_ref: dict[str, dict[str, Any]]) -> list[Row]:
     """`r op k·N/D` with r one figure, N and D affine, D > 0: guarded rows (see solver)."""
     if cmp.op != "==":
         raise _NotLinear("ratio inequality")
@@ -336,7 +375,6 @@ def _ratio_rows(cmp: E.Cmp, env: dict[str, dict[str, Any]], prev_env: dict[str, 
     (rate,) = r_aff
     if rate in num or rate in den or "" in den:
         raise _NotLinear("ratio shape")
-    by_ref = {r["ref"]: r for r in [*env.values(), *prev_env.values()]}
     r_lo, r_hi = float(by_ref[rate]["lo"]), float(by_ref[rate]["hi"])
     n_lo, n_hi = interval_of(num, by_ref)
     d_lo, d_hi = interval_of(den, by_ref)
@@ -370,7 +408,8 @@ def _comparisons(node: object) -> list[E.Cmp]:
 
 
 def _equation(rule: Any, by_record: dict[tuple[str, str, str], dict[str, dict[str, Any]]],
-              ratios: dict[str, tuple[float, Affine, Affine]]) -> list[Row]:
+              ratios: dict[str, tuple[float, Affine, Affine]],
+              by_ref: dict[str, dict[str, Any]]) -> list[Row]:
     try:
         cmps = _comparisons(rule.ast)
     except _NotLinear:
@@ -388,7 +427,7 @@ def _equation(rule: Any, by_record: dict[tuple[str, str, str], dict[str, dict[st
         name = f"{rule.id}|{ds}|{ent}|{per}"
         try:
             rows = [row for c in cmps
-                    for row in _cmp_rows(c, env, prev_env, rule, name, ratios)]
+                    for row in _cmp_rows(c, env, prev_env, rule, name, ratios, by_ref)]
         except (KeyError, _NotLinear):
             continue
         out += rows
@@ -519,6 +558,4 @@ def problems(rel: Relations, focus: set[str] | None = None
 
 
 def _frozen(f: Figure) -> Figure:
-    from dataclasses import replace
-
-    return replace(f, weight=math.inf)
+    return Figure(f.id, f.value, f.lo, f.hi, math.inf, f.text, f.decimals, f.integer, f.scale)

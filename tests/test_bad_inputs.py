@@ -18,7 +18,9 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import threading
 import time
 import traceback
@@ -163,31 +165,49 @@ def run_in_process(args: list[str], work: Path, monkeypatch: pytest.MonkeyPatch)
     return Outcome(result.exit_code, result.stdout, result.stderr, seconds)
 
 
+# a small launcher between pytest and the CLI: the kernel starts a child's peak RSS from the
+# memory of the process it was forked from (pytest holds 400-500 MB late in the suite), so the
+# CLI is forked from this ~10 MB interpreter, which reports the CLI's own ru_maxrss
+_LAUNCH = """
+import os, resource, subprocess, sys
+out = sys.argv[1]
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+with open(out, "w") as fh:
+    fh.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+sys.exit(128 - code if code < 0 else code)
+"""
+
+
 def run_script(args: list[str], work: Path, timeout: float | None = None) -> Outcome:
     """The installed console script, with the child's peak memory (ru_maxrss) measured.
 
     With a timeout the child is killed when it runs over (a hang then fails the case).
     """
-    out, err = work / ".stdout", work / ".stderr"
+    out, err, peak = work / ".stdout", work / ".stderr", work / ".peak"
     env = {**os.environ, "COLUMNS": "120"}
     start = time.perf_counter()
     with out.open("wb") as fo, err.open("wb") as fe:
-        proc = subprocess.Popen([drsmcheck_exe(), *args], cwd=work, stdout=fo, stderr=fe, env=env)
-        killer = threading.Timer(timeout, proc.kill) if timeout else None
+        proc = subprocess.Popen([sys.executable, "-c", _LAUNCH, str(peak), drsmcheck_exe(),
+                                 *args], cwd=work, stdout=fo, stderr=fe, env=env,
+                                start_new_session=True)
+        killer = threading.Timer(timeout, os.killpg, (proc.pid, signal.SIGKILL)) \
+            if timeout else None
         if killer is not None:
             killer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            proc.wait()
         except BaseException:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             raise
         finally:
             if killer is not None:
                 killer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - start
+    rss = int(peak.read_text()) / 1024 if peak.exists() else None
     return Outcome(proc.returncode, out.read_text(encoding="utf-8"),
-                   err.read_text(encoding="utf-8"), seconds, usage.ru_maxrss / 1024)
+                   err.read_text(encoding="utf-8"), seconds, rss)
 
 
 # -- checks -----------------------------------------------------------------------------------

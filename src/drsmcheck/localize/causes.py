@@ -216,6 +216,36 @@ def unit_cause(row: Mapping[str, Any], lo: float, hi: float) -> Cause | None:
 
 
 # ------------------------------------------------------------------------------ the verdict
+def suggestion(cause: Cause, lo: float, hi: float, fallback: float) -> float:
+    """The value to suggest for a suspect whose true value must lie in [lo, hi].
+
+    A slip's own value when it lies in the range. A slip that fits only through its own
+    rounding interval (the text's « 111 % » read as « 113 » typed, against a table's 113,6 %
+    that pins [113,55 ; 113,65]) explains the print, but the value the relations pin is more
+    precise: the suggestion is the range's shortest decimal (113,6), with at least the slip's
+    decimals — not the print's precision (113 or 114, outside the range)."""
+    if cause.typo is None:
+        return fallback
+    v = cause.typo.value
+    eps = 1e-9 * (1.0 + abs(v))
+    if lo - eps <= v <= hi + eps or not (math.isfinite(lo) and math.isfinite(hi)):
+        return v
+    return shortest_in(lo, hi, cause.typo.decimals) if lo <= hi else fallback
+
+
+def shortest_in(lo: float, hi: float, decimals: int = 0) -> float:
+    """The value of [lo, hi] with the fewest decimals (at least `decimals`), nearest its
+    middle: [113,55 ; 113,65] → 113,6; [1 799,5 ; 1 800,5] → 1 800."""
+    mid = (lo + hi) / 2
+    eps = 1e-9 * (1.0 + abs(mid))
+    for d in range(max(decimals, 0), 16):
+        step = 10.0 ** -d
+        v = round(round(mid / step) * step, d)
+        if lo - eps <= v <= hi + eps:
+            return v + 0.0
+    return mid
+
+
 def explain(row: Mapping[str, Any], lo: float, hi: float, figures: Any | None = None,
             children: Sequence[str] | None = None,
             numerator: tuple[float, float] | None = None,

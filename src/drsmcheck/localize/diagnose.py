@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .causes import Cause, Prints, explain
+from .causes import Cause, Prints, explain, suggestion
 from .relations import Relations, build, problems, records
 from .solver import Localization, Solution, localize
 
@@ -79,7 +79,7 @@ def _candidate(loc: Localized, sol: Solution, figures: Any, mine: list[str]) -> 
     ch = next((c for c in sol.changes if c.id in mine), sol.changes[0])
     row = loc.rel.rows_by_ref[ch.id]
     cause = explain(row, ch.lo, ch.hi)   # slips and rounding only: no dataset search per row
-    value = cause.typo.value if cause.typo is not None else ch.value
+    value = suggestion(cause, ch.lo, ch.hi, ch.value)
     return {"ref": ch.id, "suggested": value, "cost": round(sol.cost, 6),
             "cause": cause.name, "also": [c.id for c in sol.changes if c.id != ch.id]}
 
@@ -127,7 +127,7 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
         den_ref = next(iter(den)) if len(den) == 1 else None
     cause: Cause = explain(row, ch.lo, ch.hi, loc.prints or figures, children, numerator,
                            den_ref)
-    value = cause.typo.value if cause.typo is not None else ch.value   # the slip's own value
+    value = suggestion(cause, ch.lo, ch.hi, ch.value)   # the slip's value, or the range's
     # the relations that decided: those the repair satisfies, and those that confirm the
     # other figures of the violated relations (changing one of them would break it)
     repaired = _rule_ids(rel, bad)

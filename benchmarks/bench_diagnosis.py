@@ -86,6 +86,7 @@ class Outcome:
     s_candidates: set[str] = field(default_factory=set)
     s_cause: str | None = None
     ceiling: bool = False
+    why: dict[str, Any] = field(default_factory=dict)   # --explain: the solver's view
 
 
 def norm_ref(ref: str) -> str:
@@ -277,7 +278,25 @@ def solver_outcome(pack: Any, df: Any, c: Corruption, out: Outcome) -> None:
                 out.s_cause = explain(row, ch.lo, ch.hi, df).name
         out.s_candidates = {norm_ref(i) for s in [*loc.solutions, *loc.candidates]
                             for i in s.ids}
+        out.why = _why(loc, figs, rows, target)
         return
+
+
+def _why(loc: Any, figs: list[Any], rows: list[Any], target: str) -> dict[str, Any]:
+    """What decided (or failed to decide) the localization of one corruption: the kinds of
+    relation in its component, the optimal solutions and the best one changing the target."""
+    kinds = Counter(r.name.split("|")[0] for r in rows)
+    free = sum(1 for f in figs if f.weight != float("inf"))
+
+    def sol(s: Any) -> dict[str, Any]:
+        return {"ids": [norm_ref(i) for i in s.ids], "cost": round(s.cost, 3),
+                "typos": [c.typo.edit if c.typo else None for c in s.changes]}
+
+    opt = loc.optimal
+    mine = next((s for s in [*loc.solutions, *loc.candidates] if target in s.ids), None)
+    return {"kinds": dict(kinds), "free": free, "method": loc.method,
+            "optimal": [sol(s) for s in opt], "target": sol(mine) if mine else None,
+            "target_weight": next((f.weight for f in figs if f.id == target), None)}
 
 
 def run_batch(pack: Any, rules_dir: Path, sample: Path, batch: list[Corruption],

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .causes import Cause, Prints, explain, suggestion
+from .causes import Cause, Prints, children_column, explain, parent_column, suggestion
 from .relations import Relations, build, problems, records
 from .solver import Localization, Solution, localize
 
@@ -113,6 +113,19 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
     # figures as printed gives the repair its own relation reads
     best = min(opt, key=lambda s: len(set(s.ids) & set(vars_))) if opt else None
     mine = [c for c in best.changes if c.id in vars_ and c.id in common] if best else []
+    if children and not any(c.typo for c in mine):
+        # no typist slip explains the repair: a column holding a sibling indicator may
+        mine_rows = [rel.rows_by_ref[r] for r in refs if r in rel.rows_by_ref]
+        index = loc.prints or figures
+        column = children_column(mine_rows, children, index)
+        if column is None and not mine:   # the MILP names no print: the parent's may be it
+            column = parent_column(mine_rows, children, index)
+        elif column is None:
+            named = {c.id for c in mine}
+            column = parent_column([r for r in mine_rows if rel.alias.get(r["ref"]) not in named],
+                                   children, index)
+        if column is not None:
+            return Finding(column, cands)
     if not mine:
         return Finding(None, cands)
     ch = mine[0]

@@ -86,7 +86,10 @@ class Outcome:
     s_candidates: set[str] = field(default_factory=set)
     s_cause: str | None = None
     ceiling: bool = False
-    why: dict[str, Any] = field(default_factory=dict)   # --explain: the solver's view
+    why: dict[str, Any] = field(default_factory=dict)   # the solver's view (--json)
+    # (naming path, the suspect is the corrupted figure) of each suspect named: which reading
+    # of the localization named it (`path_of`), for the precision of each
+    paths: list[tuple[str, bool]] = field(default_factory=list)
 
 
 def norm_ref(ref: str) -> str:
@@ -177,7 +180,10 @@ def corruptions(pack: Any, sample: Path, types: tuple[str, ...], per_type: int |
     rel = build(pack, df)
     relational = {j for row in rel.rows if not row.name.startswith("bounds")
                   for j, _ in row.coefs}
-    failing = {j for k in violated(rel) for j, _ in rel.rows[k].coefs}
+    # a ratio's rate reads as the guard of its failing rows (`k·N − r·D <= 0` while r is
+    # unchanged): it is in the failing relation too (Somme's 21 % against 317 / 527)
+    failing = {j for k in violated(rel) for j in [
+        *(j for j, _ in rel.rows[k].coefs), *([rel.rows[k].guard[1]] if rel.rows[k].guard else [])]}
     by_line: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
     for r in df.sort_values("seq").to_dict("records"):
         by_line[(r["file"], int(r["line"]))].append(r)
@@ -243,6 +249,17 @@ def _suspect_refs(a: dict[str, Any]) -> tuple[str | None, set[str], str | None]:
         if ref:
             cands.add(norm_ref(ref))
     return (norm_ref(s["ref"]) if s.get("ref") else None), cands, s.get("cause")
+
+
+def path_of(a: dict[str, Any]) -> str:
+    """Which reading of the localization named an anomaly's suspect: a named rounding
+    practice, a column holding a sibling indicator, or the minimum-cost repair (by the kind
+    of the anomaly's rule)."""
+    if a["category"] == "rounding":
+        return "rounding practice"
+    if (a.get("suspect") or {}).get("cause") == "mislabelled column":
+        return "mislabelled column"
+    return f"min-cost repair ({a['kind']})"
 
 
 def solver_outcome(pack: Any, df: Any, c: Corruption, out: Outcome) -> None:
@@ -321,6 +338,7 @@ def run_batch(pack: Any, rules_dir: Path, sample: Path, batch: list[Corruption],
             ref, cands, cause = _suspect_refs(a)
             o.candidates |= cands
             if ref is not None:
+                o.paths.append((path_of(a), ref == c.ref))
                 o.named.append(ref)
                 o.causes.append(cause if ref == c.ref else None)
                 o.candidates.add(ref)
@@ -400,7 +418,25 @@ def markdown(table: list[dict], meta: dict[str, Any]) -> str:
         lines.append(f"| {s} | {row['n']} | {row['detected']} | {row['top1']} | "
                      f"{row['precision']} | {row['ceiling']} | {row['s_top1']} | "
                      f"{row['s_precision']} |")
+    lines += ["", "Precision per naming path (suspects named; figures in relations that hold / "
+              "confounded):", "", "| path | named | precision | named (confounded) | "
+              "precision (confounded) |", "|---|---|---|---|---|"]
+    for path, row in meta["paths"].items():
+        lines.append(f"| {path} | {row['named']} | {row['precision']} | {row['c_named']} | "
+                     f"{row['c_precision']} |")
     return "\n".join(lines) + "\n"
+
+
+def per_path(rows: list[tuple[Corruption, Outcome]]) -> dict[str, dict[str, Any]]:
+    """Named suspects and their precision per naming path (`path_of`)."""
+    count: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for c, o in rows:
+        for path, right in o.paths:
+            k = 2 if c.confounded else 0
+            count[path][k] += 1
+            count[path][k + 1] += right
+    return {p: {"named": n, "precision": _pct(r, n), "c_named": cn, "c_precision": _pct(cr, cn)}
+            for p, (n, r, cn, cr) in sorted(count.items())}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -446,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
         per_sample[name] = summarize(sel, types)[-2]
     meta = {"args": " ".join(argv if argv is not None else sys.argv[1:]),
             "corruptions": len(results), "seed": args.seed, "seconds": time.time() - t0,
-            "per_sample": per_sample}
+            "per_sample": per_sample, "paths": per_path(results)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(markdown(table, meta), encoding="utf-8")
     print(markdown(table, meta))

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .causes import Cause, Prints, children_column, explain, parent_column, suggestion
+from .evidence import narrow
 from .relations import Relations, build, problems, records
 from .solver import Localization, Solution, localize
 
@@ -107,7 +108,9 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
     cands = [_candidate(loc, s, figures, vars_) for s in ranked if set(s.ids) & set(vars_)]
     # a figure every minimum-cost solution changes is the suspect even when the solutions
     # differ elsewhere (Alsace-Moselle: the headline total, whichever Bas-Rhin print is off)
-    opt = answer.optimal
+    # a given transposition beats a given digit slip (evidence.py)
+    opt = narrow(answer.optimal, answer.candidates, answer.tie)
+    narrowed = len(opt) < len(answer.optimal)
     common = set.intersection(*(set(s.ids) for s in opt)) if opt else set()
     # of the solutions that agree on the suspect, the one that leaves this anomaly's other
     # figures as printed gives the repair its own relation reads
@@ -161,8 +164,14 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
         other = rel.rows_by_ref.get(nxt["ref"])
         who = (f"{other['text']}, {other['indicator']}" if other
                else nxt["ref"].split("@")[0])
-        fr += f" ; la correction suivante ({who} → {_fmt(nxt['suggested'], 'fr')}) coûte plus"
-        en += f"; the next repair ({who} → {_fmt(nxt['suggested'], 'en')}) costs more"
+        if narrowed:
+            fr += (f" ; la correction suivante ({who} → {_fmt(nxt['suggested'], 'fr')}) ne "
+                   "corrige qu'un chiffre, une inversion donnée est plus probable")
+            en += (f"; the next repair ({who} → {_fmt(nxt['suggested'], 'en')}) undoes one "
+                   "digit only, a given transposition is likelier")
+        else:
+            fr += f" ; la correction suivante ({who} → {_fmt(nxt['suggested'], 'fr')}) coûte plus"
+            en += f"; the next repair ({who} → {_fmt(nxt['suggested'], 'en')}) costs more"
     fr += f" — {cause.detail['fr']}"
     en += f" — {cause.detail['en']}"
     also = [r for c in mine for r in rel.groups.get(c.id, [c.id]) if r != ch.id]

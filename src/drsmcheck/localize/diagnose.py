@@ -99,13 +99,16 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
     if idx is None:
         return None
     answer, bad = loc.results[idx]
-    if category == "rounding":
-        found = _rounding(loc, answer, vars_, figures)
-        if found.suspect is not None or found.candidates:
-            return found   # else no named practice explains it: an error, localized as such
     seen = {s.ids for s in answer.solutions}
     ranked = answer.solutions + [c for c in answer.candidates if c.ids not in seen]
     cands = [_candidate(loc, s, figures, vars_) for s in ranked if set(s.ids) & set(vars_)]
+    if category == "rounding":
+        found = _rounding(loc, answer, vars_, figures)
+        if found.suspect is not None or found.candidates:
+            # the slips that would repair it too stay listed after the practices
+            listed = {c["ref"] for c in found.candidates}
+            found.candidates += [c for c in cands if c["ref"] not in listed]
+            return found   # else no named practice explains it: an error, localized as such
     # a figure every minimum-cost solution changes is the suspect even when the solutions
     # differ elsewhere (Alsace-Moselle: the headline total, whichever Bas-Rhin print is off)
     # a given transposition beats a given digit slip (evidence.py)

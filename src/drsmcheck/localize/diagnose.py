@@ -192,7 +192,8 @@ def _rounding(loc: Localized, answer: Localization, vars_: list[str], figures: A
     # the rows over the anomaly's own figures only (read off the index, not a scan of all rows)
     near = sorted({k for fid in mine for k in rel.rows_of.get(fid, [])})
     rows = [r for r in (rel.rows[k] for k in near) if r.coefs
-            and {j for j, _ in r.coefs} <= mine and not r.name.startswith(("bounds", "agreement"))]
+            and {j for j, _ in r.coefs} <= mine | rel.weights
+            and not r.name.startswith(("bounds", "agreement"))]
     explained = []
     for fid in dict.fromkeys(vars_):
         fig = rel.figures.get(fid)

@@ -112,7 +112,7 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
     # a figure every minimum-cost solution changes is the suspect even when the solutions
     # differ elsewhere (Alsace-Moselle: the headline total, whichever Bas-Rhin print is off)
     # a given transposition beats a given digit slip (evidence.py)
-    opt = narrow(answer.optimal, answer.candidates, answer.tie)
+    opt = narrow(answer.optimal, answer.candidates, answer.tie, rel.figures)
     narrowed = len(opt) < len(answer.optimal)
     common = set.intersection(*(set(s.ids) for s in opt)) if opt else set()
     # of the solutions that agree on the suspect, the one that leaves this anomaly's other

@@ -174,12 +174,26 @@ def _slots(line: str) -> list[tuple[int, int, str]]:
     return []
 
 
+def _weights(pack: Any, df: Any) -> set[str]:
+    """The prints a weighted-mean roll-up reads as its children's weights: they take part in
+    that relation though the linear form holds them as coefficients, not variables."""
+    out: set[str] = set()
+    for rule in pack.rules:
+        if rule.kind != "rollup" or rule.method != "weighted_mean" or not rule.weight:
+            continue
+        kids = {c for h in rule.hierarchies for cs in pack.reference.hierarchies[h].values()
+                for c in cs}
+        sel = df[(df["indicator"] == rule.weight) & df["entity"].isin(kids) & df["value"].notna()]
+        out |= set(sel["ref"])
+    return out
+
+
 def corruptions(pack: Any, sample: Path, types: tuple[str, ...], per_type: int | None,
-                seed: int) -> list[Corruption]:
+                seed: int, refs: str | None = None) -> list[Corruption]:
     _, df = load_figures([sample], pack.reference)
     rel = build(pack, df)
     relational = {j for row in rel.rows if not row.name.startswith("bounds")
-                  for j, _ in row.coefs}
+                  for j, _ in row.coefs} | _weights(pack, df)
     # a ratio's rate reads as the guard of its failing rows (`k·N − r·D <= 0` while r is
     # unchanged): it is in the failing relation too (Somme's 21 % against 317 / 527)
     failing = {j for k in violated(rel) for j in [
@@ -198,6 +212,8 @@ def corruptions(pack: Any, sample: Path, types: tuple[str, ...], per_type: int |
             continue
         for k, r in enumerate(rows):
             if r["ref"] not in relational or r["qualifier"] or slots[k][2].strip() != r["text"]:
+                continue
+            if refs is not None and not re.search(refs, r["ref"]):
                 continue
             for kind in types:
                 rng = random.Random(f"{seed}|{r['ref']}|{kind}")
@@ -447,6 +463,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--samples", default=",".join(SAMPLES))
     ap.add_argument("--batch", type=int, default=60, help="copies validated per call")
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--refs", default=None,
+                    help="only corrupt figures whose ref matches this regular expression "
+                         "(e.g. 'etm\\.opinions': the weights of a weighted mean)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "diagnosis.md")
     ap.add_argument("--json", type=Path, default=None, help="also write every outcome here")
     args = ap.parse_args(argv)
@@ -463,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         for name in args.samples.split(","):
             sample = ROOT / "samples" / name
-            cs = corruptions(pack, sample, types, args.per_type, args.seed)
+            cs = corruptions(pack, sample, types, args.per_type, args.seed, args.refs)
             clean = work / f"{name}.clean"
             write_copy(sample, clean, f"{name}.clean", None)
             base = validate([clean], rules_dir)

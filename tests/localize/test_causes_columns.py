@@ -31,9 +31,8 @@ def test_the_departements_column_is_the_suspect_not_the_cpg_result(prado):
     assert s["cause"] == "mislabelled column" and s["suggested"] is None
     assert _line(prado["LR"], s["ref"]) == ("table", 618)          # Aude, first LR print
     assert len(s["also"]) == 4                                      # Gard, Hérault, Lozère, P.-O.
-    assert s["reason"]["en"].startswith(
-        "1 058 + 3 940 + 3 855 + 88 + 2 450 = 11 391, the value of "
-        "cpg.prado_enrolments.objective for LR, not 15 200")
+    assert s["reason"]["en"] == ("the “nombre d'inclusions” column sums to 11 391, "
+                                 "cpg.prado_enrolments.objective of LR, not to 15 200")
     assert "cpg.yaml" not in s["ref"]
     mp = prado["MP"]["suspect"]
     assert (mp["cause"], _line(prado["MP"], mp["ref"])) == ("mislabelled column", ("table", 617))

@@ -195,13 +195,12 @@ def children_column(rows: Sequence[Mapping[str, Any]], children: Sequence[str], 
         own = index.best.get((ds, parent["entity"], per, sib))
         if own is None or not _meets(s_lo, s_hi, float(own["lo"]), float(own["hi"])):
             continue
-        parts = " + ".join(r["text"] for r in column)  # type: ignore[index]
         col = column[0]["column"] or ind  # type: ignore[index]
         detail = {
-            "fr": f"{parts} = {own['text']}, la valeur de {sib} de {parent['entity']} et non "
-                  f"{parent['text']} ({ind}) : la colonne « {col} » contient {sib}",
-            "en": f"{parts} = {own['text']}, the value of {sib} for {parent['entity']}, not "
-                  f"{parent['text']} ({ind}): the “{col}” column holds {sib}"}
+            "fr": f"la colonne « {col} » somme à {own['text']}, {sib} de {parent['entity']}, "
+                  f"et non à {parent['text']}",
+            "en": f"the “{col}” column sums to {own['text']}, {sib} of {parent['entity']}, "
+                  f"not to {parent['text']}"}
         return {"ref": column[0]["ref"], "suggested": None,  # type: ignore[index]
                 "reason": detail, "cause": "mislabelled column", "severity": "error",
                 "also": [r["ref"] for r in column[1:]]}  # type: ignore[index]

@@ -86,6 +86,10 @@ class Outcome:
     s_candidates: set[str] = field(default_factory=set)
     s_cause: str | None = None
     ceiling: bool = False
+    why: dict[str, Any] = field(default_factory=dict)   # the solver's view (--json)
+    # (naming path, the suspect is the corrupted figure) of each suspect named: which reading
+    # of the localization named it (`path_of`), for the precision of each
+    paths: list[tuple[str, bool]] = field(default_factory=list)
 
 
 def norm_ref(ref: str) -> str:
@@ -170,13 +174,30 @@ def _slots(line: str) -> list[tuple[int, int, str]]:
     return []
 
 
+def _weights(pack: Any, df: Any) -> set[str]:
+    """The prints a weighted-mean roll-up reads as its children's weights: they take part in
+    that relation though the linear form holds them as coefficients, not variables."""
+    out: set[str] = set()
+    for rule in pack.rules:
+        if rule.kind != "rollup" or rule.method != "weighted_mean" or not rule.weight:
+            continue
+        kids = {c for h in rule.hierarchies for cs in pack.reference.hierarchies[h].values()
+                for c in cs}
+        sel = df[(df["indicator"] == rule.weight) & df["entity"].isin(kids) & df["value"].notna()]
+        out |= set(sel["ref"])
+    return out
+
+
 def corruptions(pack: Any, sample: Path, types: tuple[str, ...], per_type: int | None,
-                seed: int) -> list[Corruption]:
+                seed: int, refs: str | None = None) -> list[Corruption]:
     _, df = load_figures([sample], pack.reference)
     rel = build(pack, df)
     relational = {j for row in rel.rows if not row.name.startswith("bounds")
-                  for j, _ in row.coefs}
-    failing = {j for k in violated(rel) for j, _ in rel.rows[k].coefs}
+                  for j, _ in row.coefs} | _weights(pack, df)
+    # a ratio's rate reads as the guard of its failing rows (`k·N − r·D <= 0` while r is
+    # unchanged): it is in the failing relation too (Somme's 21 % against 317 / 527)
+    failing = {j for k in violated(rel) for j in [
+        *(j for j, _ in rel.rows[k].coefs), *([rel.rows[k].guard[1]] if rel.rows[k].guard else [])]}
     by_line: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
     for r in df.sort_values("seq").to_dict("records"):
         by_line[(r["file"], int(r["line"]))].append(r)
@@ -191,6 +212,8 @@ def corruptions(pack: Any, sample: Path, types: tuple[str, ...], per_type: int |
             continue
         for k, r in enumerate(rows):
             if r["ref"] not in relational or r["qualifier"] or slots[k][2].strip() != r["text"]:
+                continue
+            if refs is not None and not re.search(refs, r["ref"]):
                 continue
             for kind in types:
                 rng = random.Random(f"{seed}|{r['ref']}|{kind}")
@@ -244,6 +267,17 @@ def _suspect_refs(a: dict[str, Any]) -> tuple[str | None, set[str], str | None]:
     return (norm_ref(s["ref"]) if s.get("ref") else None), cands, s.get("cause")
 
 
+def path_of(a: dict[str, Any]) -> str:
+    """Which reading of the localization named an anomaly's suspect: a named rounding
+    practice, a column holding a sibling indicator, or the minimum-cost repair (by the kind
+    of the anomaly's rule)."""
+    if a["category"] == "rounding":
+        return "rounding practice"
+    if (a.get("suspect") or {}).get("cause") == "mislabelled column":
+        return "mislabelled column"
+    return f"min-cost repair ({a['kind']})"
+
+
 def solver_outcome(pack: Any, df: Any, c: Corruption, out: Outcome) -> None:
     rel = build(pack, df)
     # the ceiling is consistency alone: no typist model, and no magnitude prior in the weights
@@ -277,7 +311,25 @@ def solver_outcome(pack: Any, df: Any, c: Corruption, out: Outcome) -> None:
                 out.s_cause = explain(row, ch.lo, ch.hi, df).name
         out.s_candidates = {norm_ref(i) for s in [*loc.solutions, *loc.candidates]
                             for i in s.ids}
+        out.why = _why(loc, figs, rows, target)
         return
+
+
+def _why(loc: Any, figs: list[Any], rows: list[Any], target: str) -> dict[str, Any]:
+    """What decided (or failed to decide) the localization of one corruption: the kinds of
+    relation in its component, the optimal solutions and the best one changing the target."""
+    kinds = Counter(r.name.split("|")[0] for r in rows)
+    free = sum(1 for f in figs if f.weight != float("inf"))
+
+    def sol(s: Any) -> dict[str, Any]:
+        return {"ids": [norm_ref(i) for i in s.ids], "cost": round(s.cost, 3),
+                "typos": [c.typo.edit if c.typo else None for c in s.changes]}
+
+    opt = loc.optimal
+    mine = next((s for s in [*loc.solutions, *loc.candidates] if target in s.ids), None)
+    return {"kinds": dict(kinds), "free": free, "method": loc.method,
+            "optimal": [sol(s) for s in opt], "target": sol(mine) if mine else None,
+            "target_weight": next((f.weight for f in figs if f.id == target), None)}
 
 
 def run_batch(pack: Any, rules_dir: Path, sample: Path, batch: list[Corruption],
@@ -302,6 +354,7 @@ def run_batch(pack: Any, rules_dir: Path, sample: Path, batch: list[Corruption],
             ref, cands, cause = _suspect_refs(a)
             o.candidates |= cands
             if ref is not None:
+                o.paths.append((path_of(a), ref == c.ref))
                 o.named.append(ref)
                 o.causes.append(cause if ref == c.ref else None)
                 o.candidates.add(ref)
@@ -381,7 +434,25 @@ def markdown(table: list[dict], meta: dict[str, Any]) -> str:
         lines.append(f"| {s} | {row['n']} | {row['detected']} | {row['top1']} | "
                      f"{row['precision']} | {row['ceiling']} | {row['s_top1']} | "
                      f"{row['s_precision']} |")
+    lines += ["", "Precision per naming path (suspects named; figures in relations that hold / "
+              "confounded):", "", "| path | named | precision | named (confounded) | "
+              "precision (confounded) |", "|---|---|---|---|---|"]
+    for path, row in meta["paths"].items():
+        lines.append(f"| {path} | {row['named']} | {row['precision']} | {row['c_named']} | "
+                     f"{row['c_precision']} |")
     return "\n".join(lines) + "\n"
+
+
+def per_path(rows: list[tuple[Corruption, Outcome]]) -> dict[str, dict[str, Any]]:
+    """Named suspects and their precision per naming path (`path_of`)."""
+    count: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for c, o in rows:
+        for path, right in o.paths:
+            k = 2 if c.confounded else 0
+            count[path][k] += 1
+            count[path][k + 1] += right
+    return {p: {"named": n, "precision": _pct(r, n), "c_named": cn, "c_precision": _pct(cr, cn)}
+            for p, (n, r, cn, cr) in sorted(count.items())}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -392,6 +463,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--samples", default=",".join(SAMPLES))
     ap.add_argument("--batch", type=int, default=60, help="copies validated per call")
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--refs", default=None,
+                    help="only corrupt figures whose ref matches this regular expression "
+                         "(e.g. 'etm\\.opinions': the weights of a weighted mean)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "diagnosis.md")
     ap.add_argument("--json", type=Path, default=None, help="also write every outcome here")
     args = ap.parse_args(argv)
@@ -408,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         for name in args.samples.split(","):
             sample = ROOT / "samples" / name
-            cs = corruptions(pack, sample, types, args.per_type, args.seed)
+            cs = corruptions(pack, sample, types, args.per_type, args.seed, args.refs)
             clean = work / f"{name}.clean"
             write_copy(sample, clean, f"{name}.clean", None)
             base = validate([clean], rules_dir)
@@ -427,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
         per_sample[name] = summarize(sel, types)[-2]
     meta = {"args": " ".join(argv if argv is not None else sys.argv[1:]),
             "corruptions": len(results), "seed": args.seed, "seconds": time.time() - t0,
-            "per_sample": per_sample}
+            "per_sample": per_sample, "paths": per_path(results)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(markdown(table, meta), encoding="utf-8")
     print(markdown(table, meta))

@@ -196,6 +196,9 @@ class Diagnoser:
             if row is None:
                 continue
             suspect = {**f.suspect, "ref": row["ref"], "candidates": f.candidates}
+            if suspect["suggested"] is None:   # a column, not one value: nothing to re-check
+                a.suspect = suspect
+                continue
             half = (row["hi"] - row["lo"]) / 2 if row["lo"] is not None else 0.0
             half = half if np.isfinite(half) else 0.0   # "> 95 %": the repair is a point
             value = float(suspect["suggested"])

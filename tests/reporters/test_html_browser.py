@@ -209,7 +209,9 @@ def test_occitanie_fits_the_window(browser: Any, occitanie: tuple[Path, dict[str
     layout = _layout(page)
     assert layout["scrollWidth"] <= layout["innerWidth"] == width, layout
     assert layout["anomalies"] < layout["breakdown"] < layout["rules"]
-    assert layout["anomalies"] < 1400, layout  # under the summary and one suspect
+    # under the summary and the suspects table (Occitanie: 4 suspects; a phone wraps each
+    # suspect's reason over several lines)
+    assert layout["anomalies"] < (1400 if width >= 1024 else 1700), layout
     assert layout["rulesOpen"] is False
     if width >= 1024:
         # the suspects table fits: its "Why" column is not cut

@@ -166,6 +166,70 @@ def mislabelled_column(target: Mapping[str, Any], figures: Any,
     return None
 
 
+def children_column(rows: Sequence[Mapping[str, Any]], children: Sequence[str], figures: Any
+                    ) -> dict[str, Any] | None:
+    """A sum roll-up whose children add up to another indicator of the parent's (same
+    family), not to the parent's own print: the children's column holds that indicator —
+    Occitanie's PRADO table « nombre d'inclusions » by département sums to the CPG
+    *objectives* (LR 1 058 + 3 940 + 3 855 + 88 + 2 450 = 11 391), not to the results
+    (15 200). The suspect is the children's column, not the parent: a finding over the
+    children's prints (the first, the others in `also`), with no single repaired value.
+
+    `rows` are the anomaly's prints (parent and children), `figures` the figures table or its
+    `Prints` index. None when no sibling of the parent matches the children's sum."""
+    index = _prints(figures)
+    kids = set(children)
+    parents = [r for r in rows if r["entity"] not in kids]
+    if not parents or len(children) < 2:
+        return None
+    parent = parents[0]
+    ds, per, ind = parent["dataset"], parent["period"], parent["indicator"]
+    column = [index.best.get((ds, c, per, ind)) for c in children]
+    if not all(column):
+        return None
+    s_lo = sum(float(r["lo"]) for r in column)  # type: ignore[index]
+    s_hi = sum(float(r["hi"]) for r in column)  # type: ignore[index]
+    if _meets(s_lo, s_hi, float(parent["lo"]), float(parent["hi"])):
+        return None
+    for sib in sorted(index.family.get((ds, per, _family(ind)), set()) - {ind}):
+        own = index.best.get((ds, parent["entity"], per, sib))
+        if own is None or not _meets(s_lo, s_hi, float(own["lo"]), float(own["hi"])):
+            continue
+        col = column[0]["column"] or ind  # type: ignore[index]
+        detail = {
+            "fr": f"la colonne « {col} » somme à {own['text']}, {sib} de {parent['entity']}, "
+                  f"et non à {parent['text']}",
+            "en": f"the “{col}” column sums to {own['text']}, {sib} of {parent['entity']}, "
+                  f"not to {parent['text']}"}
+        return {"ref": column[0]["ref"], "suggested": None,  # type: ignore[index]
+                "reason": detail, "cause": "mislabelled column", "severity": "error",
+                "also": [r["ref"] for r in column[1:]]}  # type: ignore[index]
+    return None
+
+
+def parent_column(rows: Sequence[Mapping[str, Any]], children: Sequence[str], figures: Any
+                  ) -> dict[str, Any] | None:
+    """The parent's print of a failing sum roll-up is the children's sum of a sibling
+    indicator (`mislabelled_column`): the suspect is the parent's print, its repair the
+    children's own sum — Occitanie's PRADO total row « 17 558 » = 11 391 + 6 167, the LR and
+    MP CPG objectives, where the results give 15 200 + 7 061 = 22 261. For the anomalies the
+    localization leaves ambiguous (the two results could each be changed instead)."""
+    index = _prints(figures)
+    kids = set(children)
+    parents = [r for r in rows if r["entity"] not in kids]
+    if not parents or len(children) < 2:
+        return None
+    parent = parents[0]
+    ds, per, ind = parent["dataset"], parent["period"], parent["indicator"]
+    column = [index.best.get((ds, c, per, ind)) for c in children]
+    cause = mislabelled_column(parent, index, list(children))
+    if cause is None or not cause.refs or not all(column) or len(cause.refs) != len(children):
+        return None
+    total = sum(float(r["value"]) for r in column)  # type: ignore[index]
+    return {"ref": parent["ref"], "suggested": total, "reason": cause.detail,
+            "cause": cause.name, "severity": "error", "also": []}
+
+
 def wrong_denominator(rate: Mapping[str, Any], numerator: tuple[float, float], figures: Any,
                       denominator_ref: str | None = None, k: float = 100.0) -> Cause | None:
     """A rate that is k × numerator / T for another printed count T of the same record."""
@@ -216,6 +280,36 @@ def unit_cause(row: Mapping[str, Any], lo: float, hi: float) -> Cause | None:
 
 
 # ------------------------------------------------------------------------------ the verdict
+def suggestion(cause: Cause, lo: float, hi: float, fallback: float) -> float:
+    """The value to suggest for a suspect whose true value must lie in [lo, hi].
+
+    A slip's own value when it lies in the range. A slip that fits only through its own
+    rounding interval (the text's « 111 % » read as « 113 » typed, against a table's 113,6 %
+    that pins [113,55 ; 113,65]) explains the print, but the value the relations pin is more
+    precise: the suggestion is the range's shortest decimal (113,6), with at least the slip's
+    decimals — not the print's precision (113 or 114, outside the range)."""
+    if cause.typo is None:
+        return fallback
+    v = cause.typo.value
+    eps = 1e-9 * (1.0 + abs(v))
+    if lo - eps <= v <= hi + eps or not (math.isfinite(lo) and math.isfinite(hi)):
+        return v
+    return shortest_in(lo, hi, cause.typo.decimals) if lo <= hi else fallback
+
+
+def shortest_in(lo: float, hi: float, decimals: int = 0) -> float:
+    """The value of [lo, hi] with the fewest decimals (at least `decimals`), nearest its
+    middle: [113,55 ; 113,65] → 113,6; [1 799,5 ; 1 800,5] → 1 800."""
+    mid = (lo + hi) / 2
+    eps = 1e-9 * (1.0 + abs(mid))
+    for d in range(max(decimals, 0), 16):
+        step = 10.0 ** -d
+        v = round(round(mid / step) * step, d)
+        if lo - eps <= v <= hi + eps:
+            return v + 0.0
+    return mid
+
+
 def explain(row: Mapping[str, Any], lo: float, hi: float, figures: Any | None = None,
             children: Sequence[str] | None = None,
             numerator: tuple[float, float] | None = None,

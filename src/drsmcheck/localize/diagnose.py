@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .causes import Cause, Prints, explain
+from .causes import Cause, Prints, children_column, explain, parent_column, suggestion
+from .evidence import narrow
 from .relations import Relations, build, problems, records
 from .solver import Localization, Solution, localize
 
@@ -79,7 +80,7 @@ def _candidate(loc: Localized, sol: Solution, figures: Any, mine: list[str]) -> 
     ch = next((c for c in sol.changes if c.id in mine), sol.changes[0])
     row = loc.rel.rows_by_ref[ch.id]
     cause = explain(row, ch.lo, ch.hi)   # slips and rounding only: no dataset search per row
-    value = cause.typo.value if cause.typo is not None else ch.value
+    value = suggestion(cause, ch.lo, ch.hi, ch.value)
     return {"ref": ch.id, "suggested": value, "cost": round(sol.cost, 6),
             "cause": cause.name, "also": [c.id for c in sol.changes if c.id != ch.id]}
 
@@ -98,21 +99,39 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
     if idx is None:
         return None
     answer, bad = loc.results[idx]
-    if category == "rounding":
-        found = _rounding(loc, answer, vars_, figures)
-        if found.suspect is not None or found.candidates:
-            return found   # else no named practice explains it: an error, localized as such
     seen = {s.ids for s in answer.solutions}
     ranked = answer.solutions + [c for c in answer.candidates if c.ids not in seen]
     cands = [_candidate(loc, s, figures, vars_) for s in ranked if set(s.ids) & set(vars_)]
+    if category == "rounding":
+        found = _rounding(loc, answer, vars_, figures)
+        if found.suspect is not None or found.candidates:
+            # the slips that would repair it too stay listed after the practices
+            listed = {c["ref"] for c in found.candidates}
+            found.candidates += [c for c in cands if c["ref"] not in listed]
+            return found   # else no named practice explains it: an error, localized as such
     # a figure every minimum-cost solution changes is the suspect even when the solutions
     # differ elsewhere (Alsace-Moselle: the headline total, whichever Bas-Rhin print is off)
-    opt = answer.optimal
+    # a given transposition beats a given digit slip (evidence.py)
+    opt = narrow(answer.optimal, answer.candidates, answer.tie, rel.figures)
+    narrowed = len(opt) < len(answer.optimal)
     common = set.intersection(*(set(s.ids) for s in opt)) if opt else set()
     # of the solutions that agree on the suspect, the one that leaves this anomaly's other
     # figures as printed gives the repair its own relation reads
     best = min(opt, key=lambda s: len(set(s.ids) & set(vars_))) if opt else None
     mine = [c for c in best.changes if c.id in vars_ and c.id in common] if best else []
+    if children and not any(c.typo for c in mine):
+        # no typist slip explains the repair: a column holding a sibling indicator may
+        mine_rows = [rel.rows_by_ref[r] for r in refs if r in rel.rows_by_ref]
+        index = loc.prints or figures
+        column = children_column(mine_rows, children, index)
+        if column is None and not mine:   # the MILP names no print: the parent's may be it
+            column = parent_column(mine_rows, children, index)
+        elif column is None:
+            named = {c.id for c in mine}
+            column = parent_column([r for r in mine_rows if rel.alias.get(r["ref"]) not in named],
+                                   children, index)
+        if column is not None:
+            return Finding(column, cands)
     if not mine:
         return Finding(None, cands)
     ch = mine[0]
@@ -127,7 +146,7 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
         den_ref = next(iter(den)) if len(den) == 1 else None
     cause: Cause = explain(row, ch.lo, ch.hi, loc.prints or figures, children, numerator,
                            den_ref)
-    value = cause.typo.value if cause.typo is not None else ch.value   # the slip's own value
+    value = suggestion(cause, ch.lo, ch.hi, ch.value)   # the slip's value, or the range's
     # the relations that decided: those the repair satisfies, and those that confirm the
     # other figures of the violated relations (changing one of them would break it)
     repaired = _rule_ids(rel, bad)
@@ -148,8 +167,14 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
         other = rel.rows_by_ref.get(nxt["ref"])
         who = (f"{other['text']}, {other['indicator']}" if other
                else nxt["ref"].split("@")[0])
-        fr += f" ; la correction suivante ({who} → {_fmt(nxt['suggested'], 'fr')}) coûte plus"
-        en += f"; the next repair ({who} → {_fmt(nxt['suggested'], 'en')}) costs more"
+        if narrowed:
+            fr += (f" ; la correction suivante ({who} → {_fmt(nxt['suggested'], 'fr')}) ne "
+                   "corrige qu'un chiffre, une inversion donnée est plus probable")
+            en += (f"; the next repair ({who} → {_fmt(nxt['suggested'], 'en')}) undoes one "
+                   "digit only, a given transposition is likelier")
+        else:
+            fr += f" ; la correction suivante ({who} → {_fmt(nxt['suggested'], 'fr')}) coûte plus"
+            en += f"; the next repair ({who} → {_fmt(nxt['suggested'], 'en')}) costs more"
     fr += f" — {cause.detail['fr']}"
     en += f" — {cause.detail['en']}"
     also = [r for c in mine for r in rel.groups.get(c.id, [c.id]) if r != ch.id]
@@ -167,7 +192,8 @@ def _rounding(loc: Localized, answer: Localization, vars_: list[str], figures: A
     # the rows over the anomaly's own figures only (read off the index, not a scan of all rows)
     near = sorted({k for fid in mine for k in rel.rows_of.get(fid, [])})
     rows = [r for r in (rel.rows[k] for k in near) if r.coefs
-            and {j for j, _ in r.coefs} <= mine and not r.name.startswith(("bounds", "agreement"))]
+            and {j for j, _ in r.coefs} <= mine | rel.weights
+            and not r.name.startswith(("bounds", "agreement"))]
     explained = []
     for fid in dict.fromkeys(vars_):
         fig = rel.figures.get(fid)

@@ -146,7 +146,8 @@ def _candidates(text: str, scale: float, lo: float, hi: float, half_width: float
     truncated: "1,90" is [1,895; 1,915]), which must meet [lo, hi]; with
     `integer` (an exact count) only whole numbers are candidates. Where two edits give the same
     value the likelier (lower factor) is kept, so a ×10 reads as `scale`, not a doubled zero.
-    Sorted likeliest first, then smallest change.
+    Sorted likeliest first (a transposition before a digit slip of the same factor), then
+    smallest change.
     """
     parsed = printed_digits(text)
     if parsed is None:
@@ -227,7 +228,10 @@ def _candidates(text: str, scale: float, lo: float, hi: float, half_width: float
         add("scale", digits, dec + k, neg, f"printed ×{10 ** k}")
         add("scale", digits + "0" * k, dec, neg, f"printed ÷{10 ** k}")
     add("sign", digits, dec, not neg, "sign added" if neg else "sign lost")
-    return tuple(sorted(out.values(), key=lambda t: (t.factor, abs(t.value - base), t.value)))
+    # equally likely kinds of slip: a given transposition before a given digit (one outcome
+    # of swapping two digits, against one of nine wrong digits: evidence.py)
+    return tuple(sorted(out.values(), key=lambda t: (t.factor, t.edit != "transposition",
+                                                     abs(t.value - base), t.value)))
 
 
 def best_fit(text: str, lo: float, hi: float, half_width: float = 0.0, scale: float = 1.0,

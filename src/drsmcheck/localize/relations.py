@@ -7,7 +7,8 @@ Each printed figure is a variable (its true value); the relations rules state be
   `r == k·N/D` through `linearize_ratio`'s guarded rows, `and` as several rows; a rule with
   `or`, `not`, `if`, `abs`, `min`, `max` or a product of figures is left out (not linear);
 - rollup: parent − Σ children == 0 (sum; `partial_null` ≥ over the printed children), or the
-  weighted mean with the weights at their printed values;
+  weighted mean linearised at the printed values, its weights variables too (exact for one
+  change: solver.linearize_weighted_mean);
 - objective: the printed attainment rate == 100 × result / objective (or objective / result);
 - bounds: one-figure rows (a repair never leaves [0, 100] for a percent).
 A record reads the print the rules read (table before box before text, then file order).
@@ -51,6 +52,7 @@ class Relations:
     groups: dict[str, list[str]]        # variable → the refs of its identical prints
     ratios: dict[str, tuple[float, Affine, Affine]] = field(default_factory=dict)
     # rate ref → (k, numerator, denominator) of `rate == k·N/D`, for the wrong-denominator cause
+    weights: set[str] = field(default_factory=set)   # weighted means' weights (variables)
 
     def resolved(self, key: Key) -> dict[str, Any] | None:
         p = self.prints.get(key)
@@ -134,11 +136,12 @@ def build(pack: Any, figures: Any, index: Any | None = None,
             rows.append(Row.of({other["ref"]: 1.0, ps[0]["ref"]: -1.0}, "==",
                                name=f"agreement|{ds}|{ent}|{per}|{ind}"))
     ratios: dict[str, tuple[float, Affine, Affine]] = {}
+    weights: set[str] = set()
     for rule in pack.rules:
         if rule.kind == "equation":
             rows += _equation(rule, by_record, ratios, by_ref)
         elif rule.kind == "rollup":
-            rows += _rollup(rule, ref, prints, val)
+            rows += _rollup(rule, ref, prints, val, weights)
         elif rule.kind == "objective":
             rows += _objective(rule, ref, by_record)
         elif rule.kind == "bounds":
@@ -148,7 +151,7 @@ def build(pack: Any, figures: Any, index: Any | None = None,
         for j, _ in row.coefs:
             rows_of[j].append(k)
     return Relations(figs, rows, dict(rows_of), dict(prints), by_ref,
-                     alias, groups, ratios)
+                     alias, groups, ratios, weights)
 
 
 class _Outliers:
@@ -435,7 +438,8 @@ def _equation(rule: Any, by_record: dict[tuple[str, str, str], dict[str, dict[st
 
 
 # ------------------------------------------------------------------------------- roll-ups
-def _rollup(rule: Any, ref: Any, prints: dict[Key, list[dict[str, Any]]], val: Any) -> list[Row]:
+def _rollup(rule: Any, ref: Any, prints: dict[Key, list[dict[str, Any]]], val: Any,
+            weights: set[str]) -> list[Row]:
     out: list[Row] = []
     keys = defaultdict(dict)
     for (ds, ent, per, ind), ps in prints.items():
@@ -462,7 +466,9 @@ def _rollup(rule: Any, ref: Any, prints: dict[Key, list[dict[str, Any]]], val: A
                     halves = [(float(w["hi"]) - float(w["lo"])) / 2 for w in ws]  # type: ignore[index]
                     values = {r["ref"]: val(r) for r in [p, *present]}
                     out += linearize_weighted_mean(p["ref"], pairs, halves, values,
-                                                   _tol(rule, abs(float(p["value"]))), name)
+                                                   _tol(rule, abs(float(p["value"]))), name,
+                                                   [w["ref"] for w in ws])  # type: ignore[index]
+                    weights.update(w["ref"] for w in ws)  # type: ignore[index]
                     continue
                 if not present:
                     continue

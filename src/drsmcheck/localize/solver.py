@@ -220,7 +220,8 @@ def linearize_ratio(rate: str, num: str, den: str, values: Mapping[str, tuple[fl
 def linearize_weighted_mean(parent: str, children: Sequence[tuple[str, float]],
                             weight_halfwidths: Sequence[float] | None = None,
                             values: Mapping[str, tuple[float, float]] | None = None,
-                            tol: float = 0.0, name: str = "") -> list[Row]:
+                            tol: float = 0.0, name: str = "",
+                            weight_ids: Sequence[str] | None = None) -> list[Row]:
     """Rows for `parent == Σ wᵢ·rᵢ / Σ wᵢ` with the weights held at their printed values.
 
     Σ wᵢ·rᵢ − (Σ wᵢ)·parent = 0 is linear in the parent and the children's rates once the
@@ -229,17 +230,30 @@ def linearize_weighted_mean(parent: str, children: Sequence[tuple[str, float]],
     (count) weights. Rounded weights (half-widths given) widen the tolerance by
     Σ hᵢ·|rᵢ − parent| using `values` (the rates' printed intervals): a first-order bound on
     the weights' rounding, the approximation made.
+
+    With `weight_ids` (the weights' own figures) the weights are variables too: Σ wᵢ(rᵢ − p)
+    is linear in each figure when the others keep their prints, so the row adds
+    (rᵢ⁰ − p⁰)·(wᵢ − wᵢ⁰) at the printed rates and parent — exact for any single change
+    (a weight typed 83 120 for 8 312 is its own repair, not a rate's), first-order for a
+    weight changed together with a rate or the parent.
     """
     total = sum(w for _, w in children)
     coefs: dict[str, float] = {c: w for c, w in children}
     coefs[parent] = coefs.get(parent, 0.0) - total
+    rhs = 0.0
+    if weight_ids and values:
+        p0 = sum(values[parent]) / 2
+        for (c, w), wid in zip(children, weight_ids, strict=True):
+            k = sum(values[c]) / 2 - p0
+            coefs[wid] = coefs.get(wid, 0.0) + k
+            rhs += k * w
     extra = 0.0
     if weight_halfwidths and values:
         p_lo, p_hi = values[parent]
         for (c, _), h in zip(children, weight_halfwidths, strict=True):
             r_lo, r_hi = values[c]
             extra += h * max(abs(r_hi - p_lo), abs(p_hi - r_lo))
-    return [Row.of(coefs, "==", 0.0, tol * total + extra, name)]
+    return [Row.of(coefs, "==", rhs, tol * total + extra, name)]
 
 
 # ------------------------------------------------------------------------------- screening

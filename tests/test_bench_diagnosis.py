@@ -1,0 +1,38 @@
+"""The diagnosis benchmark runs end to end and records why each corruption was (not) named.
+
+Not a timing or a threshold test: benchmarks/bench_diagnosis.py measures the diagnosis; this
+guards its ground truth on a small draw (the PRADO weights, the ratio guard, the paths).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_weights_are_corrupted_and_each_suspect_has_a_path(tmp_path: Path) -> None:
+    out, js = tmp_path / "d.md", tmp_path / "d.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_diagnosis.py"), "--samples",
+         "drsm-bfc-2019", "--refs", r"^(58|BFC)\|2019\|etm\.opinions@", "--types", "x10,sign",
+         "--out", str(out), "--json", str(js)],
+        capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(js.read_text(encoding="utf-8"))
+    rows = data["outcomes"]
+    # the weights of the ETM weighted mean are corrupted (they are in that relation)
+    assert {r["corruption"]["ref"].split("@")[0] for r in rows} == {
+        "58|2019|etm.opinions", "BFC|2019|etm.opinions"}
+    assert len(rows) == 4 and all(r["outcome"]["detected"] for r in rows)
+    for r in rows:
+        o = r["outcome"]
+        assert len(o["paths"]) == len(o["named"])          # one naming path per suspect
+        assert o["why"]["kinds"] and o["why"]["optimal"]    # the solver's view is recorded
+        # a weight typed ×10 or with a sign is named, and nothing else is
+        assert set(o["named"]) == {r["corruption"]["ref"]}, r
+    text = out.read_text(encoding="utf-8")
+    assert "Precision per naming path" in text and "| min-cost repair (rollup) |" in text

@@ -70,19 +70,27 @@ def tree(root: int) -> tuple[float, int, list[int]]:
     return (sum(procs[p][1] for p in seen), sum(procs[p][2] for p in seen), seen)
 
 
-def _hwm() -> int:
-    """This process' peak resident set so far (VmHWM), bytes."""
+def _hwm(reset: bool = True) -> int:
+    """This process' peak resident set (VmHWM, bytes) since the last reset; then reset it
+    (Linux: `5` to /proc/self/clear_refs), so that each phase gets its own peak."""
+    peak = 0
     with open("/proc/self/status", encoding="ascii") as fh:
         for line in fh:
             if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return 0
+                peak = int(line.split()[1]) * 1024
+    if reset:
+        try:
+            with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+                fh.write("5")
+        except OSError:
+            pass
+    return peak
 
 
 class Phases:
     """Wall and process-tree CPU per phase, measured from inside the child; a chunked run
     passes each phase once per group of datasets: the times add up, and the memory is the
-    largest tree RSS at the phase's ends and the process' peak (VmHWM) at its last end."""
+    largest tree RSS at the phase's ends and this process' largest peak RSS inside it."""
 
     def __init__(self, progress: Path | None = None) -> None:
         self.t: dict[str, dict[str, float]] = {}
@@ -97,7 +105,7 @@ class Phases:
         t["wall"] += now - self._wall
         t["cpu"] += cpu - self._cpu
         t["rss_gb"] = max(t["rss_gb"], rss / 2**30)
-        t["hwm_gb"] = _hwm() / 2**30
+        t["hwm_gb"] = max(t.get("hwm_gb", 0.0), _hwm() / 2**30)
         t["laps"] += 1
         self._wall, self._cpu = now, cpu
         if self.progress is not None:
@@ -290,7 +298,7 @@ def markdown(res: dict[str, Any]) -> str:
                               "diagnosis", "render")
                   if any(p in per[b].get("phases", {}) for b in backends)]
         for p in phases:
-            row(f"{p}: wall / CPU (s), tree memory after (GB), peak so far", lambda r, p=p: (
+            row(f"{p}: wall / CPU (s), tree memory after (GB), peak in it", lambda r, p=p: (
                 f"{r['phases'][p]['wall']:.1f} / {r['phases'][p]['cpu']:.1f}, "
                 f"{r['phases'][p].get('rss_gb', float('nan')):.2f}, "
                 f"{r['phases'][p].get('hwm_gb', float('nan')):.2f}"

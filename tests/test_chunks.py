@@ -162,3 +162,23 @@ def test_memory_is_bounded_by_the_group(tmp_path: Path) -> None:
                          tmp_path)
     assert chunked < small + 60, (small, chunked, whole)
     assert whole > chunked + 100, (small, chunked, whole)
+
+
+def test_spark_backend_runs_group_by_group(national: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """--backend spark reuses the groups (its driver then holds one group): the same report
+    as the embedded one-shot run, but the backend's name. Needs PySpark and Java (fails
+    without them, as tests/backends/test_spark.py)."""
+    assert len(chunks.plan(find_datasets([national / "parquet"]), 8_000)) > 2
+    reports = {}
+    for backend, size in (("numpy", "0"), ("spark", "8000")):
+        monkeypatch.setenv(chunks.CHUNK_ENV, size)
+        out = tmp_path / f"{backend}.json"
+        proc = run_cli("validate", str(national / "parquet"), "--rules", str(national / "rules"),
+                       "--no-default-rules", "--backend", backend, "-f", "json", "-o", str(out),
+                       *(["--spark-master", "local[2]"] if backend == "spark" else []),
+                       cwd=tmp_path)
+        assert proc.returncode == 1, proc.stderr[-3000:]
+        reports[backend] = out.read_text(encoding="utf-8")
+    assert reports["spark"].replace('"backend": "spark"', '"backend": "numpy"') == reports["numpy"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["numpy.json", "spark.json"]

@@ -257,9 +257,9 @@ def validate_chunked(paths: list[Path], pack: RulePack, backend: str | Backend =
         lap("load")
         figures = validate_figures(figures, ref)
         lap("schema")
-        budget.sizes = Counter(figures["dataset"].value_counts().to_dict())
+        counts = Counter({str(k): int(n) for k, n in figures["dataset"].value_counts().items()})
+        budget.sizes = counts
         analysis = analyse(pack, datasets, figures, backend, lap, diagnosable=budget)
-        counts = Counter(figures["dataset"])
         part = assemble([dataset_entry(ds, int(counts.get(ds.id, 0))) for ds in datasets],
                         [], anomaly_items(pack, analysis.anomalies), int(len(figures)))
         part.update(extras(pack, analysis, with_verdicts))

@@ -28,10 +28,12 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import sys
 import tempfile
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any, overload
 
@@ -290,7 +292,9 @@ def _path_rank(targets: list[Target]) -> Callable[[str], int]:
 
 def _release() -> None:
     """Give a group's memory back before the next one: its cycles (anomalies ↔ rules, the
-    Store's views) and Arrow's freed pages."""
+    Store's views), Arrow's freed pages, and the C heap's free pages (glibc keeps a freed
+    array's pages otherwise: at 10⁶ national figures the resident set between groups is
+    ~180 MB with `malloc_trim`, ~330 MB without)."""
     gc.collect()
     try:
         import pyarrow as pa
@@ -298,6 +302,22 @@ def _release() -> None:
         pa.default_memory_pool().release_unused()
     except Exception:  # noqa: BLE001 - an allocator without it: nothing to give back
         pass
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, or None (another C library, another system)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6").malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
 
 
 def _no_lap(_phase: str) -> None:

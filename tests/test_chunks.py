@@ -19,7 +19,7 @@ from drsmcheck.pack import load_pack
 from drsmcheck.report import validate
 from drsmcheck.reporters.json import write, write_lines
 
-from support import ROOT, SAMPLES, assert_valid_report, drsmcheck_exe, run_cli
+from support import ROOT, SAMPLES, assert_valid_report, run_cli
 
 
 def _bench(name: str) -> ModuleType:
@@ -134,12 +134,32 @@ def test_spool_reads_back_what_it_was_given() -> None:
     spool.close()
 
 
+_PEAK = """
+import atexit, sys
+from drsmcheck.cli import main
+
+OUT = sys.argv.pop(1)
+
+
+def peak():
+    with open("/proc/self/status") as fh:
+        hwm = next(line for line in fh if line.startswith("VmHWM:"))
+    with open(OUT, "w") as out:
+        out.write(hwm.split()[1])
+
+atexit.register(peak)
+main()
+"""
+
+
 def _peak_rss_mb(args: list[str], env: dict[str, str], cwd: Path) -> float:
-    proc = subprocess.Popen([drsmcheck_exe(), *args], cwd=cwd, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 1, proc.stderr.read() if proc.stderr else ""
-    return usage.ru_maxrss / 1024
+    """The CLI's own peak RSS (VmHWM, read by the child at exit: wait4's ru_maxrss would
+    count the parent's pages the child had before its exec)."""
+    out = cwd / "peak.txt"
+    proc = subprocess.run([sys.executable, "-c", _PEAK, str(out), *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    return int(out.read_text()) / 1024
 
 
 def test_memory_is_bounded_by_the_group(tmp_path: Path) -> None:

@@ -70,8 +70,27 @@ def tree(root: int) -> tuple[float, int, list[int]]:
     return (sum(procs[p][1] for p in seen), sum(procs[p][2] for p in seen), seen)
 
 
+def _hwm(reset: bool = True) -> int:
+    """This process' peak resident set (VmHWM, bytes) since the last reset; then reset it
+    (Linux: `5` to /proc/self/clear_refs), so that each phase gets its own peak."""
+    peak = 0
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) * 1024
+    if reset:
+        try:
+            with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+                fh.write("5")
+        except OSError:
+            pass
+    return peak
+
+
 class Phases:
-    """Wall and process-tree CPU per phase, measured from inside the child."""
+    """Wall and process-tree CPU per phase, measured from inside the child; a chunked run
+    passes each phase once per group of datasets: the times add up, and the memory is the
+    largest tree RSS at the phase's ends and this process' largest peak RSS inside it."""
 
     def __init__(self, progress: Path | None = None) -> None:
         self.t: dict[str, dict[str, float]] = {}
@@ -82,44 +101,46 @@ class Phases:
     def lap(self, name: str) -> None:
         cpu, rss, _ = tree(os.getpid())
         now = time.perf_counter()
-        self.t[name] = {"wall": now - self._wall, "cpu": cpu - self._cpu, "rss_gb": rss / 2**30}
+        t = self.t.setdefault(name, {"wall": 0.0, "cpu": 0.0, "rss_gb": 0.0, "laps": 0})
+        t["wall"] += now - self._wall
+        t["cpu"] += cpu - self._cpu
+        t["rss_gb"] = max(t["rss_gb"], rss / 2**30)
+        t["hwm_gb"] = max(t.get("hwm_gb", 0.0), _hwm() / 2**30)
+        t["laps"] += 1
         self._wall, self._cpu = now, cpu
         if self.progress is not None:
             self.progress.write_text(json.dumps(self.t), encoding="utf-8")
 
 
 # -- the child: one backend, one dataset ---------------------------------------------------------
-def child(backend: str, data: Path, rules: Path, out: Path) -> None:
+def child(backend: str, data: Path, rules: Path, out: Path, chunk: int | None = None) -> None:
     ph = Phases(out.with_suffix(".progress"))
     from drsmcheck import report as R
     from drsmcheck.backends import Backend
-    from drsmcheck.loader import load_figures
     from drsmcheck.pack import load_pack
-    from drsmcheck.reporters.json import render
-    from drsmcheck.schema import validate_figures
+    from drsmcheck.reporters.json import write
 
     ph.lap("import")
     pack = load_pack(rules, defaults=False)
-    datasets, figures = load_figures([data], pack.reference)
-    ph.lap("load")
-    figures = validate_figures(figures, pack.reference)
-    ph.lap("schema")
     chosen = Backend(backend, "local[2]") if backend == "spark" else Backend(backend)
     if backend == "spark":
         from drsmcheck.backends.spark import SparkOptions, session
 
         session(SparkOptions("local[2]"))
         ph.lap("spark_start")
-    rep = R.run(pack, datasets, figures, chosen, lap=ph.lap)  # engine, anomalies, diagnosis
-    text = render(rep)
-    (out.with_suffix(".report.json")).write_text(text, encoding="utf-8")
+    # what `drsmcheck validate --format json --output F` does: group by group (chunks.py;
+    # `chunk` figures a group, 0 = the one-shot run), the anomalies spooled, report.json
+    # streamed from the spool
+    rep = R.validate([data], pack, chosen, chunk_figures=chunk, spool=True, lap=ph.lap)
+    with open(out.with_suffix(".report.json"), "wb", buffering=1 << 20) as fh:
+        write(rep, fh)
     ph.lap("render")
     found = {a["id"] for a in rep["anomalies"]}
     suspects = sorted({(a["dataset"], a["suspect"]["ref"].split("@")[0]) for a in rep["anomalies"]
                        if a["suspect"]})
-    out.write_text(json.dumps({"phases": ph.t, "figures": len(figures),
+    out.write_text(json.dumps({"phases": ph.t, "figures": rep["summary"]["figures"],
                                "anomalies": len(found), "ids": sorted(found),
-                               "suspects": suspects}), encoding="utf-8")
+                               "suspects": suspects, "chunk": chunk}), encoding="utf-8")
     if backend == "spark":
         from drsmcheck.backends.spark import stop
 
@@ -151,12 +172,13 @@ def child_read(data: Path, out: Path) -> None:
 
 
 # -- the parent --------------------------------------------------------------------------------
-def run_child(args: list[str], out: Path, mem_limit: float) -> dict[str, Any]:
+def run_child(args: list[str], out: Path, mem_limit: float, tail: list[str] | None = None
+              ) -> dict[str, Any]:
     t0 = time.perf_counter()
     err = out.with_suffix(".stderr")
     with open(err, "w", encoding="utf-8") as ferr:
         proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "child", *args,
-                                 str(out)], stdout=subprocess.DEVNULL, stderr=ferr,
+                                 str(out), *(tail or [])], stdout=subprocess.DEVNULL, stderr=ferr,
                                 start_new_session=True)
     peak, stopped = [0], [False]
 
@@ -195,6 +217,8 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000000,10000000")
+    # `numpy@0`: the embedded backend with the one-shot run (no groups of datasets);
+    # `numpy@N`: groups of about N figures (default: automatic, chunks.CHUNK_FIGURES)
     ap.add_argument("--backends", default="numpy,spark")
     ap.add_argument("--format", default="parquet", choices=("parquet", "csv"))
     ap.add_argument("--work", type=Path,
@@ -217,21 +241,25 @@ def main() -> None:
         wanted = {(c["dataset"], f"{c['entity']}|{c['period']}|{c['indicator']}")
                   for c in truth["corruptions"]}
         per: dict[str, Any] = {"figures": truth["n_figures"], "injected": len(wanted)}
-        for backend in a.backends.split(","):
-            print(f"{size} {backend} …", file=sys.stderr, flush=True)
+        columns = a.backends.split(",")
+        per["columns"] = columns
+        for column in columns:
+            backend, _, chunk = column.partition("@")
+            print(f"{size} {column} …", file=sys.stderr, flush=True)
             r = run_child([backend, str(root / a.format), str(root / "rules")],
-                          a.work / f"{backend}-{size}.json", a.mem_limit)
+                          a.work / f"{backend}-{chunk or 'auto'}-{size}.json", a.mem_limit,
+                          [chunk] if chunk else None)
             if "suspects" in r:
                 named = {(d, ref) for d, ref in r.pop("suspects")}
                 r["suspects_injected"] = len(named & wanted)
                 r["suspects_other"] = len(named - wanted)
-            per[backend] = r
+            per[column] = r
             print(json.dumps({k: v for k, v in r.items() if k != "ids"})[:600], file=sys.stderr)
-        ids = [set(per[b]["ids"]) for b in a.backends.split(",") if "ids" in per[b]]
-        if len(ids) == 2:
-            per["same_anomalies"] = ids[0] == ids[1]
-        for b in a.backends.split(","):
-            per[b].pop("ids", None)
+        ids = [set(per[c]["ids"]) for c in columns if "ids" in per[c]]
+        if len(ids) >= 2:
+            per["same_anomalies"] = all(x == ids[0] for x in ids)
+        for c in columns:
+            per[c].pop("ids", None)
         if not a.no_read and "spark" in a.backends:
             per["read"] = run_child(["read", str(root / "parquet")], a.work / f"read-{size}.json",
                                     a.mem_limit)
@@ -254,7 +282,7 @@ def markdown(res: dict[str, Any]) -> str:
     for size, per in res["sizes"].items():
         lines += [f"## {int(size):,} figures requested ({per['figures']:,} written, "
                   f"{per['injected']:,} injected errors)".replace(",", " "), ""]
-        backends = [b for b in ("numpy", "spark") if b in per]
+        backends = per.get("columns") or [b for b in ("numpy", "spark") if b in per]
         lines += ["| | " + " | ".join(backends) + " |", "|---|" + "---|" * len(backends)]
 
         def row(label: str, fn: Any, per: dict[str, Any] = per,
@@ -264,20 +292,23 @@ def markdown(res: dict[str, Any]) -> str:
         row("exit", lambda r: r.get("stopped") or str(r["exit"]))
         row("wall (s)", lambda r: f"{r['wall']:.1f}")
         row("peak memory, tree (GB)", lambda r: f"{r['peak_tree_gb']:.2f}")
+        row("groups of datasets (chunks)", lambda r: str(
+            r.get("phases", {}).get("engine", {}).get("laps", "–")))
         phases = [p for p in ("import", "load", "schema", "spark_start", "engine", "anomalies",
                               "diagnosis", "render")
                   if any(p in per[b].get("phases", {}) for b in backends)]
         for p in phases:
-            row(f"{p}: wall / CPU (s), tree memory after (GB)", lambda r, p=p: (
+            row(f"{p}: wall / CPU (s), tree memory after (GB), peak in it", lambda r, p=p: (
                 f"{r['phases'][p]['wall']:.1f} / {r['phases'][p]['cpu']:.1f}, "
-                f"{r['phases'][p].get('rss_gb', float('nan')):.2f}"
+                f"{r['phases'][p].get('rss_gb', float('nan')):.2f}, "
+                f"{r['phases'][p].get('hwm_gb', float('nan')):.2f}"
                 if p in r.get("phases", {}) else "–"))
         row("anomalies", lambda r: str(r.get("anomalies", "–")))
         row("suspects: injected / other", lambda r: (
             f"{r['suspects_injected']} / {r['suspects_other']}" if "suspects_injected" in r
             else "–"))
         if "same_anomalies" in per:
-            lines += ["", f"Same anomaly ids on both backends: **{per['same_anomalies']}**."]
+            lines += ["", f"Same anomaly ids in every column: **{per['same_anomalies']}**."]
         if "read" in per and "pyarrow" in per["read"]:
             rd = per["read"]
             lines += ["", f"Reading the {rd['files']} Parquet files into one Arrow table on the "
@@ -293,7 +324,8 @@ if __name__ == "__main__":
         if sys.argv[2] == "read":
             child_read(Path(sys.argv[3]), Path(sys.argv[4]))
         else:
-            child(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]), Path(sys.argv[5]))
+            child(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]), Path(sys.argv[5]),
+                  int(sys.argv[6]) if len(sys.argv) > 6 else None)
     else:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         main()

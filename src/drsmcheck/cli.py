@@ -168,15 +168,21 @@ def validate(
         pack = load_pack(rules, defaults=not no_default_rules)
         _warn(pack)
         message = t("cli.progress", code, datasets=", ".join(terminal(p) for p in paths))
+        # JSON and JSON Lines stream the anomalies from a spool file (a national run never
+        # holds them all); the other formats and the baseline read them as a list
+        streamed = gate.baseline is None and set(gate.formats) <= STREAMED
         with DelayedProgress(message, sys.stderr, delay=_progress_delay()):
             # the ESS report is one event per rule × record: it needs the verdict table
             report = run_validation(paths, pack, engine, csv_sep=csv_separator(csv_sep),
-                                    with_verdicts="ess" in gate.formats)
+                                    with_verdicts="ess" in gate.formats, spool=streamed)
         layout = {"width": _terminal_width(), "rules_table": rules_table or verbose,
                   "quiet": quiet, "verbose": verbose}
         # a write error (full disk) is exit 2 with the previous outputs untouched
-        status = finish(report, gate, code, fail_on.value, color=_use_color(color),
-                        console=layout)
+        if streamed:
+            status = _streamed(report, gate, code, fail_on.value)
+        else:
+            status = finish(report, gate, code, fail_on.value, color=_use_color(color),
+                            console=layout)
     except UsageError as exc:
         _say(exc)
         raise typer.Exit(2) from None
@@ -187,6 +193,22 @@ def validate(
         if path is not None:
             typer.echo(t("cli.report_written", code, path=terminal(path)), err=True)
     raise typer.Exit(status)
+
+
+STREAMED = frozenset({"json", "jsonl"})
+
+
+def _streamed(report: dict[str, Any], gate: Any, lang: str, fail_on: str) -> int:
+    """Write JSON / JSON Lines outputs (no baseline); the exit code from the summary's counts
+    by severity, which are what `outputs.exit_code` counts when no baseline applies."""
+    from .outputs import write_outputs
+    from .reporters._common import at_or_above
+
+    write_outputs(report, gate.formats, gate.output, gate.output_dir, lang, fail_on=fail_on)
+    if fail_on == "never":
+        return 0
+    counts = report["summary"]["by_severity"]
+    return 1 if any(n and at_or_above(sev, fail_on) for sev, n in counts.items()) else 0
 
 
 baseline_app = typer.Typer(no_args_is_help=True, help=_help("baseline_group"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,11 +14,10 @@ from .backends import Backend, resolve
 from .diagnosis import Diagnoser
 from .engine import RuleSummary, Run
 from .gcpause import paused_gc
-from .loader import Dataset, load_figures
+from .loader import Dataset
 from .plancache import cached
 from .rows import Rows
 from .rules import SEVERITY_RANK, RulePack, load_rules
-from .schema import validate_figures
 from .verdicts import NA, PASS, REASONS, STATUS_NAME
 
 SCHEMA_VERSION = "1"
@@ -27,16 +26,22 @@ CATEGORIES = ("inconsistent", "rounding", "bounds", "missing", "unit", "non_nume
 
 
 def validate(paths: list[Path], rules_dir: Path | RulePack, backend: str | Backend = "numpy",
-             csv_sep: str | None = None, with_verdicts: bool = False) -> dict[str, Any]:
+             csv_sep: str | None = None, with_verdicts: bool = False, *,
+             chunk_figures: int | None = None, spool: bool = False,
+             lap: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Load rules and datasets, run every rule, diagnose, and return the report dict.
 
     `rules_dir` is one pack folder used on its own, or a pack already loaded (layered packs).
+    A large run goes a group of datasets at a time (`chunks`: about `chunk_figures` figures
+    each; 0 = all at once), with the same report; `spool`: its anomalies kept in a temporary
+    file rather than a list (for the streamed JSON / JSON Lines outputs).
     """
+    from .chunks import validate_chunked
+
     pack = rules_dir if isinstance(rules_dir, RulePack) else cached(
         [rules_dir], lambda: load_rules(rules_dir).warm())
-    datasets, figures = load_figures(paths, pack.reference, csv_sep=csv_sep)
-    figures = validate_figures(figures, pack.reference)
-    return run(pack, datasets, figures, backend, with_verdicts=with_verdicts)
+    return validate_chunked(paths, pack, backend, csv_sep, with_verdicts, size=chunk_figures,
+                            spool=spool, lap=lap)
 
 
 def declared_records(datasets: list[Dataset]) -> list[tuple[str, str, str]]:
@@ -56,16 +61,19 @@ class Analysis:
 
 def analyse(pack: RulePack, datasets: list[Dataset], figures: Any,
             backend: str | Backend = "numpy",
-            lap: Callable[[str], None] | None = None) -> Analysis:
+            lap: Callable[[str], None] | None = None,
+            diagnosable: Callable[[list[Anomaly]], list[Anomaly]] | None = None) -> Analysis:
     """Engine (on the chosen backend) → verdicts → anomalies (rendered from verdicts) →
-    diagnosis. `lap(phase)` is called as each phase ends (the benchmarks time them)."""
+    diagnosis. `lap(phase)` is called as each phase ends (the benchmarks time them).
+    `diagnosable`: the anomalies the diagnosis may read (a chunked run keeps the run-wide
+    localization budget: `chunks.Budget`); all of them by default."""
     lap = lap or _no_lap
     result = resolve(backend).engine(figures, pack, declared_records(datasets)).run()
     lap("engine")
     rows = Rows(figures)
     anomalies = Builder(result, rows).build()
     lap("anomalies")
-    Diagnoser(result, rows).diagnose(anomalies)
+    Diagnoser(result, rows).diagnose(diagnosable(anomalies) if diagnosable else anomalies)
     lap("diagnosis")
     return Analysis(result, rows, anomalies)
 
@@ -79,9 +87,17 @@ def run(pack: RulePack, datasets: list[Dataset], figures: Any, backend: str | Ba
     analysis = analyse(pack, datasets, figures, backend, lap)
     out = to_dict(pack, datasets, figures, analysis.run.summaries(), analysis.anomalies)
     out["tool"]["backend"] = resolve(backend).name
-    out["objectives"] = objectives(pack, analysis.run, analysis.rows)
-    out["rules_by_dataset"] = {ds: [_rule_summary(r) for r in rows] for ds, rows in
-                               sorted(analysis.run.summaries_by_dataset().items())}
+    out.update(extras(pack, analysis, with_verdicts))
+    return out
+
+
+def extras(pack: RulePack, analysis: Analysis, with_verdicts: bool = False) -> dict[str, Any]:
+    """The report's parts beside the anomalies and counts: objectives, per-dataset rule
+    counts (and the verdicts, for the ESS report)."""
+    out: dict[str, Any] = {
+        "objectives": objectives(pack, analysis.run, analysis.rows),
+        "rules_by_dataset": {ds: [_rule_summary(r) for r in rows] for ds, rows in
+                             sorted(analysis.run.summaries_by_dataset().items())}}
     if with_verdicts:
         out["verdicts"] = verdict_dicts(analysis.run)
     return out
@@ -230,27 +246,45 @@ def _rule_summary(r: RuleSummary) -> dict[str, Any]:
 
 def to_dict(pack: RulePack, datasets: list[Dataset], figures: Any, results: list[RuleSummary],
             anomalies: list[Anomaly]) -> dict[str, Any]:
+    counts = figures["dataset"].value_counts().to_dict() if len(figures) else {}
+    return assemble([dataset_entry(ds, int(counts.get(ds.id, 0))) for ds in datasets],
+                    results, anomaly_items(pack, anomalies), int(len(figures)))
+
+
+def anomaly_items(pack: RulePack, anomalies: list[Anomaly]) -> list[dict[str, Any]]:
+    """The anomalies as report dicts, in the report's order."""
     made = FigureDicts(pack)
     with paused_gc():  # ~10⁶ small dicts, no cycles (gcpause)
         items = [anomaly_dict(a, pack, made) for a in anomalies]
     items.sort(key=lambda d: (d["dataset"], SEVERITY_RANK[d["severity"]], d["rule"],
                               d["entity"], d["period"], d["subject"] or "", d["id"]))
-    by_sev = Counter(d["severity"] for d in items)
-    by_cat = Counter(d["category"] for d in items)
-    counts = figures["dataset"].value_counts().to_dict() if len(figures) else {}
+    return items
+
+
+def dataset_entry(ds: Dataset, figures: int) -> dict[str, Any]:
+    return {"id": ds.id, "path": ds.path, "title": ds.title, "report": ds.report,
+            "figures": figures}
+
+
+def assemble(datasets: list[dict[str, Any]], results: list[RuleSummary],
+             items: Sequence[dict[str, Any]], n_figures: int,
+             counts: tuple[Counter[str], Counter[str]] | None = None) -> dict[str, Any]:
+    """The report dict from its parts; `counts` (by severity, by category) when `items` is
+    not a list in memory (a chunked run's spool)."""
+    by_sev, by_cat = counts or (Counter(d["severity"] for d in items),
+                                Counter(d["category"] for d in items))
     rules = [_rule_summary(r) for r in results]
     rules.sort(key=lambda d: d["rule"])
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "drsmcheck", "version": __version__},
-        "datasets": [{"id": ds.id, "path": ds.path, "title": ds.title, "report": ds.report,
-                      "figures": int(counts.get(ds.id, 0))} for ds in datasets],
+        "datasets": datasets,
         "summary": {
             "anomalies": len(items),
             "by_severity": {s: by_sev.get(s, 0) for s in ("error", "warning", "info")},
             "by_category": {c: by_cat.get(c, 0) for c in CATEGORIES},
             "evaluations": sum(r["items"] for r in rules),
-            "figures": int(len(figures)),
+            "figures": n_figures,
         },
         "rules": rules,
         "anomalies": items,

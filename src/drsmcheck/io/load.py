@@ -118,13 +118,14 @@ def _records(ds: Dataset, parts: list[Part], ref: Reference) -> list[tuple[str, 
 def load_figures(paths: list[Path], ref: Reference, csv_sep: str | None = None
                  ) -> tuple[list[Dataset], pd.DataFrame]:
     """Load every dataset under `paths`; the figures of all as one DataFrame."""
-    loaded = [load_dataset(t, ref, csv_sep) for t in find_datasets(paths)]
-    ids: dict[str, str] = {}
-    for ds, _ in loaded:
-        if ds.id in ids:
-            raise InputError(ds.path, None, f"dataset id {ds.id!r} is also used by {ids[ds.id]}",
-                             "give each dataset its own id")
-        ids[ds.id] = ds.path
+    return load_targets(find_datasets(paths), ref, csv_sep)
+
+
+def load_targets(targets: list[Target], ref: Reference, csv_sep: str | None = None
+                 ) -> tuple[list[Dataset], pd.DataFrame]:
+    """Load these datasets (a whole run, or one chunk of a chunked run: `drsmcheck.chunks`)."""
+    loaded = [load_dataset(t, ref, csv_sep) for t in targets]
+    check_ids([ds for ds, _ in loaded])
     frame = build_figures(loaded, ref)
     counts = frame["dataset"].value_counts() if len(frame) else pd.Series(dtype=int)
     for ds, parts in loaded:
@@ -136,3 +137,20 @@ def load_figures(paths: list[Path], ref: Reference, csv_sep: str | None = None
                              f"data files beside dataset.yaml: {READ}")
     return [ds for ds, _ in loaded], frame
 
+
+def check_ids(datasets: list[Dataset]) -> None:
+    """Each dataset id once in a run (the second one named, with the first one's path)."""
+    ids: dict[str, str] = {}
+    for ds in datasets:
+        if ds.id in ids:
+            raise InputError(ds.path, None, f"dataset id {ds.id!r} is also used by {ids[ds.id]}",
+                             "give each dataset its own id")
+        ids[ds.id] = ds.path
+
+
+def load_header(target: Target) -> Dataset:
+    """A dataset's header alone (id, title, report, ignore…), without reading its figures."""
+    hfile = display_path(target.header)
+    ds = parse_header(load_yaml(target.header, hfile), hfile)
+    ds.path = display_path(target.path)
+    return ds

@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, BinaryIO
 
 from ..gcpause import paused_gc
@@ -205,7 +205,9 @@ def _write(report: dict[str, Any], out: BinaryIO) -> None:
     for n, key in enumerate(keys):
         value = report[originals[key]]
         out.write(b"  " + json.dumps(key).encode("utf-8") + b": ")
-        if key in _LONG_LISTS and isinstance(value, list) and value:
+        # a list, or a Sequence read back item by item (a chunked run's spool: chunks.Spool)
+        if key in _LONG_LISTS and isinstance(value, list | Sequence) and not isinstance(
+                value, str) and len(value):
             out.write(b"[\n")
             for chunk in _items(_COMPACT, value, b"    ", b",\n"):
                 out.write(chunk)

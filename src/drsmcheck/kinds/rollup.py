@@ -87,14 +87,22 @@ def gather(rule: Any, ctx: Context) -> Items:
     wcode = store.ind_code.get(rule.weight or "", -1)
     width = max([len(c) for h in rule.hierarchies for c in ref.hierarchies[h].values()] or [0])
     parts: list[tuple[np.ndarray, ...]] = []
+    # the rule's prints grouped by entity once (a stable sort keeps each entity's prints in
+    # print order): a mask over every print per parent made a national run's roll-ups
+    # rules × parents × figures
+    bidx = np.flatnonzero(base)
+    bent = store.r_ent[store.res_rec[bidx]]
+    order = np.argsort(bent, kind="stable")
+    bidx, bent = bidx[order], bent[order]
     for h in rule.hierarchies:
         for parent, children in sorted(ref.hierarchies[h].items()):
             pc = store.ent_code.get(parent)
             if pc is None:
                 continue
-            m = base & (store.r_ent[store.res_rec] == pc)
-            if not m.any():
+            lo, hi = np.searchsorted(bent, [pc, pc + 1])
+            if lo == hi:
                 continue
+            m = bidx[lo:hi]
             prec, pind = store.res_rec[m], store.res_ind[m]
             ds, per = store.r_ds[prec], store.r_per[prec]
             n = len(prec)

@@ -17,6 +17,7 @@ from drsmcheck import chunks, diagnosis
 from drsmcheck.io.discover import find_datasets
 from drsmcheck.pack import load_pack
 from drsmcheck.report import validate
+from drsmcheck.reporters.console import render as render_console
 from drsmcheck.reporters.json import write, write_lines
 
 from support import ROOT, SAMPLES, assert_valid_report, run_cli
@@ -99,6 +100,18 @@ def test_national_chunked_is_byte_identical_with_the_budget_cut(
     named = {a["dataset"] for a in one["anomalies"] if a["suspect"]}
     found = {a["dataset"] for a in one["anomalies"]}
     assert named and found - named and max(named) < max(found - named)
+    # and the report says which datasets were left without a diagnosis, in id order
+    skipped = one["summary"]["not_localized"]
+    assert skipped == small["summary"]["not_localized"] == sorted(skipped)
+    assert set(skipped) >= found - named and not set(skipped) & named
+    line = render_console(one, lang="en", limit=0).splitlines()[-1]
+    assert line.startswith(f"no diagnosis (localization budget spent): {len(skipped)} "
+                           f"dataset(s) — {skipped[0]}, ")
+
+
+def test_a_run_within_the_budget_says_nothing_of_it() -> None:
+    report = validate([SAMPLES], load_pack(None))
+    assert "not_localized" not in report["summary"]
 
 
 def test_dataset_id_used_twice_in_two_groups(tmp_path: Path,

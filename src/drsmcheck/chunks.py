@@ -125,17 +125,19 @@ class Budget:
         self.kept_any = False
         self.closed = False
         self.sizes: Counter[str] = Counter()
+        self.skipped: list[str] = []   # datasets with anomalies left without a diagnosis
 
     def __call__(self, anomalies: list[Anomaly]) -> list[Anomaly]:
         wanted = sorted({a.dataset for a in anomalies if a.category in diagnosis.CATEGORIES})
         kept: set[str] = set()
         for ds in wanted:
+            if not self.closed:
+                self.used += int(self.sizes.get(ds, 0))
+                if self.used > diagnosis.LOCALIZE_BUDGET and self.kept_any:
+                    self.closed = True
             if self.closed:
-                break
-            self.used += int(self.sizes.get(ds, 0))
-            if self.used > diagnosis.LOCALIZE_BUDGET and self.kept_any:
-                self.closed = True
-                break
+                self.skipped.append(ds)
+                continue
             kept.add(ds)
             self.kept_any = True
         return [a for a in anomalies if a.dataset in kept]
@@ -280,6 +282,8 @@ def validate_chunked(paths: list[Path], pack: RulePack, backend: str | Backend =
     out["rules_by_dataset"] = dict(sorted(merged.by_dataset.items()))
     if with_verdicts:
         out["verdicts"] = merged.verdicts
+    if budget.skipped:
+        out["summary"]["not_localized"] = budget.skipped
     return out
 
 

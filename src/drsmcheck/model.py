@@ -50,6 +50,9 @@ class Summary(TypedDict):
     by_category: dict[str, int]
     evaluations: int
     figures: NotRequired[int]
+    # datasets whose anomalies have no diagnosis: the localization budget
+    # (diagnosis.LOCALIZE_BUDGET figures, whole datasets in id order) was spent before them
+    not_localized: NotRequired[list[str]]
 
 
 class RuleSummary(TypedDict):

@@ -84,10 +84,17 @@ def _no_lap(_phase: str) -> None:
 
 def run(pack: RulePack, datasets: list[Dataset], figures: Any, backend: str | Backend = "numpy",
         with_verdicts: bool = False, lap: Callable[[str], None] | None = None) -> dict[str, Any]:
-    analysis = analyse(pack, datasets, figures, backend, lap)
+    from .chunks import Budget
+
+    budget = Budget()   # the run-wide localization budget, as a chunked run carries it
+    budget.sizes = Counter({str(k): int(n) for k, n in
+                            figures["dataset"].value_counts().items()})
+    analysis = analyse(pack, datasets, figures, backend, lap, diagnosable=budget)
     out = to_dict(pack, datasets, figures, analysis.run.summaries(), analysis.anomalies)
     out["tool"]["backend"] = resolve(backend).name
     out.update(extras(pack, analysis, with_verdicts))
+    if budget.skipped:
+        out["summary"]["not_localized"] = budget.skipped
     return out
 
 

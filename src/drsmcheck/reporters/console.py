@@ -165,9 +165,15 @@ def _summary(report: Mapping[str, Any], lang: str, accepted: dict[str, str],
         "counts": counts,
     }
     if baseline:
-        return t("console.summary_baseline", lang, **params,
+        line = t("console.summary_baseline", lang, **params,
                  accepted=t("count.accepted", lang, n=len(anomalies) - len(counted)))
-    return t("console.summary", lang, **params)
+    else:
+        line = t("console.summary", lang, **params)
+    skipped = list(s.get("not_localized") or ())
+    if skipped:   # a national run: say which anomalies have no suspect, and why
+        shown = ", ".join(map(str, skipped[:5])) + (", …" if len(skipped) > 5 else "")
+        line += "\n" + t("console.not_localized", lang, n=len(skipped), datasets=shown)
+    return line
 
 
 # -- rendering -------------------------------------------------------------------------------

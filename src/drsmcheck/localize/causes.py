@@ -166,6 +166,22 @@ def mislabelled_column(target: Mapping[str, Any], figures: Any,
     return None
 
 
+def _parent_and_column(rows: Sequence[Mapping[str, Any]], children: Sequence[str],
+                       figures: Any) -> tuple[Prints, Mapping[str, Any], list[Any]] | None:
+    """A failing sum roll-up's parent print and its children's prints of the same indicator
+    (the column), with the dataset index; None without a parent, two children, or a print of
+    every child."""
+    index = _prints(figures)
+    kids = set(children)
+    parents = [r for r in rows if r["entity"] not in kids]
+    if not parents or len(children) < 2:
+        return None
+    parent = parents[0]
+    ds, per, ind = parent["dataset"], parent["period"], parent["indicator"]
+    column = [index.best.get((ds, c, per, ind)) for c in children]
+    return (index, parent, column) if all(column) else None
+
+
 def children_column(rows: Sequence[Mapping[str, Any]], children: Sequence[str], figures: Any
                     ) -> dict[str, Any] | None:
     """A sum roll-up whose children add up to another indicator of the parent's (same
@@ -177,16 +193,11 @@ def children_column(rows: Sequence[Mapping[str, Any]], children: Sequence[str], 
 
     `rows` are the anomaly's prints (parent and children), `figures` the figures table or its
     `Prints` index. None when no sibling of the parent matches the children's sum."""
-    index = _prints(figures)
-    kids = set(children)
-    parents = [r for r in rows if r["entity"] not in kids]
-    if not parents or len(children) < 2:
+    found = _parent_and_column(rows, children, figures)
+    if found is None:
         return None
-    parent = parents[0]
+    index, parent, column = found
     ds, per, ind = parent["dataset"], parent["period"], parent["indicator"]
-    column = [index.best.get((ds, c, per, ind)) for c in children]
-    if not all(column):
-        return None
     s_lo = sum(float(r["lo"]) for r in column)  # type: ignore[index]
     s_hi = sum(float(r["hi"]) for r in column)  # type: ignore[index]
     if _meets(s_lo, s_hi, float(parent["lo"]), float(parent["hi"])):
@@ -214,16 +225,12 @@ def parent_column(rows: Sequence[Mapping[str, Any]], children: Sequence[str], fi
     children's own sum — Occitanie's PRADO total row « 17 558 » = 11 391 + 6 167, the LR and
     MP CPG objectives, where the results give 15 200 + 7 061 = 22 261. For the anomalies the
     localization leaves ambiguous (the two results could each be changed instead)."""
-    index = _prints(figures)
-    kids = set(children)
-    parents = [r for r in rows if r["entity"] not in kids]
-    if not parents or len(children) < 2:
+    found = _parent_and_column(rows, children, figures)
+    if found is None:
         return None
-    parent = parents[0]
-    ds, per, ind = parent["dataset"], parent["period"], parent["indicator"]
-    column = [index.best.get((ds, c, per, ind)) for c in children]
+    index, parent, column = found
     cause = mislabelled_column(parent, index, list(children))
-    if cause is None or not cause.refs or not all(column) or len(cause.refs) != len(children):
+    if cause is None or not cause.refs or len(cause.refs) != len(children):
         return None
     total = sum(float(r["value"]) for r in column)  # type: ignore[index]
     return {"ref": parent["ref"], "suggested": total, "reason": cause.detail,

@@ -8,11 +8,12 @@ interval; a changed one is free, or sits on a typist-model candidate (priors.py)
 Solved exactly with `scipy.optimize.milp`'s HiGHS (called directly: highs.py): one binary
 change indicator per figure, one per fitting typo candidate, big-M bounds from the component's
 magnitudes. Each support the MILP proposes is re-checked with exact LPs; one that fails
-(integrality tolerance times a big M can move a figure "for free") is excluded by a combinatorial Benders cut. Every minimum-cost
-solution is reported (re-solving with a no-good cut per solution found, up to `limit`), so
-ambiguity is explicit rather than guessed away. Each solution carries the repaired values:
-where a repair is a range (rounded figures, inequalities) the point is the typo candidate that
-fits, else the range's middle rounded to the figure's printed decimals.
+(integrality tolerance times a big M can move a figure "for free") is excluded by a
+combinatorial Benders cut. Every minimum-cost solution is reported (re-solving with a no-good
+cut per solution found, up to `limit`), so ambiguity is explicit rather than guessed away.
+Each solution carries the repaired values: where a repair is a range (rounded figures,
+inequalities) the point is the typo candidate that fits, else the range's middle rounded to
+the figure's printed decimals.
 
 Two fast paths give the MILP's answer without it (tests/localize/test_fastpath.py compares
 them with the MILP on random components):

@@ -108,7 +108,7 @@ def _decided(loc: Localized, idx: int, fid: str) -> tuple[list[str], list[str]]:
     return got
 
 
-def _candidate(loc: Localized, sol: Solution, figures: Any, mine: list[str]) -> dict[str, Any]:
+def _candidate(loc: Localized, sol: Solution, figures: Any, mine: set[str]) -> dict[str, Any]:
     """A solution as the reviewer reads it: its change among the anomaly's figures first."""
     ch = next((c for c in sol.changes if c.id in mine), sol.changes[0])
     row = loc.rel.rows_by_ref[ch.id]
@@ -134,7 +134,8 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
     answer, bad = loc.results[idx]
     seen = {s.ids for s in answer.solutions}
     ranked = answer.solutions + [c for c in answer.candidates if c.ids not in seen]
-    cands = [_candidate(loc, s, figures, vars_) for s in ranked if set(s.ids) & set(vars_)]
+    vset = set(vars_)
+    cands = [_candidate(loc, s, figures, vset) for s in ranked if not vset.isdisjoint(s.ids)]
     if category == "rounding":
         found = _rounding(loc, answer, vars_, figures)
         if found.suspect is not None or found.candidates:
@@ -150,8 +151,8 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
     common = set.intersection(*(set(s.ids) for s in opt)) if opt else set()
     # of the solutions that agree on the suspect, the one that leaves this anomaly's other
     # figures as printed gives the repair its own relation reads
-    best = min(opt, key=lambda s: len(set(s.ids) & set(vars_))) if opt else None
-    mine = [c for c in best.changes if c.id in vars_ and c.id in common] if best else []
+    best = min(opt, key=lambda s: len(vset.intersection(s.ids))) if opt else None
+    mine = [c for c in best.changes if c.id in vset and c.id in common] if best else []
     if children and not any(c.typo for c in mine):
         # no typist slip explains the repair: a column holding a sibling indicator may
         mine_rows = [rel.rows_by_ref[r] for r in refs if r in rel.rows_by_ref]

@@ -111,13 +111,20 @@ def build(pack: Any, figures: Any, index: Any | None = None,
     groups: dict[str, list[str]] = {}
     distinct: dict[Key, list[dict[str, Any]]] = {}
     for key, ps in prints.items():
-        firsts: dict[str, dict[str, Any]] = {}
-        for r in ps:
-            head = firsts.setdefault(r["text"], r)
-            alias[r["ref"]] = head["ref"]
-            groups.setdefault(head["ref"], []).append(r["ref"])
-        distinct[key] = list(firsts.values())
-        for head in firsts.values():
+        if len(ps) == 1:   # most keys: one print, its own variable
+            (head,) = ps
+            alias[head["ref"]] = head["ref"]
+            groups[head["ref"]] = [head["ref"]]
+            heads_of = ps
+        else:
+            firsts: dict[str, dict[str, Any]] = {}
+            for r in ps:
+                head = firsts.setdefault(r["text"], r)
+                alias[r["ref"]] = head["ref"]
+                groups.setdefault(head["ref"], []).append(r["ref"])
+            heads_of = list(firsts.values())
+        distinct[key] = heads_of
+        for head in heads_of:
             n = len(groups[head["ref"]])
             w = (1.0 + COPY_WEIGHT * (n - 1)) * (
                 MISLABEL_FACTOR if key[1] in parents and _sums_a_sibling(

@@ -94,3 +94,20 @@ def test_a_report_needing_the_milp_does_not_import_scipy_optimize(tmp_path):
                          text=True, check=True, env={**os.environ, "DRSMCHECK_CACHE_DIR":
                                                      str(tmp_path / "cache")})
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_scipy_optimize_imported_afterwards_shares_the_extension():
+    """Loaded first by drsmcheck, the extension is the one a later `import scipy.optimize`
+    uses (not loaded twice), and scipy.optimize.milp still answers."""
+    code = ("import numpy as np\n"
+            "from drsmcheck.localize import highs\n"
+            "assert highs.core() is not None\n"
+            "import scipy.optimize as so\n"
+            "import scipy.optimize._highspy._core as c\n"
+            "assert c is highs.core()\n"
+            "r = so.milp(np.ones(2), integrality=np.ones(2), bounds=so.Bounds(0, 5),\n"
+            "            constraints=so.LinearConstraint(np.ones((1, 2)), 2.5, np.inf))\n"
+            "print(r.status, r.fun)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["0", "3.0"]

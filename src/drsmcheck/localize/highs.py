@@ -23,14 +23,16 @@ import numpy as np
 CORE = "scipy.optimize._highspy._core"
 OPTIMAL, LIMIT, INFEASIBLE, UNBOUNDED, OTHER = 0, 1, 2, 3, 4   # scipy.optimize.milp's codes
 _core: ModuleType | None = None
+_looked = False
 
 
 def core() -> ModuleType | None:
     """SciPy's HiGHS extension, loaded under its own name (so a later `import scipy.optimize`
     finds it in sys.modules rather than loading the extension a second time); None when this
-    SciPy does not ship it where expected."""
-    global _core
-    if _core is None:
+    SciPy does not ship it where expected (before 1.15 it had no `_highspy._core`)."""
+    global _core, _looked
+    if _core is None and not _looked:
+        _looked = True
         mod = sys.modules.get(CORE)
         if mod is None:
             try:
@@ -50,9 +52,10 @@ def core() -> ModuleType | None:
                     raise
             except (ImportError, OSError, AttributeError):
                 return None
-        if not all(hasattr(mod, a) for a in ("_Highs", "HighsLp", "HighsOptions",
-                                              "HighsModelStatus", "HighsVarType",
-                                              "MatrixFormat")):
+        if not all(hasattr(mod, a) for a in ("_Highs", "HighsLp", "HighsOptions", "HighsStatus",
+                                              "HighsModelStatus", "HighsVarType", "MatrixFormat",
+                                              "HighsDebugLevel", "simplex_constants",
+                                              "kHighsInf")):
             return None
         _core = mod
     return _core

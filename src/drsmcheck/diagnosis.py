@@ -141,11 +141,20 @@ class Diagnoser:
         vrows, frows = v.links()
         relk = np.isin(self.kind_of_row, LINKED_KINDS)
         key = s.f_rec * (len(s.indicators) + 1) + s.f_ind
+        size = int(key.max()) + 1 if len(key) else 0
+
+        def having(keys: np.ndarray) -> np.ndarray:
+            """The figures whose (record, indicator) is among `keys` (a lookup table: O(n),
+            where np.isin sorts)."""
+            hit = np.zeros(size, dtype=bool)
+            hit[keys] = True
+            return hit[key]
+
         failing = (v["status"] == FAIL) & relk
-        core = np.isin(key, np.unique(key[frows[failing[vrows]]]))
+        core = having(key[frows[failing[vrows]]])
         touch = np.zeros(len(v), dtype=bool)
         touch[vrows[core[frows] & relk[vrows]]] = True
-        near = np.isin(key, np.unique(key[frows[touch[vrows]]])) | core
+        near = having(key[frows[touch[vrows]]]) | core
         return near, core
 
     # -- suspects --------------------------------------------------------------------------------

@@ -132,10 +132,10 @@ def test_the_search_finds_the_optimum_highs_misses(monkeypatch):
     import math
     from pathlib import Path
 
-    import scipy.optimize
-    from scipy.optimize import Bounds
+    from scipy.optimize import Bounds, LinearConstraint
+    from scipy.optimize import milp as scipy_milp
 
-    from drsmcheck.localize import solver
+    from drsmcheck.localize import highs, solver
 
     data = json.loads((Path(__file__).parent / "fixtures" / "suboptimal-highs.json")
                       .read_text(encoding="utf-8"))
@@ -151,24 +151,27 @@ def test_the_search_finds_the_optimum_highs_misses(monkeypatch):
         ("65|2012|sick_leave.spend.total", 82.79, "transposition")]
     assert sol.cost == pytest.approx(1.1)
     models = []
-    real = scipy.optimize.milp
+    real = highs.milp
 
-    def spy(c, **kw):
-        models.append((c, kw))
-        return real(c, **kw)
+    def spy(*model):
+        models.append(model)
+        return real(*model)
 
-    monkeypatch.setattr(scipy.optimize, "milp", spy)
+    monkeypatch.setattr(highs, "milp", spy)
     exact = localize(figs, rows, limit=1, milp_only=True)
     assert exact.solutions and exact.solutions[0].cost >= sol.cost - 1e-9
-    c, kw = models[0]
+    c, integrality, lo, hi, A, b_l, b_u, options = models[0]
     ids, n = [f.id for f in figs], len(figs)
     cands = solver._offered({f.id: f for f in figs}, [r for r in rows if r.binding], ids,
                             solver.typist_prior, [])
-    lb = kw["bounds"].lb.copy()
+    lb = lo.copy()
     pinned = [k for k, (i, t) in enumerate(cands)
               if any(ch.id == ids[i] and ch.typo.value == t.value for ch in sol.changes)]
     assert len(pinned) == 2
     lb[[2 * n + k for k in pinned]] = 1.0
-    fixed = real(c, integrality=kw["integrality"], bounds=Bounds(lb, kw["bounds"].ub),
-                 constraints=kw["constraints"], options=kw["options"])
-    assert fixed.status == 0 and fixed.fun == pytest.approx(sol.cost)
+    status, x = real(c, integrality, lb, hi, A, b_l, b_u, options)
+    assert status == 0 and c @ x == pytest.approx(sol.cost)
+    # the direct call is scipy.optimize.milp's own: same model, same HiGHS build, same answer
+    first = scipy_milp(c, integrality=integrality, bounds=Bounds(lo, hi),
+                       constraints=LinearConstraint(A, b_l, b_u), options=dict(options))
+    assert first.status == 0 and list(first.x) == list(real(*models[0])[1])

@@ -10,6 +10,7 @@ the group its figures belong to:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,21 @@ class Localized:
     by_ref: dict[str, int]                               # ref → problem index
     results: list[tuple[Localization, list[int]]]        # per problem: answer, violated rows
     prints: Prints | None = None                         # the dataset index causes search
+    # (problem, suspect) → (relations the repair satisfies, relations confirming the others):
+    # the anomalies of one group share them, so they are read off the rows once per group
+    decided: dict[tuple[int, str], tuple[list[str], list[str]]] = field(default_factory=dict)
+    causes: dict[tuple[Any, ...], Cause] = field(default_factory=dict)   # explain()'s answers
+
+
+def _explain(loc: Localized, row: dict[str, Any], lo: float, hi: float, *args: Any) -> Cause:
+    """`causes.explain` of a change, once per (print, range, context): the anomalies of a
+    group ask it the same question (its answer depends on nothing else)."""
+    ctx = tuple(tuple(a) if isinstance(a, list) else a for a in args[1:])
+    key = (row["ref"], lo, hi, bool(args), ctx)
+    cause = loc.causes.get(key)
+    if cause is None:
+        cause = loc.causes[key] = explain(row, lo, hi, *args)
+    return cause
 
 
 def localize_dataset(pack: Any, figures: Any, limit: int = 3, near: Any = None,
@@ -71,15 +87,32 @@ def localize_dataset(pack: Any, figures: Any, limit: int = 3, near: Any = None,
     return Localized(rel, by_ref, results, index if results else None)
 
 
-def _rule_ids(rel: Relations, rows: list[int]) -> list[str]:
+def _rule_ids(rel: Relations, rows: Iterable[int]) -> list[str]:
     return sorted({rel.rows[k].name.split("|")[0] for k in rows})
 
 
-def _candidate(loc: Localized, sol: Solution, figures: Any, mine: list[str]) -> dict[str, Any]:
+def _decided(loc: Localized, idx: int, fid: str) -> tuple[list[str], list[str]]:
+    """The relations that decided a group's suspect `fid`: those its repair satisfies (the
+    group's violated rows), and those that confirm the other figures of the violated rows
+    (changing one of them would break it) — once per (group, suspect)."""
+    got = loc.decided.get((idx, fid))
+    if got is None:
+        rel = loc.rel
+        bad = loc.results[idx][1]
+        others_in_bad = {j for k in bad for j, _ in rel.rows[k].coefs} - {fid}
+        bad_names = {rel.rows[k].name for k in bad}
+        rows = {k for j in others_in_bad for k in rel.rows_of.get(j, ())}
+        confirming = _rule_ids(rel, [k for k in rows if rel.rows[k].name not in bad_names
+                                     and not rel.rows[k].name.startswith("bounds")])
+        got = loc.decided[(idx, fid)] = (_rule_ids(rel, bad), confirming)
+    return got
+
+
+def _candidate(loc: Localized, sol: Solution, figures: Any, mine: set[str]) -> dict[str, Any]:
     """A solution as the reviewer reads it: its change among the anomaly's figures first."""
     ch = next((c for c in sol.changes if c.id in mine), sol.changes[0])
     row = loc.rel.rows_by_ref[ch.id]
-    cause = explain(row, ch.lo, ch.hi)   # slips and rounding only: no dataset search per row
+    cause = _explain(loc, row, ch.lo, ch.hi)   # slips and rounding only: no dataset search
     value = suggestion(cause, ch.lo, ch.hi, ch.value)
     return {"ref": ch.id, "suggested": value, "cost": round(sol.cost, 6),
             "cause": cause.name, "also": [c.id for c in sol.changes if c.id != ch.id]}
@@ -101,7 +134,8 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
     answer, bad = loc.results[idx]
     seen = {s.ids for s in answer.solutions}
     ranked = answer.solutions + [c for c in answer.candidates if c.ids not in seen]
-    cands = [_candidate(loc, s, figures, vars_) for s in ranked if set(s.ids) & set(vars_)]
+    vset = set(vars_)
+    cands = [_candidate(loc, s, figures, vset) for s in ranked if not vset.isdisjoint(s.ids)]
     if category == "rounding":
         found = _rounding(loc, answer, vars_, figures)
         if found.suspect is not None or found.candidates:
@@ -117,8 +151,8 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
     common = set.intersection(*(set(s.ids) for s in opt)) if opt else set()
     # of the solutions that agree on the suspect, the one that leaves this anomaly's other
     # figures as printed gives the repair its own relation reads
-    best = min(opt, key=lambda s: len(set(s.ids) & set(vars_))) if opt else None
-    mine = [c for c in best.changes if c.id in vars_ and c.id in common] if best else []
+    best = min(opt, key=lambda s: len(vset.intersection(s.ids))) if opt else None
+    mine = [c for c in best.changes if c.id in vset and c.id in common] if best else []
     if children and not any(c.typo for c in mine):
         # no typist slip explains the repair: a column holding a sibling indicator may
         mine_rows = [rel.rows_by_ref[r] for r in refs if r in rel.rows_by_ref]
@@ -144,17 +178,12 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
         n_lo, n_hi = interval_of(num, rel.rows_by_ref)
         numerator = (n_lo * k / 100.0, n_hi * k / 100.0)   # wrong_denominator uses k = 100
         den_ref = next(iter(den)) if len(den) == 1 else None
-    cause: Cause = explain(row, ch.lo, ch.hi, loc.prints or figures, children, numerator,
-                           den_ref)
+    cause = _explain(loc, row, ch.lo, ch.hi, loc.prints or figures, children, numerator,
+                     den_ref)
     value = suggestion(cause, ch.lo, ch.hi, ch.value)   # the slip's value, or the range's
     # the relations that decided: those the repair satisfies, and those that confirm the
     # other figures of the violated relations (changing one of them would break it)
-    repaired = _rule_ids(rel, bad)
-    others_in_bad = {j for k in bad for j, _ in rel.rows[k].coefs} - {ch.id}
-    bad_names = {rel.rows[k].name for k in bad}
-    confirming = _rule_ids(rel, [k for j in others_in_bad for k in rel.rows_of.get(j, [])
-                                 if rel.rows[k].name not in bad_names
-                                 and not rel.rows[k].name.startswith("bounds")])
+    repaired, confirming = _decided(loc, idx, ch.id)
     nxt = next((c for c in cands if c["ref"] != ch.id), None)
     fr = (f"avec {_fmt(value, 'fr')}, {', '.join(repaired)} "
           f"{'est vérifiée' if len(repaired) == 1 else 'sont vérifiées'}")
@@ -203,7 +232,7 @@ def _rounding(loc: Localized, answer: Localization, vars_: list[str], figures: A
         if rng is None:
             continue
         row = rel.rows_by_ref[fid]
-        cause = explain(row, rng[0], rng[1])
+        cause = _explain(loc, row, rng[0], rng[1])
         if cause.name in ("truncation", "rounding"):
             width = (fig.hi - fig.lo) / max(abs(fig.value), 1e-12)
             value, _ = pick_value(fig, rng[0], rng[1])

@@ -111,13 +111,20 @@ def build(pack: Any, figures: Any, index: Any | None = None,
     groups: dict[str, list[str]] = {}
     distinct: dict[Key, list[dict[str, Any]]] = {}
     for key, ps in prints.items():
-        firsts: dict[str, dict[str, Any]] = {}
-        for r in ps:
-            head = firsts.setdefault(r["text"], r)
-            alias[r["ref"]] = head["ref"]
-            groups.setdefault(head["ref"], []).append(r["ref"])
-        distinct[key] = list(firsts.values())
-        for head in firsts.values():
+        if len(ps) == 1:   # most keys: one print, its own variable
+            (head,) = ps
+            alias[head["ref"]] = head["ref"]
+            groups[head["ref"]] = [head["ref"]]
+            heads_of = ps
+        else:
+            firsts: dict[str, dict[str, Any]] = {}
+            for r in ps:
+                head = firsts.setdefault(r["text"], r)
+                alias[r["ref"]] = head["ref"]
+                groups.setdefault(head["ref"], []).append(r["ref"])
+            heads_of = list(firsts.values())
+        distinct[key] = heads_of
+        for head in heads_of:
             n = len(groups[head["ref"]])
             w = (1.0 + COPY_WEIGHT * (n - 1)) * (
                 MISLABEL_FACTOR if key[1] in parents and _sums_a_sibling(
@@ -137,15 +144,25 @@ def build(pack: Any, figures: Any, index: Any | None = None,
                                name=f"agreement|{ds}|{ent}|{per}|{ind}"))
     ratios: dict[str, tuple[float, Affine, Affine]] = {}
     weights: set[str] = set()
+    # what several rules of a kind read, gathered once: the first print of each entity per
+    # (dataset, period, indicator) for the roll-ups, the variables' prints for the bounds
+    by_entity: dict[tuple[str, str, str], dict[str, dict[str, Any]]] | None = None
+    heads: list[dict[str, Any]] | None = None
     for rule in pack.rules:
         if rule.kind == "equation":
             rows += _equation(rule, by_record, ratios, by_ref)
         elif rule.kind == "rollup":
-            rows += _rollup(rule, ref, prints, val, weights)
+            if by_entity is None:
+                by_entity = defaultdict(dict)
+                for (ds, ent, per, ind), ps in prints.items():
+                    by_entity[(ds, per, ind)][ent] = ps[0]
+            rows += _rollup(rule, ref, prints, val, weights, by_entity)
         elif rule.kind == "objective":
             rows += _objective(rule, ref, by_record)
         elif rule.kind == "bounds":
-            rows += _bounds(rule, ref, [r for r in recs if r["ref"] in figs])
+            if heads is None:
+                heads = [r for r in recs if r["ref"] in figs]
+            rows += _bounds(rule, ref, heads)
     rows_of: dict[str, list[int]] = defaultdict(list)
     for k, row in enumerate(rows):
         for j, _ in row.coefs:
@@ -420,7 +437,7 @@ def _equation(rule: Any, by_record: dict[tuple[str, str, str], dict[str, dict[st
     plain, _globs, prev = E.indicators(rule.ast)
     out: list[Row] = []
     for (ds, ent, per), env in by_record.items():
-        if not _selected(rule, ent, per) or not plain <= set(env):
+        if not plain <= env.keys() or not _selected(rule, ent, per):
             continue
         prev_env: dict[str, dict[str, Any]] = {}
         if prev:
@@ -439,11 +456,9 @@ def _equation(rule: Any, by_record: dict[tuple[str, str, str], dict[str, dict[st
 
 # ------------------------------------------------------------------------------- roll-ups
 def _rollup(rule: Any, ref: Any, prints: dict[Key, list[dict[str, Any]]], val: Any,
-            weights: set[str]) -> list[Row]:
+            weights: set[str],
+            keys: dict[tuple[str, str, str], dict[str, dict[str, Any]]]) -> list[Row]:
     out: list[Row] = []
-    keys = defaultdict(dict)
-    for (ds, ent, per, ind), ps in prints.items():
-        keys[(ds, per, ind)][ent] = ps[0]
     for (ds, per, ind), by_ent in keys.items():
         if not rule.matches_indicator(ind):
             continue

@@ -5,14 +5,15 @@ for, a change weight) and its relations in linear form, Σ cᵢ·xᵢ op b (op =
 absolute tolerance, xᵢ the figure's true value. An unchanged figure stays inside its printed
 interval; a changed one is free, or sits on a typist-model candidate (priors.py) at a lower cost.
 
-Solved exactly with `scipy.optimize.milp` (HiGHS): one binary change indicator per figure, one
-per fitting typo candidate, big-M bounds from the component's magnitudes. Each support the MILP
-proposes is re-checked with exact LPs; one that fails (integrality tolerance times a big M can
-move a figure "for free") is excluded by a combinatorial Benders cut. Every minimum-cost
-solution is reported (re-solving with a no-good cut per solution found, up to `limit`), so
-ambiguity is explicit rather than guessed away. Each solution carries the repaired values:
-where a repair is a range (rounded figures, inequalities) the point is the typo candidate that
-fits, else the range's middle rounded to the figure's printed decimals.
+Solved exactly with `scipy.optimize.milp`'s HiGHS (called directly: highs.py): one binary
+change indicator per figure, one per fitting typo candidate, big-M bounds from the component's
+magnitudes. Each support the MILP proposes is re-checked with exact LPs; one that fails
+(integrality tolerance times a big M can move a figure "for free") is excluded by a
+combinatorial Benders cut. Every minimum-cost solution is reported (re-solving with a no-good
+cut per solution found, up to `limit`), so ambiguity is explicit rather than guessed away.
+Each solution carries the repaired values: where a repair is a range (rounded figures,
+inequalities) the point is the typo candidate that fits, else the range's middle rounded to
+the figure's printed decimals.
 
 Two fast paths give the MILP's answer without it (tests/localize/test_fastpath.py compares
 them with the MILP on random components):
@@ -713,7 +714,7 @@ def _witness(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
         return True
     # rounded prints that only hold jointly (sums of amounts printed to the cent): the point
     # is an LP's — the MILP's own model with its change indicators fixed to this repair
-    from scipy.optimize import linprog
+    from .highs import OPTIMAL, linprog
 
     index = {f: i for i, f in enumerate(ids)}
     A, b = [], []
@@ -735,9 +736,9 @@ def _witness(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
                            min(pins[i].interval[1], f.value + span)))
         else:
             bounds.append((f.lo, f.hi))
-    res = linprog(np.zeros(len(ids)), A_ub=np.array(A) if A else None,
-                  b_ub=np.array(b) if b else None, bounds=bounds, method="highs")
-    return bool(res.status == 0)
+    status, _ = linprog(np.zeros(len(ids)), np.array(A) if A else None,
+                        np.array(b) if b else None, bounds)
+    return status == OPTIMAL
 
 
 def _relations_of(rows: Sequence[Row]) -> dict[str, list[list[Row]]]:
@@ -797,7 +798,7 @@ def _offered(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str],
 def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float,
           prior: Prior | None, time_limit: float, singles: Sequence[Solution] = (),
           cands: list[tuple[int, priors.Typo]] | None = None) -> Localization:
-    from scipy.optimize import Bounds, LinearConstraint, milp
+    from .highs import INFEASIBLE, OPTIMAL, milp
 
     ids = list(figs)
     index = {f: i for i, f in enumerate(ids)}
@@ -867,8 +868,8 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
         cost[2 * n + k] = figs[ids[ci]].weight * t.factor
     integrality = np.r_[np.zeros(n), np.ones(n + m)]
     xb = [(figs[f].value - 2 * big[f] - mag[f], figs[f].value + 2 * big[f] + mag[f]) for f in ids]
-    bounds = Bounds(np.r_[[b[0] for b in xb], np.zeros(n + m)],
-                    np.r_[[b[1] for b in xb], np.where(frozen, 0.0, 1.0), np.ones(m)])
+    x_lo = np.r_[[b[0] for b in xb], np.zeros(n + m)]
+    x_hi = np.r_[[b[1] for b in xb], np.where(frozen, 0.0, 1.0), np.ones(m)]
     options = {"time_limit": time_limit, "mip_rel_gap": 0.0}
     loc = Localization(method="milp")
     cuts: list[np.ndarray] = []
@@ -877,16 +878,14 @@ def _milp(figs: dict[str, Figure], rows: Sequence[Row], limit: int, slack: float
     best: float | None = None
     for _ in range(limit + MAX_BENDERS):
         mat = np.vstack([A_mat, *cuts]) if cuts else A_mat
-        cons = LinearConstraint(mat, np.array(lo_b + cut_lo), np.array(hi_b + cut_hi))
         with _quiet_stdout():
-            res = milp(cost, integrality=integrality, bounds=bounds, constraints=cons,
-                       options=options)
-        if res.status == 2:
+            status, xs = milp(cost, integrality, x_lo, x_hi, mat, np.array(lo_b + cut_lo),
+                              np.array(hi_b + cut_hi), options)
+        if status == INFEASIBLE:
             break           # infeasible: no further solution
-        if res.status != 0 or res.x is None:
+        if status != OPTIMAL or xs is None:
             loc.exact = False   # time or node limit, numerical trouble: what was found stands
             break
-        xs = res.x
         u = U_all @ xs
         support = [i for i in range(n) if u[i] > 0.5]
         picked = {k: int(owner[k]) for k in np.flatnonzero(xs[2 * n:] > 0.5).tolist()}
@@ -1012,7 +1011,7 @@ def _repair(figs: dict[str, Figure], rows: Sequence[Row], ids: list[str], suppor
             chosen: Mapping[int, priors.Typo], prior: Prior | None,
             x: np.ndarray | None = None) -> Solution | None:
     """Repaired values of a support set, figure by figure, re-checked exactly with LPs."""
-    from scipy.optimize import linprog
+    from .highs import linprog
 
     if x is not None:
         fast = _repair_at(figs, rows, ids, support, chosen, prior, x)
@@ -1077,14 +1076,14 @@ def _lp_range(fid: str, ids: list[str], fixed: Mapping[str, tuple[float, float]]
     for sign in (1.0, -1.0):
         c = np.zeros(len(ids))
         c[index[fid]] = sign
-        res = linprog(c, A_ub=np.array(A_ub) if A_ub else None,
-                      b_ub=np.array(b_ub) if b_ub else None, bounds=bounds, method="highs")
-        if res.status == 3:
+        status, x = linprog(c, np.array(A_ub) if A_ub else None,
+                            np.array(b_ub) if b_ub else None, bounds)
+        if status == 3:
             out.append(-sign * math.inf)
-        elif res.status != 0:
+        elif status != 0 or x is None:
             return None
         else:
-            out.append(float(res.x[index[fid]]))
+            out.append(float(x[index[fid]]))
     return out[0], out[1]
 
 

@@ -94,6 +94,7 @@ class Phases:
 
     def __init__(self, progress: Path | None = None) -> None:
         self.t: dict[str, dict[str, float]] = {}
+        self.workers: dict[str, dict[str, float]] = {}
         self._wall = T_START
         self._cpu = 0.0
         self.progress = progress  # the phases so far, for a run stopped at the memory limit
@@ -110,6 +111,15 @@ class Phases:
         self._wall, self._cpu = now, cpu
         if self.progress is not None:
             self.progress.write_text(json.dumps(self.t), encoding="utf-8")
+
+    __call__ = lap   # passed as report.validate's `lap`, with `add` beside it
+
+    def add(self, name: str, seconds: float) -> None:
+        """A phase run by a worker process (parallel groups), wall summed over the workers:
+        they overlap, so these are not parts of the run's wall time (`groups` is)."""
+        w = self.workers.setdefault(name, {"wall": 0.0, "laps": 0})
+        w["wall"] += seconds
+        w["laps"] += 1
 
 
 # -- the child: one backend, one dataset ---------------------------------------------------------
@@ -131,14 +141,14 @@ def child(backend: str, data: Path, rules: Path, out: Path, chunk: int | None = 
     # what `drsmcheck validate --format json --output F` does: group by group (chunks.py;
     # `chunk` figures a group, 0 = the one-shot run), the anomalies spooled, report.json
     # streamed from the spool
-    rep = R.validate([data], pack, chosen, chunk_figures=chunk, spool=True, lap=ph.lap)
+    rep = R.validate([data], pack, chosen, chunk_figures=chunk, spool=True, lap=ph)
     with open(out.with_suffix(".report.json"), "wb", buffering=1 << 20) as fh:
         write(rep, fh)
     ph.lap("render")
     found = {a["id"] for a in rep["anomalies"]}
     suspects = sorted({(a["dataset"], a["suspect"]["ref"].split("@")[0]) for a in rep["anomalies"]
                        if a["suspect"]})
-    out.write_text(json.dumps({"phases": ph.t, "figures": rep["summary"]["figures"],
+    out.write_text(json.dumps({"phases": ph.t, "workers": ph.workers, "figures": rep["summary"]["figures"],
                                "anomalies": len(found), "ids": sorted(found),
                                "suspects": suspects, "chunk": chunk}), encoding="utf-8")
     if backend == "spark":

@@ -36,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -69,12 +70,20 @@ def fkey(dataset: str, period: str, entity: str, indicator: str) -> str:
 class Phases:
     def __init__(self) -> None:
         self.t: dict[str, float] = {}
+        self.workers: dict[str, float] = {}
         self._last = time.perf_counter()
 
     def lap(self, name: str) -> None:
         now = time.perf_counter()
         self.t[name] = self.t.get(name, 0.0) + now - self._last
         self._last = now
+
+    __call__ = lap   # passed as report.validate's `lap`, with `add` beside it
+
+    def add(self, name: str, seconds: float) -> None:
+        """A phase run by a worker process (drsmcheck's parallel groups), summed over them:
+        they overlap, so these are not parts of the wall time."""
+        self.workers[name] = self.workers.get(name, 0.0) + seconds
 
 
 def child_drsmcheck(root: Path, mode: str, ph: Phases) -> list[Failure]:
@@ -89,7 +98,7 @@ def child_drsmcheck(root: Path, mode: str, ph: Phases) -> list[Failure]:
     # datasets at a time (chunks.py; each phase's time summed over the groups), the
     # anomalies spooled, report.json streamed
     pack = load_rules(root / "rules")
-    rep = R.validate([root / "data"], pack, spool=True, lap=ph.lap)
+    rep = R.validate([root / "data"], pack, spool=True, lap=ph)
     with open(root / "report.json", "wb", buffering=1 << 20) as fh:  # streamed, as the CLI does
         write(rep, fh)
     ph.lap("render")
@@ -535,7 +544,8 @@ def child_main(tool: str, mode: str, root: Path, out: Path) -> None:
         out.with_suffix(".prof.txt").write_text(text + "\n", encoding="utf-8")
     else:
         failures = CHILDREN[tool](root, mode, ph)
-    out.write_text(json.dumps({"phases": ph.t, "failures": failures}), encoding="utf-8")
+    out.write_text(json.dumps({"phases": ph.t, "workers": ph.workers, "failures": failures}),
+                   encoding="utf-8")
 
 
 # ============================================================================================
@@ -546,12 +556,30 @@ def run_child(tool: str, mode: str, root: Path, work: Path) -> dict[str, Any]:
     prof = out.with_suffix(".prof.txt")
     err = work / f"{tool}-{mode}.stderr"
     env = {**os.environ, **CHILD_ENV}
+    from bench_backends import tree  # the process-tree accounting of the backends benchmark
+
     t0 = time.perf_counter()
     with open(err, "w", encoding="utf-8") as ferr:
         proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "child", tool,
                                  mode, str(root), str(out)], stdout=subprocess.DEVNULL,
                                 stderr=ferr, env=env)
+        # a tool running several processes (drsmcheck's workers, a JVM): the peak of the sum
+        # of the tree's resident sets, sampled every 50 ms (shared pages counted in each
+        # process: an upper bound); a single process: its own ru_maxrss
+        tree_peak, done = [0], threading.Event()
+
+        def sample() -> None:  # never reaps the child (wait4 does, for its rusage)
+            while not done.is_set():
+                _, rss, pids = tree(proc.pid)
+                if len(pids) > 1:
+                    tree_peak[0] = max(tree_peak[0], rss)
+                done.wait(0.05)
+
+        th = threading.Thread(target=sample, daemon=True)
+        th.start()
         _, status, usage = os.wait4(proc.pid, 0)
+        done.set()
+        th.join()
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
@@ -563,8 +591,10 @@ def run_child(tool: str, mode: str, root: Path, work: Path) -> dict[str, Any]:
     if prof.exists():
         profile = prof.read_text(encoding="utf-8")
         prof.unlink()
-    return {"wall": wall, "peak_rss_mb": usage.ru_maxrss / 1024, "cpu": usage.ru_utime
-            + usage.ru_stime, "phases": data["phases"], "failures": data["failures"],
+    return {"wall": wall, "peak_rss_mb": max(usage.ru_maxrss * 1024, tree_peak[0]) / 2**20,
+            "cpu": usage.ru_utime
+            + usage.ru_stime, "phases": data["phases"], "workers": data.get("workers") or {},
+            "failures": data["failures"],
             "profile": profile}
 
 
@@ -605,6 +635,8 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in runs),
         "phases_s": {p: statistics.median(r["phases"].get(p, 0.0) for r in runs)
                      for p in phases},
+        "workers_s": {p: statistics.median(r["workers"].get(p, 0.0) for r in runs)
+                      for p in sorted({k for r in runs for k in r.get("workers", {})})},
     }
 
 
@@ -715,7 +747,7 @@ def bench_size(size: int, args: argparse.Namespace, work: Path) -> dict[str, Any
     return result
 
 
-DRSMCHECK_VALIDATE = ("schema", "engine", "anomalies", "diagnosis", "render")
+DRSMCHECK_VALIDATE = ("schema", "engine", "anomalies", "diagnosis", "groups", "render")
 
 
 def _work(s: dict[str, Any]) -> float:
@@ -757,6 +789,12 @@ def table(res: dict[str, Any], imports: dict[str, Any]) -> str:
         lines += ["", "drsmcheck's phases: " + ", ".join(
             f"{k} {p.get(k, 0):.2f} s" for k in ("load", *DRSMCHECK_VALIDATE, "collect"))
             + " (render = the report dict and report.json written)."]
+        w = d.get("workers_s") or {}
+        if w:
+            lines += ["", "`groups` = the groups of datasets run by worker processes side by side "
+                      "(wall time); inside them, summed over the workers: " + ", ".join(
+                          f"{k} {w.get(k, 0):.2f} s" for k in ("load", *DRSMCHECK_VALIDATE)
+                          if k in w) + "."]
     if res.get("ratios"):
         lines += ["", "| ratio | wall time | time after imports | peak RSS |", "|---|---:|---:|---:|"]
         for k, r in res["ratios"].items():

@@ -37,12 +37,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any, overload
 
-from . import diagnosis
+from . import diagnosis, parallel
 from .anomalies import Anomaly
 from .backends import Backend, resolve
-from .engine import RuleSummary
+from .engine import RuleSummary, engine_rules
 from .io.discover import KINDS_BY_SUFFIX, Target, find_datasets
 from .io.load import check_ids, load_header, load_targets
+from .parallel import Part, Segment
 from .rules import RulePack
 from .schema import validate_figures
 
@@ -128,11 +129,16 @@ class Budget:
         self.skipped: list[str] = []   # datasets with anomalies left without a diagnosis
 
     def __call__(self, anomalies: list[Anomaly]) -> list[Anomaly]:
-        wanted = sorted({a.dataset for a in anomalies if a.category in diagnosis.CATEGORIES})
+        kept = self.keep(wanted(anomalies), self.sizes)
+        return [a for a in anomalies if a.dataset in kept]
+
+    def keep(self, wanted: list[str], sizes: dict[str, int]) -> set[str]:
+        """Of `wanted` (datasets with anomalies to diagnose, in id order), those the budget
+        keeps; the others are noted in `skipped`."""
         kept: set[str] = set()
         for ds in wanted:
             if not self.closed:
-                self.used += int(self.sizes.get(ds, 0))
+                self.used += int(sizes.get(ds, 0))
                 if self.used > diagnosis.LOCALIZE_BUDGET and self.kept_any:
                     self.closed = True
             if self.closed:
@@ -140,29 +146,58 @@ class Budget:
                 continue
             kept.add(ds)
             self.kept_any = True
-        return [a for a in anomalies if a.dataset in kept]
+        return kept
+
+
+def wanted(anomalies: list[Anomaly]) -> list[str]:
+    """The datasets with anomalies the diagnosis reads, in id order."""
+    return sorted({a.dataset for a in anomalies if a.category in diagnosis.CATEGORIES})
 
 
 class Spool(Sequence[dict[str, Any]]):
-    """A list of report dicts kept in a temporary file (deleted when closed or collected):
-    appended to group by group, read back item by item, in order, as often as needed."""
+    """A list of report dicts kept in temporary files (deleted when closed or collected):
+    appended to group by group (pickled here, or a worker's file adopted whole), read back
+    item by item, in order, as often as needed."""
 
     _BLOCK = 1 << 20
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="drsmcheck-spool-")
-        self._ends = array("q")
-        self._size = 0
+        self._files: list[Any] = []
+        self._own: Any = None       # the file `extend` appends to
+        self._own_size = 0
+        self._file_of = array("i")  # per item: its file's index in _files
+        self._ends = array("q")     # per item: its end offset in its file
 
     def extend(self, items: list[dict[str, Any]]) -> None:
+        if not items:
+            return
+        if self._own is None or self._file_of[-1:] != array("i", [self._own_index]):
+            self._own = tempfile.TemporaryFile(prefix="drsmcheck-spool-")
+            self._own_size = 0
+            self._own_index = len(self._files)
+            self._files.append(self._own)
         data = []
         for item in items:
             raw = pickle.dumps(item, protocol=5)
             data.append(raw)
-            self._size += len(raw)
-            self._ends.append(self._size)
-        self._file.seek(0, os.SEEK_END)
-        self._file.write(b"".join(data))
+            self._own_size += len(raw)
+            self._ends.append(self._own_size)
+            self._file_of.append(self._own_index)
+        self._own.seek(0, os.SEEK_END)
+        self._own.write(b"".join(data))
+
+    def adopt(self, segment: Segment) -> None:
+        """Append the items a worker pickled (`parallel.Segment`); its file becomes ours."""
+        ends = array("q")
+        ends.frombytes(segment.ends)
+        fh = open(segment.path, "rb")  # noqa: SIM115 - held until the spool is closed
+        try:
+            os.unlink(segment.path)    # gone with the last handle (POSIX)
+        except OSError:
+            pass
+        self._files.append(fh)
+        self._ends.extend(ends)
+        self._file_of.extend(array("i", [len(self._files) - 1]) * len(ends))
 
     def __len__(self) -> int:
         return len(self._ends)
@@ -180,14 +215,19 @@ class Spool(Sequence[dict[str, Any]]):
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError(i)
-        start = self._ends[i - 1] if i else 0
-        return pickle.loads(os.pread(self._file.fileno(), self._ends[i] - start, start))
+        f = self._file_of[i]
+        start = self._ends[i - 1] if i and self._file_of[i - 1] == f else 0
+        fh = self._files[f]
+        fh.flush()
+        return pickle.loads(os.pread(fh.fileno(), self._ends[i] - start, start))
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        self._file.flush()
-        fd = self._file.fileno()
-        base, buf, start = 0, b"", 0
-        for end in self._ends:
+        for fh in self._files:
+            fh.flush()
+        current, base, buf, start = -1, 0, b"", 0
+        for f, end in zip(self._file_of, self._ends, strict=True):
+            if f != current:
+                current, fd, base, buf, start = f, self._files[f].fileno(), 0, b"", 0
             if end > base + len(buf):
                 base = start
                 buf = os.pread(fd, max(self._BLOCK, end - start), start)
@@ -195,11 +235,13 @@ class Spool(Sequence[dict[str, Any]]):
             start = end
 
     def close(self) -> None:
-        self._file.close()
+        for fh in self._files:
+            fh.close()
+        self._files = []
 
 
 class _Merged:
-    """What the groups' reports add up to."""
+    """What the groups' parts add up to."""
 
     def __init__(self, spool: bool):
         self.entries: dict[str, dict[str, Any]] = {}
@@ -207,41 +249,80 @@ class _Merged:
         self.by_sev: Counter[str] = Counter()
         self.by_cat: Counter[str] = Counter()
         self.counts: list[list[int]] | None = None
-        self.rules: list[Any] = []
         self.figures = 0
         self.objectives: list[dict[str, Any]] = []
         self.by_dataset: dict[str, list[dict[str, Any]]] = {}
         self.verdicts: list[dict[str, Any]] = []
+        self.paths: list[str] = []
 
-    def add(self, part: dict[str, Any], summaries: list[RuleSummary]) -> None:
-        for entry in part["datasets"]:
+    def add(self, part: Part) -> None:
+        for entry in part.entries:
             self.entries[entry["id"]] = entry
-        items = part["anomalies"]
-        self.by_sev.update(d["severity"] for d in items)
-        self.by_cat.update(d["category"] for d in items)
-        self.items.extend(items)
+        self.by_sev.update(part.by_sev)
+        self.by_cat.update(part.by_cat)
+        if isinstance(part.items, Segment):
+            if isinstance(self.items, Spool):
+                self.items.adopt(part.items)
+            else:  # a worker spooled, a list is wanted: read it back
+                scratch = Spool()
+                scratch.adopt(part.items)
+                self.items.extend(scratch)
+                scratch.close()
+        else:
+            self.items.extend(part.items)
         if self.counts is None:
-            self.rules = [s.rule for s in summaries]
-            self.counts = [[0, 0, 0, 0] for _ in summaries]
-        for c, s in zip(self.counts, summaries, strict=True):
-            c[0] += s.items
-            c[1] += s.passes
-            c[2] += s.fails
-            c[3] += s.not_evaluable
-        self.figures += part["summary"]["figures"]
-        self.objectives += part["objectives"]
-        self.by_dataset.update(part["rules_by_dataset"])
-        self.verdicts += part.get("verdicts") or []
+            self.counts = [[0, 0, 0, 0] for _ in part.counts]
+        for c, n in zip(self.counts, part.counts, strict=True):
+            for j in range(4):
+                c[j] += n[j]
+        self.figures += part.figures
+        self.objectives += part.objectives
+        self.by_dataset.update(part.by_dataset)
+        self.verdicts += part.verdicts
+        self.paths += part.paths
+
+
+def group_part(group: list[Target], pack: RulePack, backend: str | Backend,
+               csv_sep: str | None, with_verdicts: bool,
+               ask: Callable[[list[str], dict[str, int]], set[str]],
+               lap: Callable[[str], None]) -> Part:
+    """Load, check and diagnose one group; `ask(wanted, sizes)`: the datasets the run-wide
+    localization budget lets the diagnosis read."""
+    from .report import analyse, anomaly_items, dataset_entry, extras
+
+    datasets, figures = load_targets(group, pack.reference, csv_sep)
+    lap("load")
+    figures = validate_figures(figures, pack.reference)
+    lap("schema")
+    sizes = {str(k): int(n) for k, n in figures["dataset"].value_counts().items()}
+
+    def diagnosable(anomalies: list[Anomaly]) -> list[Anomaly]:
+        kept = ask(wanted(anomalies), sizes)
+        return [a for a in anomalies if a.dataset in kept]
+
+    analysis = analyse(pack, datasets, figures, backend, lap, diagnosable=diagnosable)
+    items = anomaly_items(pack, analysis.anomalies)
+    more = extras(pack, analysis, with_verdicts)
+    part = Part(
+        entries=[dataset_entry(ds, sizes.get(ds.id, 0)) for ds in datasets], items=items,
+        by_sev=Counter(d["severity"] for d in items), by_cat=Counter(d["category"] for d in items),
+        counts=[(s.items, s.passes, s.fails, s.not_evaluable) for s in analysis.run.summaries()],
+        figures=int(len(figures)), objectives=more["objectives"],
+        by_dataset=more["rules_by_dataset"], verdicts=more.get("verdicts") or [],
+        paths=[ds.path for ds in datasets])
+    lap("render")
+    return part
 
 
 def validate_chunked(paths: list[Path], pack: RulePack, backend: str | Backend = "numpy",
                      csv_sep: str | None = None, with_verdicts: bool = False, *,
-                     size: int | None = None, spool: bool = False,
+                     size: int | None = None, spool: bool = False, jobs: int | None = None,
                      lap: Callable[[str], None] | None = None) -> dict[str, Any]:
     """The report of `paths`, computed group by group (`plan`); the one-shot run when the
     datasets make one group. `spool`: the anomalies of a chunked run in a `Spool` (for the
-    JSON / JSON Lines writers), else a list."""
-    from .report import analyse, anomaly_items, assemble, dataset_entry, extras, run
+    JSON / JSON Lines writers), else a list. `jobs`: worker processes for the groups
+    (`parallel`; the embedded backend only: Spark has its own)."""
+    from .report import assemble, run
 
     lap = lap or _no_lap
     targets = find_datasets(paths)
@@ -255,29 +336,37 @@ def validate_chunked(paths: list[Path], pack: RulePack, backend: str | Backend =
         return run(pack, datasets, figures, backend, with_verdicts=with_verdicts, lap=lap)
     budget = Budget()
     merged = _Merged(spool)
-    order: list[str] = []
-    for group in groups:
-        datasets, figures = load_targets(group, ref, csv_sep)
-        lap("load")
-        figures = validate_figures(figures, ref)
-        lap("schema")
-        counts = Counter({str(k): int(n) for k, n in figures["dataset"].value_counts().items()})
-        budget.sizes = counts
-        analysis = analyse(pack, datasets, figures, backend, lap, diagnosable=budget)
-        part = assemble([dataset_entry(ds, int(counts.get(ds.id, 0))) for ds in datasets],
-                        [], anomaly_items(pack, analysis.anomalies), int(len(figures)))
-        part.update(extras(pack, analysis, with_verdicts))
-        merged.add(part, analysis.run.summaries())
-        order += [ds.path for ds in datasets]
-        del datasets, figures, analysis, part
-        _release()
-        lap("render")
-    summaries = [RuleSummary(r, *c) for r, c in zip(merged.rules, merged.counts or [],
+    engine = resolve(backend)
+    n_jobs = parallel.jobs(jobs) if engine.name == "numpy" else 1
+    if n_jobs > 1:
+        def job(k: int, ask: Callable[[list[str], dict[str, int]], set[str]]) -> Part:
+            laps = parallel.Laps()
+            part = group_part(groups[k], pack, backend, csv_sep, with_verdicts, ask, laps)
+            part.laps = laps.t
+            return part
+
+        add_laps = getattr(lap, "add", None)
+        for part in parallel.run(len(groups), job, budget.keep, lambda: budget.closed, n_jobs,
+                                 spool):
+            merged.add(part)
+            if add_laps is not None:
+                for name, secs in part.laps.items():
+                    add_laps(name, secs)
+            del part
+        lap("groups")
+        budget.skipped.sort()   # answered out of group order once the budget was spent
+    else:
+        for group in groups:
+            merged.add(group_part(group, pack, backend, csv_sep, with_verdicts, budget.keep,
+                                  lap))
+            _release()
+            lap("render")
+    summaries = [RuleSummary(r, *c) for r, c in zip(engine_rules(pack), merged.counts or [],
                                                       strict=True)]
     by_path = {e["path"]: e for e in merged.entries.values()}
-    out = assemble([by_path[p] for p in sorted(order, key=_path_rank(targets))], summaries,
-                   merged.items, merged.figures, (merged.by_sev, merged.by_cat))
-    out["tool"]["backend"] = resolve(backend).name
+    out = assemble([by_path[p] for p in sorted(merged.paths, key=_path_rank(targets))],
+                   summaries, merged.items, merged.figures, (merged.by_sev, merged.by_cat))
+    out["tool"]["backend"] = engine.name
     out["objectives"] = merged.objectives
     out["rules_by_dataset"] = dict(sorted(merged.by_dataset.items()))
     if with_verdicts:

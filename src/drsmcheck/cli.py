@@ -154,6 +154,8 @@ def validate(
     no_default_rules: NoDefaultRules = False,
     csv_sep: Annotated[str | None, typer.Option("--csv-sep", help=_help("csv_sep"),
                                                 metavar="SEP", show_default=False)] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help=_help("jobs"), min=1,
+                                             metavar="N", show_default=False)] = None,
 ) -> None:
     from .outputs import Inputs, UsageError, finish, plan_outputs, prepare
     from .progress import DelayedProgress
@@ -174,7 +176,8 @@ def validate(
         with DelayedProgress(message, sys.stderr, delay=_progress_delay()):
             # the ESS report is one event per rule × record: it needs the verdict table
             report = run_validation(paths, pack, engine, csv_sep=csv_separator(csv_sep),
-                                    with_verdicts="ess" in gate.formats, spool=streamed)
+                                    with_verdicts="ess" in gate.formats, spool=streamed,
+                                    jobs=jobs)
         layout = {"width": _terminal_width(), "rules_table": rules_table or verbose,
                   "quiet": quiet, "verbose": verbose}
         # a write error (full disk) is exit 2 with the previous outputs untouched

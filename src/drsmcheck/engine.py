@@ -82,6 +82,12 @@ class Run:
         return out
 
 
+def engine_rules(pack: RulePack) -> list[Rule]:
+    """The rules a run evaluates, in the order of its counts: the pack's, then the built-in
+    non-numeric and print-unit checks."""
+    return [*pack.rules, NON_NUMERIC_RULE, PRINT_UNIT_RULE]
+
+
 class Engine:
     """Evaluates every rule of a pack (plus the built-in non-numeric check) on the figures."""
 
@@ -91,7 +97,7 @@ class Engine:
         ref = pack.reference
         self.store = Store(figures, sorted(ref.indicators), sorted(ref.entities), records)
         self.context = Context(self.store, pack)
-        self.rules = [*pack.rules, NON_NUMERIC_RULE, PRINT_UNIT_RULE]
+        self.rules = engine_rules(pack)
 
     def run(self) -> Run:
         kinds = registry()

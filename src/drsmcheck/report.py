@@ -27,21 +27,22 @@ CATEGORIES = ("inconsistent", "rounding", "bounds", "missing", "unit", "non_nume
 
 def validate(paths: list[Path], rules_dir: Path | RulePack, backend: str | Backend = "numpy",
              csv_sep: str | None = None, with_verdicts: bool = False, *,
-             chunk_figures: int | None = None, spool: bool = False,
+             chunk_figures: int | None = None, spool: bool = False, jobs: int | None = None,
              lap: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Load rules and datasets, run every rule, diagnose, and return the report dict.
 
     `rules_dir` is one pack folder used on its own, or a pack already loaded (layered packs).
     A large run goes a group of datasets at a time (`chunks`: about `chunk_figures` figures
     each; 0 = all at once), with the same report; `spool`: its anomalies kept in a temporary
-    file rather than a list (for the streamed JSON / JSON Lines outputs).
+    file rather than a list (for the streamed JSON / JSON Lines outputs); `jobs`: the groups
+    run on that many processes (`parallel`; default: the CPUs, DRSMCHECK_JOBS), same report.
     """
     from .chunks import validate_chunked
 
     pack = rules_dir if isinstance(rules_dir, RulePack) else cached(
         [rules_dir], lambda: load_rules(rules_dir).warm())
     return validate_chunked(paths, pack, backend, csv_sep, with_verdicts, size=chunk_figures,
-                            spool=spool, lap=lap)
+                            spool=spool, jobs=jobs, lap=lap)
 
 
 def declared_records(datasets: list[Dataset]) -> list[tuple[str, str, str]]:

@@ -1,0 +1,227 @@
+"""The groups of a chunked run (`chunks`) on several processes, with the serial run's report.
+
+A group is whole datasets, and nothing a group computes reads another group, except the
+diagnosis' localization budget: a running count over the datasets with anomalies, in dataset
+id order (`chunks.Budget`). So the groups run on forked worker processes, one group at a time
+each, and the parent
+
+- hands the groups out in order, so the lowest unfinished group is always running;
+- answers each group's budget question ("which of my datasets may be diagnosed?") in group
+  order (at once when the budget is already spent), from its one `Budget`;
+- merges the groups' parts in group order: the report is the serial run's, byte for byte.
+
+The anomalies of a group are pickled by its worker into a file of its own (when the run
+spools them) or come back with its part. A worker that fails or dies (an error in a dataset,
+memory) is not trusted to say why: the parent stops the workers and runs the groups it has
+not merged yet itself, reusing the budget answers already given, so the error raised is the
+serial run's own and a lost worker costs time, not the run.
+
+Forking needs a POSIX system; elsewhere, and with one job, the run is serial.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import pickle
+import shutil
+import tempfile
+import time
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+JOBS_ENV = "DRSMCHECK_JOBS"
+
+
+def jobs(requested: int | None = None) -> int:
+    """The worker processes of a chunked run: `requested`, else DRSMCHECK_JOBS, else the CPUs
+    this process may use; 1 = serial (also where processes cannot be forked)."""
+    if "fork" not in mp.get_all_start_methods():
+        return 1
+    if requested is None:
+        try:
+            requested = int(os.environ.get(JOBS_ENV, "0"))
+        except ValueError:
+            requested = 0
+    if requested <= 0:
+        try:
+            requested = len(os.sched_getaffinity(0))
+        except AttributeError:  # not Linux
+            requested = os.cpu_count() or 1
+    return max(1, requested)
+
+
+@dataclass
+class Segment:
+    """A group's anomalies pickled by its worker: the file and each item's end offset."""
+
+    path: str
+    ends: bytes
+
+
+@dataclass
+class Part:
+    """What one group adds to the report (`chunks._Merged.add`)."""
+
+    entries: list[dict[str, Any]]
+    items: list[dict[str, Any]] | Segment
+    by_sev: dict[str, int]
+    by_cat: dict[str, int]
+    counts: list[tuple[int, int, int, int]]
+    figures: int
+    objectives: list[dict[str, Any]]
+    by_dataset: dict[str, list[dict[str, Any]]]
+    verdicts: list[dict[str, Any]]
+    paths: list[str]
+    laps: dict[str, float] = field(default_factory=dict)
+
+
+# a group's job: (its index, the budget question) → its part
+Job = Callable[[int, Callable[[list[str], dict[str, int]], set[str]]], Part]
+# the parent's budget: (group, wanted datasets, their sizes) → the datasets kept
+Answer = Callable[[list[str], dict[str, int]], set[str]]
+
+
+class Lost(Exception):
+    """A worker failed or died: the parent runs the rest of the groups itself."""
+
+
+def run(n_groups: int, job: Job, answer: Answer, closed: Callable[[], bool], n_jobs: int,
+        spool: bool) -> Iterator[Part]:
+    """The parts of groups 0 … n_groups-1, in order, computed on `n_jobs` workers."""
+    answers: dict[int, set[str]] = {}
+    merged = 0
+    spool_dir = tempfile.mkdtemp(prefix="drsmcheck-parts-") if spool else None
+    try:
+        try:
+            for part in _pool(n_groups, job, answer, closed, n_jobs, spool_dir, answers):
+                merged += 1
+                yield part
+        except Lost:
+            pass
+        # the groups not merged yet, here, each with the budget answer it was given (if any)
+        for k in range(merged, n_groups):
+            def ask(wanted: list[str], sizes: dict[str, int], k: int = k) -> set[str]:
+                if k not in answers:
+                    answers[k] = answer(wanted, sizes)
+                return answers[k]
+            yield job(k, ask)
+    finally:
+        if spool_dir is not None:
+            shutil.rmtree(spool_dir, ignore_errors=True)
+
+
+def _pool(n_groups: int, job: Job, answer: Answer, closed: Callable[[], bool], n_jobs: int,
+          spool_dir: str | None, answers: dict[int, set[str]]) -> Iterator[Part]:
+    ctx = mp.get_context("fork")
+    workers: list[tuple[Any, Connection]] = []
+    try:
+        for _ in range(min(n_jobs, n_groups)):
+            mine, theirs = ctx.Pipe()
+            proc = ctx.Process(target=_worker, args=(theirs, job, spool_dir), daemon=True)
+            proc.start()
+            theirs.close()
+            workers.append((proc, mine))
+        given = 0
+        for _, conn in workers:
+            conn.send(given)
+            given += 1
+        questions: dict[int, tuple[Connection, list[str], dict[str, int]]] = {}
+        done: dict[int, Part] = {}
+        failed: set[int] = set()
+        next_answer = next_merge = 0
+        while next_merge < n_groups:
+            for conn in wait([c for _, c in workers]):
+                try:
+                    msg = conn.recv()
+                except (EOFError, OSError):   # the worker died (killed, out of memory)
+                    raise Lost from None
+                kind, k = msg[0], msg[1]
+                if kind == "ask":
+                    questions[k] = (conn, msg[2], msg[3])
+                elif kind == "done":
+                    done[k] = msg[2]
+                    conn.send(given if given < n_groups else None)
+                    given += 1
+                else:   # "failed"
+                    failed.add(k)
+            # budget questions in group order (any order once the budget is spent: each
+            # answer is then "none", and the datasets left are listed in id order at the end)
+            for k in sorted(questions):
+                if k == next_answer or closed():
+                    conn, wanted, sizes = questions.pop(k)
+                    answers[k] = answer(wanted, sizes)
+                    conn.send(answers[k])
+                    if k == next_answer:
+                        next_answer += 1
+                while next_answer in answers:
+                    next_answer += 1
+            while next_merge in done:
+                yield done.pop(next_merge)
+                next_merge += 1
+            if next_merge in failed or next_answer in failed:
+                raise Lost
+    finally:
+        for proc, conn in workers:
+            conn.close()
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+
+
+def _worker(conn: Connection, job: Job, spool_dir: str | None) -> None:
+    """A worker: run the groups the parent hands out until it says stop (None)."""
+    from .chunks import _release
+
+    while True:
+        try:
+            k = conn.recv()
+        except EOFError:
+            return
+        if k is None:
+            return
+
+        def ask(wanted: list[str], sizes: dict[str, int], k: int = k) -> set[str]:
+            conn.send(("ask", k, wanted, sizes))
+            return conn.recv()  # type: ignore[no-any-return]
+
+        try:
+            part = job(k, ask)
+            if spool_dir is not None and isinstance(part.items, list):
+                part.items = _write_segment(Path(spool_dir) / f"part-{k}", part.items)
+            conn.send(("done", k, part))
+        except BaseException:  # noqa: BLE001 - the parent re-runs the group and says why
+            conn.send(("failed", k))
+            return
+        del part
+        _release()
+
+
+def _write_segment(path: Path, items: list[dict[str, Any]]) -> Segment:
+    ends = array("q")
+    size = 0
+    with open(path, "wb", buffering=1 << 20) as fh:
+        for item in items:
+            raw = pickle.dumps(item, protocol=5)
+            fh.write(raw)
+            size += len(raw)
+            ends.append(size)
+    return Segment(str(path), ends.tobytes())
+
+
+class Laps:
+    """Phase times of a group's job, sent back with its part (workers' phases overlap: the
+    parent reports them beside its own wall time)."""
+
+    def __init__(self) -> None:
+        self.t: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.t[name] = self.t.get(name, 0.0) + now - self._last
+        self._last = now

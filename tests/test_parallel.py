@@ -1,0 +1,110 @@
+"""The groups of a chunked run on several processes (`drsmcheck.parallel`) give the serial
+run's report byte for byte — the localization budget cut included — and a worker that dies
+or fails costs time, not the run, nor the error message."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from test_chunks import _bench, _json, _lines
+
+from drsmcheck import chunks, diagnosis, parallel
+from drsmcheck.io.discover import find_datasets
+from drsmcheck.pack import load_pack
+from drsmcheck.report import validate
+
+from support import run_cli
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("national-par") / "n"
+    _bench("national").generate(root, 20_000, formats=("parquet",))
+    return root
+
+
+def test_jobs_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(parallel.JOBS_ENV, "3")
+    assert parallel.jobs() == 3 and parallel.jobs(1) == 1
+    monkeypatch.setenv(parallel.JOBS_ENV, "0")
+    assert parallel.jobs() == len(os.sched_getaffinity(0))
+
+
+def test_parallel_groups_give_the_serial_report(national: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Budget cut in the middle of the groups: the workers ask in any order, the parent
+    answers in group order; anomalies, suspects, counts and `not_localized` are the same."""
+    monkeypatch.setattr(diagnosis, "LOCALIZE_BUDGET", 6_000)
+    pack = load_pack(national / "rules", defaults=False)
+    paths = [national / "parquet"]
+    assert len(chunks.plan(find_datasets(paths), 3_000)) > 5
+    serial = validate(paths, pack, chunk_figures=3_000, with_verdicts=True, jobs=1)
+    assert serial["summary"]["not_localized"]
+    for jobs in (2, 3):
+        for spool in (False, True):
+            par = validate(paths, pack, chunk_figures=3_000, with_verdicts=True, jobs=jobs,
+                           spool=spool)
+            assert isinstance(par["anomalies"], chunks.Spool) == spool
+            assert _json(par) == _json(serial), (jobs, spool)
+            assert _lines(par) == _lines(serial), (jobs, spool)
+
+
+def test_a_killed_worker_costs_time_not_the_run(national: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed in the middle of a group (the OOM killer): the parent runs the groups
+    it has not merged itself, with the budget answers already given."""
+    monkeypatch.setattr(diagnosis, "LOCALIZE_BUDGET", 6_000)
+    pack = load_pack(national / "rules", defaults=False)
+    paths = [national / "parquet"]
+    serial = validate(paths, pack, chunk_figures=3_000, jobs=1, spool=True)
+    parent = os.getpid()
+    real = chunks.group_part
+    victim = chunks.plan(find_datasets(paths), 3_000)[3][0]
+
+    def dying(group, *args, **kwargs):  # type: ignore[no-untyped-def]
+        part = real(group, *args, **kwargs)   # after its budget question was answered
+        if os.getpid() != parent and group[0] == victim:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return part
+
+    monkeypatch.setattr(chunks, "group_part", dying)
+    par = validate(paths, pack, chunk_figures=3_000, jobs=2, spool=True)
+    assert _json(par) == _json(serial)
+
+
+def test_an_input_error_in_a_later_group_is_the_serial_one(national: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(national / "parquet", data)
+    last = sorted(p for p in data.iterdir() if p.is_dir())[-2]
+    part = next(last.rglob("*.parquet"))
+    part.write_bytes(b"not a parquet file")
+    monkeypatch.setenv(chunks.CHUNK_ENV, "3000")
+    errors = {}
+    for jobs in ("1", "2"):
+        proc = run_cli("validate", str(data), "--rules", str(national / "rules"),
+                       "--no-default-rules", "-f", "json", "-o", str(tmp_path / "r.json"),
+                       "--jobs", jobs, cwd=tmp_path)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+        errors[jobs] = proc.stderr
+    assert errors["1"] == errors["2"]
+    assert part.name in errors["2"]
+
+
+def test_spool_adopts_a_workers_items_in_order(tmp_path: Path) -> None:
+    items = [{"id": str(i), "text": "é" * (i * 997 % 3000)} for i in range(900)]
+    spool = chunks.Spool()
+    spool.extend(items[:100])
+    spool.adopt(parallel._write_segment(tmp_path / "a", items[100:400]))
+    spool.extend(items[400:450])
+    spool.adopt(parallel._write_segment(tmp_path / "b", items[450:900]))
+    assert not (tmp_path / "a").exists()   # the spool holds it; gone when closed
+    assert len(spool) == 900 and list(spool) == items and list(spool) == items
+    assert spool[99] == items[99] and spool[100] == items[100] and spool[449:452] == items[449:452]
+    spool.close()

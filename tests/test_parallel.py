@@ -33,8 +33,8 @@ def test_jobs_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert parallel.jobs() == len(os.sched_getaffinity(0))
 
 
-def test_parallel_groups_give_the_serial_report(national: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_groups_give_the_serial_report(national: Path, monkeypatch: pytest.MonkeyPatch,
+                                                caplog: pytest.LogCaptureFixture) -> None:
     """Budget cut in the middle of the groups: the workers ask in any order, the parent
     answers in group order; anomalies, suspects, counts and `not_localized` are the same."""
     monkeypatch.setattr(diagnosis, "LOCALIZE_BUDGET", 6_000)
@@ -48,12 +48,15 @@ def test_parallel_groups_give_the_serial_report(national: Path,
             par = validate(paths, pack, chunk_figures=3_000, with_verdicts=True, jobs=jobs,
                            spool=spool)
             assert isinstance(par["anomalies"], chunks.Spool) == spool
+            if spool:   # the workers' anomalies come encoded: report.json copies bytes
+                assert par["anomalies"].encoded() is not None
             assert _json(par) == _json(serial), (jobs, spool)
             assert _lines(par) == _lines(serial), (jobs, spool)
+    assert not caplog.records   # every group ran on a worker: none fell back to the parent
 
 
-def test_a_killed_worker_costs_time_not_the_run(national: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_killed_worker_costs_time_not_the_run(national: Path, monkeypatch: pytest.MonkeyPatch,
+                                                caplog: pytest.LogCaptureFixture) -> None:
     """A worker killed in the middle of a group (the OOM killer): the parent runs the groups
     it has not merged itself, with the budget answers already given."""
     monkeypatch.setattr(diagnosis, "LOCALIZE_BUDGET", 6_000)
@@ -73,6 +76,9 @@ def test_a_killed_worker_costs_time_not_the_run(national: Path,
     monkeypatch.setattr(chunks, "group_part", dying)
     par = validate(paths, pack, chunk_figures=3_000, jobs=2, spool=True)
     assert _json(par) == _json(serial)
+    assert [r.getMessage() for r in caplog.records] == [
+        "drsmcheck: a worker process stopped (killed, out of memory?); the groups of datasets "
+        "it had not finished run in the main process"]
 
 
 def test_an_input_error_in_a_later_group_is_the_serial_one(national: Path, tmp_path: Path,

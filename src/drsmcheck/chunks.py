@@ -49,6 +49,10 @@ from .schema import validate_figures
 
 CHUNK_FIGURES = 250_000
 CHUNK_ENV = "DRSMCHECK_CHUNK_FIGURES"
+# a run this big goes on several processes when it may (`parallel`), in at least
+# GROUPS_PER_JOB groups per process; below it, forking costs more than it gives
+PARALLEL_FIGURES = 50_000
+GROUPS_PER_JOB = 2
 # bytes of a file per figure, to estimate a dataset's size before reading it (a CSV row of the
 # long layout is ~40-60 bytes; a YAML figure ~3 lines)
 _BYTES_PER_FIGURE = {"csv": 40, "yaml": 60, "xlsx": 12}
@@ -93,12 +97,17 @@ def _file_estimate(path: Path, kind: str) -> int:
         return 0
 
 
-def plan(targets: list[Target], size: int) -> list[list[Target]]:
+def plan(targets: list[Target], size: int, jobs: int = 1) -> list[list[Target]]:
     """The groups of datasets, in dataset id order, each about `size` figures (one group when
-    the whole run is that small). Reads every header (ids, and a dataset id used twice is
-    refused here, before any figure)."""
+    the whole run is that small). With `jobs` processes, a run of PARALLEL_FIGURES or more is
+    cut into at least GROUPS_PER_JOB groups a process (the groups' costs differ: more groups
+    than processes keep them all busy). Reads every header (ids, and a dataset id used twice
+    is refused here, before any figure)."""
     estimates = [estimate(t) for t in targets]
-    if size <= 0 or len(targets) <= 1 or sum(estimates) <= size:
+    total = sum(estimates)
+    if size > 0 and jobs > 1 and total >= PARALLEL_FIGURES:
+        size = min(size, -(-total // (GROUPS_PER_JOB * jobs)))
+    if size <= 0 or len(targets) <= 1 or total <= size:
         return [targets]
     headers = [load_header(t) for t in targets]
     check_ids(headers)
@@ -167,10 +176,13 @@ class Spool(Sequence[dict[str, Any]]):
         self._own_size = 0
         self._file_of = array("i")  # per item: its file's index in _files
         self._ends = array("q")     # per item: its end offset in its file
+        # the items as report.json encodes them, when every part came encoded (workers')
+        self._json: list[tuple[Any, array[int]]] | None = []
 
     def extend(self, items: list[dict[str, Any]]) -> None:
         if not items:
             return
+        self._json = None
         if self._own is None or self._file_of[-1:] != array("i", [self._own_index]):
             self._own = tempfile.TemporaryFile(prefix="drsmcheck-spool-")
             self._own_size = 0
@@ -198,6 +210,34 @@ class Spool(Sequence[dict[str, Any]]):
         self._files.append(fh)
         self._ends.extend(ends)
         self._file_of.extend(array("i", [len(self._files) - 1]) * len(ends))
+        if segment.json_path is None or segment.json_ends is None:
+            self._json = None
+        elif self._json is not None:
+            json_ends = array("q")
+            json_ends.frombytes(segment.json_ends)
+            fj = open(segment.json_path, "rb")  # noqa: SIM115 - held until closed
+            try:
+                os.unlink(segment.json_path)
+            except OSError:
+                pass
+            self._json.append((fj, json_ends))
+
+    def encoded(self) -> Iterator[bytes] | None:
+        """The items as report.json encodes them (`reporters.json.encode_item`), read back
+        from the workers' files; None unless every item came so."""
+        if self._json is None:
+            return None
+        return self._encoded(self._json)
+
+    def _encoded(self, parts: list[tuple[Any, array[int]]]) -> Iterator[bytes]:
+        for fj, ends in parts:
+            fd, base, buf, start = fj.fileno(), 0, b"", 0
+            for end in ends:
+                if end > base + len(buf):
+                    base = start
+                    buf = os.pread(fd, max(self._BLOCK, end - start), start)
+                yield buf[start - base:end - base]
+                start = end
 
     def __len__(self) -> int:
         return len(self._ends)
@@ -237,7 +277,9 @@ class Spool(Sequence[dict[str, Any]]):
     def close(self) -> None:
         for fh in self._files:
             fh.close()
-        self._files = []
+        for fj, _ in self._json or []:
+            fj.close()
+        self._files, self._json = [], None
 
 
 class _Merged:
@@ -326,7 +368,10 @@ def validate_chunked(paths: list[Path], pack: RulePack, backend: str | Backend =
 
     lap = lap or _no_lap
     targets = find_datasets(paths)
-    groups = plan(targets, chunk_figures(size))
+    engine = resolve(backend)
+    n_jobs = parallel.jobs(jobs) if engine.name == "numpy" else 1
+    groups = plan(targets, chunk_figures(size), n_jobs)
+    n_jobs = min(n_jobs, len(groups))
     ref = pack.reference
     if len(groups) == 1:
         datasets, figures = load_targets(groups[0], ref, csv_sep)
@@ -336,8 +381,6 @@ def validate_chunked(paths: list[Path], pack: RulePack, backend: str | Backend =
         return run(pack, datasets, figures, backend, with_verdicts=with_verdicts, lap=lap)
     budget = Budget()
     merged = _Merged(spool)
-    engine = resolve(backend)
-    n_jobs = parallel.jobs(jobs) if engine.name == "numpy" else 1
     if n_jobs > 1:
         def job(k: int, ask: Callable[[list[str], dict[str, int]], set[str]]) -> Part:
             laps = parallel.Laps()

@@ -21,6 +21,7 @@ Forking needs a POSIX system; elsewhere, and with one job, the run is serial.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import pickle
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 JOBS_ENV = "DRSMCHECK_JOBS"
+_log = logging.getLogger("drsmcheck")
 
 
 def jobs(requested: int | None = None) -> int:
@@ -57,10 +59,13 @@ def jobs(requested: int | None = None) -> int:
 
 @dataclass
 class Segment:
-    """A group's anomalies pickled by its worker: the file and each item's end offset."""
+    """A group's anomalies pickled by its worker: the file and each item's end offset; and
+    the same items encoded as report.json writes them (the parent then copies bytes)."""
 
     path: str
     ends: bytes
+    json_path: str | None = None
+    json_ends: bytes | None = None
 
 
 @dataclass
@@ -87,7 +92,12 @@ Answer = Callable[[list[str], dict[str, int]], set[str]]
 
 
 class Lost(Exception):
-    """A worker failed or died: the parent runs the rest of the groups itself."""
+    """A worker failed (the parent's own run of that group says why) or died (`died`): the
+    parent runs the rest of the groups itself."""
+
+    def __init__(self, died: bool):
+        super().__init__(died)
+        self.died = died
 
 
 def run(n_groups: int, job: Job, answer: Answer, closed: Callable[[], bool], n_jobs: int,
@@ -101,8 +111,10 @@ def run(n_groups: int, job: Job, answer: Answer, closed: Callable[[], bool], n_j
             for part in _pool(n_groups, job, answer, closed, n_jobs, spool_dir, answers):
                 merged += 1
                 yield part
-        except Lost:
-            pass
+        except Lost as lost:
+            if lost.died:
+                _log.warning("drsmcheck: a worker process stopped (killed, out of memory?); the "
+                             "groups of datasets it had not finished run in the main process")
         # the groups not merged yet, here, each with the budget answer it was given (if any)
         for k in range(merged, n_groups):
             def ask(wanted: list[str], sizes: dict[str, int], k: int = k) -> set[str]:
@@ -130,25 +142,31 @@ def _pool(n_groups: int, job: Job, answer: Answer, closed: Callable[[], bool], n
         for _, conn in workers:
             conn.send(given)
             given += 1
+        active = [c for _, c in workers]
         questions: dict[int, tuple[Connection, list[str], dict[str, int]]] = {}
         done: dict[int, Part] = {}
         failed: set[int] = set()
         next_answer = next_merge = 0
         while next_merge < n_groups:
-            for conn in wait([c for _, c in workers]):
+            for conn in wait(active):
                 try:
                     msg = conn.recv()
                 except (EOFError, OSError):   # the worker died (killed, out of memory)
-                    raise Lost from None
+                    raise Lost(died=True) from None
                 kind, k = msg[0], msg[1]
                 if kind == "ask":
                     questions[k] = (conn, msg[2], msg[3])
                 elif kind == "done":
                     done[k] = msg[2]
-                    conn.send(given if given < n_groups else None)
-                    given += 1
-                else:   # "failed"
+                    if given < n_groups:
+                        conn.send(given)
+                        given += 1
+                    else:   # nothing left: this worker stops (its pipe closes: not a loss)
+                        conn.send(None)
+                        active.remove(conn)
+                else:   # "failed": the worker stops
                     failed.add(k)
+                    active.remove(conn)
             # budget questions in group order (any order once the budget is spent: each
             # answer is then "none", and the datasets left are listed in id order at the end)
             for k in sorted(questions):
@@ -164,7 +182,7 @@ def _pool(n_groups: int, job: Job, answer: Answer, closed: Callable[[], bool], n
                 yield done.pop(next_merge)
                 next_merge += 1
             if next_merge in failed or next_answer in failed:
-                raise Lost
+                raise Lost(died=False)
     finally:
         for proc, conn in workers:
             conn.close()
@@ -202,15 +220,23 @@ def _worker(conn: Connection, job: Job, spool_dir: str | None) -> None:
 
 
 def _write_segment(path: Path, items: list[dict[str, Any]]) -> Segment:
-    ends = array("q")
-    size = 0
-    with open(path, "wb", buffering=1 << 20) as fh:
+    from .reporters.json import encode_item
+
+    ends, json_ends = array("q"), array("q")
+    size = json_size = 0
+    json_path = path.with_suffix(".json")
+    with open(path, "wb", buffering=1 << 20) as fh, \
+            open(json_path, "wb", buffering=1 << 20) as fj:
         for item in items:
             raw = pickle.dumps(item, protocol=5)
             fh.write(raw)
             size += len(raw)
             ends.append(size)
-    return Segment(str(path), ends.tobytes())
+            raw = encode_item(item)
+            fj.write(raw)
+            json_size += len(raw)
+            json_ends.append(json_size)
+    return Segment(str(path), ends.tobytes(), str(json_path), json_ends.tobytes())
 
 
 class Laps:

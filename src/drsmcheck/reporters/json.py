@@ -178,6 +178,12 @@ def _indented(value: Any) -> bytes:
         return _indented(strict(value))
 
 
+def encode_item(item: Any) -> bytes:
+    """One anomaly (or verdict) as report.json writes it on its line (a worker process
+    encodes its group's anomalies ahead: `chunks.Spool.encoded`)."""
+    return _encode(_COMPACT, item)
+
+
 def _items(encoder: json.JSONEncoder, items: Iterable[Any], prefix: bytes, sep: bytes
            ) -> Iterator[bytes]:
     """The encoded items, joined by `sep`, in chunks of `_BATCH` items."""
@@ -190,6 +196,19 @@ def _items(encoder: json.JSONEncoder, items: Iterable[Any], prefix: bytes, sep: 
             batch, first = [], False
     if batch:
         yield (b"" if first else sep) + prefix + (sep + prefix).join(batch)
+
+
+def _join(pieces: Iterator[bytes], out: BinaryIO) -> None:
+    """Encoded items, one a line, as `_items` joins them."""
+    batch: list[bytes] = []
+    first = True
+    for piece in pieces:
+        batch.append(piece)
+        if len(batch) == _BATCH:
+            out.write((b"" if first else b",\n") + b"    " + b",\n    ".join(batch))
+            batch, first = [], False
+    if batch:
+        out.write((b"" if first else b",\n") + b"    " + b",\n    ".join(batch))
 
 
 def write(report: dict[str, Any], out: BinaryIO) -> None:
@@ -209,8 +228,13 @@ def _write(report: dict[str, Any], out: BinaryIO) -> None:
         if key in _LONG_LISTS and isinstance(value, list | Sequence) and not isinstance(
                 value, str) and len(value):
             out.write(b"[\n")
-            for chunk in _items(_COMPACT, value, b"    ", b",\n"):
-                out.write(chunk)
+            encoded = getattr(value, "encoded", None)
+            pieces = encoded() if encoded is not None else None
+            if pieces is not None:   # already encoded (a spool of workers' parts)
+                _join(pieces, out)
+            else:
+                for chunk in _items(_COMPACT, value, b"    ", b",\n"):
+                    out.write(chunk)
             out.write(b"\n  ]")
         else:
             out.write(_indented(value))

@@ -182,14 +182,14 @@ def child_read(data: Path, out: Path) -> None:
 
 
 # -- the parent --------------------------------------------------------------------------------
-def run_child(args: list[str], out: Path, mem_limit: float, tail: list[str] | None = None
-              ) -> dict[str, Any]:
+def run_child(args: list[str], out: Path, mem_limit: float, tail: list[str] | None = None,
+              env: dict[str, str] | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
     err = out.with_suffix(".stderr")
     with open(err, "w", encoding="utf-8") as ferr:
         proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "child", *args,
                                  str(out), *(tail or [])], stdout=subprocess.DEVNULL, stderr=ferr,
-                                start_new_session=True)
+                                start_new_session=True, env={**os.environ, **(env or {})})
     peak, stopped = [0], [False]
 
     def sample() -> None:
@@ -228,7 +228,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000000,10000000")
     # `numpy@0`: the embedded backend with the one-shot run (no groups of datasets);
-    # `numpy@N`: groups of about N figures (default: automatic, chunks.CHUNK_FIGURES)
+    # `numpy@N`: groups of about N figures (default: automatic, chunks.CHUNK_FIGURES);
+    # `…/jK`: K worker processes for the groups (default: the CPUs; `numpy/j1`: serial)
     ap.add_argument("--backends", default="numpy,spark")
     ap.add_argument("--format", default="parquet", choices=("parquet", "csv"))
     ap.add_argument("--work", type=Path,
@@ -254,11 +255,13 @@ def main() -> None:
         columns = a.backends.split(",")
         per["columns"] = columns
         for column in columns:
-            backend, _, chunk = column.partition("@")
+            base, _, jobs = column.partition("/j")
+            backend, _, chunk = base.partition("@")
             print(f"{size} {column} …", file=sys.stderr, flush=True)
             r = run_child([backend, str(root / a.format), str(root / "rules")],
-                          a.work / f"{backend}-{chunk or 'auto'}-{size}.json", a.mem_limit,
-                          [chunk] if chunk else None)
+                          a.work / f"{backend}-{chunk or 'auto'}-j{jobs or 'auto'}-{size}.json",
+                          a.mem_limit, [chunk] if chunk else None,
+                          {"DRSMCHECK_JOBS": jobs} if jobs else None)
             if "suspects" in r:
                 named = {(d, ref) for d, ref in r.pop("suspects")}
                 r["suspects_injected"] = len(named & wanted)
@@ -303,9 +306,10 @@ def markdown(res: dict[str, Any]) -> str:
         row("wall (s)", lambda r: f"{r['wall']:.1f}")
         row("peak memory, tree (GB)", lambda r: f"{r['peak_tree_gb']:.2f}")
         row("groups of datasets (chunks)", lambda r: str(
-            r.get("phases", {}).get("engine", {}).get("laps", "–")))
+            r.get("phases", {}).get("engine", r.get("workers", {}).get("engine", {})).get(
+                "laps", "–")))
         phases = [p for p in ("import", "load", "schema", "spark_start", "engine", "anomalies",
-                              "diagnosis", "render")
+                              "diagnosis", "groups", "render")
                   if any(p in per[b].get("phases", {}) for b in backends)]
         for p in phases:
             row(f"{p}: wall / CPU (s), tree memory after (GB), peak in it", lambda r, p=p: (
@@ -313,6 +317,10 @@ def markdown(res: dict[str, Any]) -> str:
                 f"{r['phases'][p].get('rss_gb', float('nan')):.2f}, "
                 f"{r['phases'][p].get('hwm_gb', float('nan')):.2f}"
                 if p in r.get("phases", {}) else "–"))
+        for p in ("load", "schema", "engine", "anomalies", "diagnosis", "render"):
+            if any(p in per[b].get("workers", {}) for b in backends):
+                row(f"{p} in the worker processes: wall summed over them (s)", lambda r, p=p: (
+                    f"{r['workers'][p]['wall']:.1f}" if p in r.get("workers", {}) else "–"))
         row("anomalies", lambda r: str(r.get("anomalies", "–")))
         row("suspects: injected / other", lambda r: (
             f"{r['suspects_injected']} / {r['suspects_other']}" if "suspects_injected" in r

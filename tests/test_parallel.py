@@ -114,3 +114,28 @@ def test_spool_adopts_a_workers_items_in_order(tmp_path: Path) -> None:
     assert len(spool) == 900 and list(spool) == items and list(spool) == items
     assert spool[99] == items[99] and spool[100] == items[100] and spool[449:452] == items[449:452]
     spool.close()
+
+
+def test_a_group_too_big_to_share_runs_alone(tmp_path: Path) -> None:
+    """The groups running at once stay within `room` figures: group 2 (10) never overlaps
+    another, groups 0 and 1 (5 + 5) do; parts come back in order."""
+    import time
+
+    def job(k: int, ask):  # type: ignore[no-untyped-def]
+        start = time.monotonic()
+        ask([f"d{k}"], {f"d{k}": 1})
+        time.sleep(0.4)
+        (tmp_path / f"{k}").write_text(f"{start} {time.monotonic()}")
+        return parallel.Part([], [{"id": str(k)}], {}, {}, [], 0, [], {}, [], [f"p{k}"])
+
+    budget = chunks.Budget()
+    parts = list(parallel.run(5, job, budget.keep, lambda: budget.closed, 2, False,
+                              [5, 5, 10, 5, 5], 10))
+    assert [p.paths for p in parts] == [["p0"], ["p1"], ["p2"], ["p3"], ["p4"]]
+    spans = [tuple(map(float, (tmp_path / f"{k}").read_text().split())) for k in range(5)]
+
+    def overlap(a: int, b: int) -> bool:
+        return spans[a][0] < spans[b][1] and spans[b][0] < spans[a][1]
+
+    assert overlap(0, 1) and overlap(3, 4)
+    assert not any(overlap(2, k) for k in (0, 1, 3, 4))

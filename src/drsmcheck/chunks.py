@@ -33,6 +33,7 @@ import tempfile
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, overload
@@ -97,7 +98,21 @@ def _file_estimate(path: Path, kind: str) -> int:
         return 0
 
 
+@dataclass
+class Plan:
+    """The groups of a run, the figures each is estimated to hold, and the size aimed at."""
+
+    groups: list[list[Target]]
+    figures: list[int]
+    size: int
+
+
 def plan(targets: list[Target], size: int, jobs: int = 1) -> list[list[Target]]:
+    """The groups of datasets (`make_plan`)."""
+    return make_plan(targets, size, jobs).groups
+
+
+def make_plan(targets: list[Target], size: int, jobs: int = 1) -> Plan:
     """The groups of datasets, in dataset id order, each about `size` figures (one group when
     the whole run is that small). With `jobs` processes, a run of PARALLEL_FIGURES or more is
     cut into at least GROUPS_PER_JOB groups a process (the groups' costs differ: more groups
@@ -108,7 +123,7 @@ def plan(targets: list[Target], size: int, jobs: int = 1) -> list[list[Target]]:
     if size > 0 and jobs > 1 and total >= PARALLEL_FIGURES:
         size = min(size, -(-total // (GROUPS_PER_JOB * jobs)))
     if size <= 0 or len(targets) <= 1 or total <= size:
-        return [targets]
+        return Plan([targets], [total], size)
     headers = [load_header(t) for t in targets]
     check_ids(headers)
     order = sorted(range(len(targets)), key=lambda i: headers[i].id)
@@ -122,7 +137,8 @@ def plan(targets: list[Target], size: int, jobs: int = 1) -> list[list[Target]]:
             groups.append([i])
             held = estimates[i]
     # inside a group, datasets are read in the order of the paths (as the one-shot run reads)
-    return [[targets[i] for i in sorted(g)] for g in groups]
+    return Plan([[targets[i] for i in sorted(g)] for g in groups],
+                [sum(estimates[i] for i in g) for g in groups], size)
 
 
 class Budget:
@@ -370,7 +386,8 @@ def validate_chunked(paths: list[Path], pack: RulePack, backend: str | Backend =
     targets = find_datasets(paths)
     engine = resolve(backend)
     n_jobs = parallel.jobs(jobs) if engine.name == "numpy" else 1
-    groups = plan(targets, chunk_figures(size), n_jobs)
+    planned = make_plan(targets, chunk_figures(size), n_jobs)
+    groups = planned.groups
     n_jobs = min(n_jobs, len(groups))
     ref = pack.reference
     if len(groups) == 1:
@@ -389,8 +406,11 @@ def validate_chunked(paths: list[Path], pack: RulePack, backend: str | Backend =
             return part
 
         add_laps = getattr(lap, "add", None)
+        # memory: the groups running at once hold at most what the serial run's largest
+        # group does, or `jobs` groups of the planned size (a group too big runs alone)
+        room = max(max(planned.figures), n_jobs * planned.size)
         for part in parallel.run(len(groups), job, budget.keep, lambda: budget.closed, n_jobs,
-                                 spool):
+                                 spool, planned.figures, room):
             merged.add(part)
             if add_laps is not None:
                 for name, secs in part.laps.items():

@@ -101,14 +101,17 @@ class Lost(Exception):
 
 
 def run(n_groups: int, job: Job, answer: Answer, closed: Callable[[], bool], n_jobs: int,
-        spool: bool) -> Iterator[Part]:
-    """The parts of groups 0 … n_groups-1, in order, computed on `n_jobs` workers."""
+        spool: bool, weights: list[int] | None = None, room: int = 0) -> Iterator[Part]:
+    """The parts of groups 0 … n_groups-1, in order, computed on `n_jobs` workers; a group
+    starts only while the `weights` (figures) of the groups running stay within `room`
+    (a group starts anyway when none runs)."""
     answers: dict[int, set[str]] = {}
     merged = 0
     spool_dir = tempfile.mkdtemp(prefix="drsmcheck-parts-") if spool else None
     try:
         try:
-            for part in _pool(n_groups, job, answer, closed, n_jobs, spool_dir, answers):
+            for part in _pool(n_groups, job, answer, closed, n_jobs, spool_dir, answers,
+                              weights or [0] * n_groups, room):
                 merged += 1
                 yield part
         except Lost as lost:
@@ -128,7 +131,8 @@ def run(n_groups: int, job: Job, answer: Answer, closed: Callable[[], bool], n_j
 
 
 def _pool(n_groups: int, job: Job, answer: Answer, closed: Callable[[], bool], n_jobs: int,
-          spool_dir: str | None, answers: dict[int, set[str]]) -> Iterator[Part]:
+          spool_dir: str | None, answers: dict[int, set[str]], weights: list[int],
+          room: int) -> Iterator[Part]:
     ctx = mp.get_context("fork")
     workers: list[tuple[Any, Connection]] = []
     try:
@@ -138,11 +142,27 @@ def _pool(n_groups: int, job: Job, answer: Answer, closed: Callable[[], bool], n
             proc.start()
             theirs.close()
             workers.append((proc, mine))
-        given = 0
-        for _, conn in workers:
-            conn.send(given)
-            given += 1
         active = [c for _, c in workers]
+        idle = list(active)
+        running: dict[int, int] = {}
+        given = 0
+
+        def hand_out() -> None:
+            """The next groups, in order, to idle workers while they fit in `room`."""
+            nonlocal given
+            while idle and given < n_groups and (
+                    not running or sum(running.values()) + weights[given] <= room):
+                conn = idle.pop(0)
+                conn.send(given)
+                running[given] = weights[given]
+                given += 1
+            if given >= n_groups:   # nothing left: idle workers stop (not a loss)
+                for conn in idle:
+                    conn.send(None)
+                    active.remove(conn)
+                idle.clear()
+
+        hand_out()
         questions: dict[int, tuple[Connection, list[str], dict[str, int]]] = {}
         done: dict[int, Part] = {}
         failed: set[int] = set()
@@ -158,15 +178,14 @@ def _pool(n_groups: int, job: Job, answer: Answer, closed: Callable[[], bool], n
                     questions[k] = (conn, msg[2], msg[3])
                 elif kind == "done":
                     done[k] = msg[2]
-                    if given < n_groups:
-                        conn.send(given)
-                        given += 1
-                    else:   # nothing left: this worker stops (its pipe closes: not a loss)
-                        conn.send(None)
-                        active.remove(conn)
+                    running.pop(k, None)
+                    idle.append(conn)
+                    hand_out()
                 else:   # "failed": the worker stops
                     failed.add(k)
+                    running.pop(k, None)
                     active.remove(conn)
+                    hand_out()
             # budget questions in group order (any order once the budget is spent: each
             # answer is then "none", and the datasets left are listed in id order at the end)
             for k in sorted(questions):

@@ -309,7 +309,7 @@ def markdown(res: dict[str, Any]) -> str:
             r.get("phases", {}).get("engine", r.get("workers", {}).get("engine", {})).get(
                 "laps", "–")))
         phases = [p for p in ("import", "load", "schema", "spark_start", "engine", "anomalies",
-                              "diagnosis", "groups", "render")
+                              "budget", "diagnosis", "groups", "render")
                   if any(p in per[b].get("phases", {}) for b in backends)]
         for p in phases:
             row(f"{p}: wall / CPU (s), tree memory after (GB), peak in it", lambda r, p=p: (
@@ -317,7 +317,7 @@ def markdown(res: dict[str, Any]) -> str:
                 f"{r['phases'][p].get('rss_gb', float('nan')):.2f}, "
                 f"{r['phases'][p].get('hwm_gb', float('nan')):.2f}"
                 if p in r.get("phases", {}) else "–"))
-        for p in ("load", "schema", "engine", "anomalies", "diagnosis", "render"):
+        for p in ("load", "schema", "engine", "anomalies", "budget", "diagnosis", "render"):
             if any(p in per[b].get("workers", {}) for b in backends):
                 row(f"{p} in the worker processes: wall summed over them (s)", lambda r, p=p: (
                     f"{r['workers'][p]['wall']:.1f}" if p in r.get("workers", {}) else "–"))

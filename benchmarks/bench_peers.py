@@ -747,7 +747,7 @@ def bench_size(size: int, args: argparse.Namespace, work: Path) -> dict[str, Any
     return result
 
 
-DRSMCHECK_VALIDATE = ("schema", "engine", "anomalies", "diagnosis", "groups", "render")
+DRSMCHECK_VALIDATE = ("schema", "engine", "anomalies", "budget", "diagnosis", "groups", "render")
 
 
 def _work(s: dict[str, Any]) -> float:

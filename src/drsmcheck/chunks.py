@@ -356,6 +356,7 @@ def group_part(group: list[Target], pack: RulePack, backend: str | Backend,
 
     def diagnosable(anomalies: list[Anomaly]) -> list[Anomaly]:
         kept = ask(wanted(anomalies), sizes)
+        lap("budget")   # a worker waits here for the groups before it (parallel runs)
         return [a for a in anomalies if a.dataset in kept]
 
     analysis = analyse(pack, datasets, figures, backend, lap, diagnosable=diagnosable)

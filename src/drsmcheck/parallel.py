@@ -26,6 +26,7 @@ import multiprocessing as mp
 import os
 import pickle
 import shutil
+import signal
 import tempfile
 import time
 from array import array
@@ -214,6 +215,16 @@ def _worker(conn: Connection, job: Job, spool_dir: str | None) -> None:
     """A worker: run the groups the parent hands out until it says stop (None)."""
     from .chunks import _release
 
+    # Ctrl-C is the parent's to handle (it stops the workers): no second report from here
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _serve(conn, job, spool_dir, _release)
+    except (BrokenPipeError, EOFError, OSError):   # the parent is gone: nothing to tell
+        pass
+
+
+def _serve(conn: Connection, job: Job, spool_dir: str | None,
+           release: Callable[[], None]) -> None:
     while True:
         try:
             k = conn.recv()
@@ -235,7 +246,7 @@ def _worker(conn: Connection, job: Job, spool_dir: str | None) -> None:
             conn.send(("failed", k))
             return
         del part
-        _release()
+        release()
 
 
 def _write_segment(path: Path, items: list[dict[str, Any]]) -> Segment:

@@ -134,6 +134,8 @@ def corrupt(text: str, kind: str, rng: random.Random) -> str | None:
         i = rng.choice(spots)
         digits = digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:]
     elif kind == "x10":
+        if int(digits) == 0:
+            return None   # 0 × 10 is the same figure: no slip to find
         if dec:
             dec -= 1
         else:
@@ -174,26 +176,17 @@ def _slots(line: str) -> list[tuple[int, int, str]]:
     return []
 
 
-def _weights(pack: Any, df: Any) -> set[str]:
-    """The prints a weighted-mean roll-up reads as its children's weights: they take part in
-    that relation though the linear form holds them as coefficients, not variables."""
-    out: set[str] = set()
-    for rule in pack.rules:
-        if rule.kind != "rollup" or rule.method != "weighted_mean" or not rule.weight:
-            continue
-        kids = {c for h in rule.hierarchies for cs in pack.reference.hierarchies[h].values()
-                for c in cs}
-        sel = df[(df["indicator"] == rule.weight) & df["entity"].isin(kids) & df["value"].notna()]
-        out |= set(sel["ref"])
-    return out
-
-
 def corruptions(pack: Any, sample: Path, types: tuple[str, ...], per_type: int | None,
                 seed: int, refs: str | None = None) -> list[Corruption]:
     _, df = load_figures([sample], pack.reference)
     rel = build(pack, df)
+    # a relation ties figures together: a one-figure comparison (`gdr.rank.* >= 1`) is a
+    # bound whatever its rule's kind, and a weighted mean's weights count only where the mean
+    # is evaluable (its rows read them: `rel.weights`), not wherever a weight is printed
     relational = {j for row in rel.rows if not row.name.startswith("bounds")
-                  for j, _ in row.coefs} | _weights(pack, df)
+                  and (len(row.coefs) >= 2 or row.guard is not None)
+                  for j in [*(j for j, _ in row.coefs),
+                            *([row.guard[1]] if row.guard else [])]} | rel.weights
     # a ratio's rate reads as the guard of its failing rows (`k·N − r·D <= 0` while r is
     # unchanged): it is in the failing relation too (Somme's 21 % against 317 / 527)
     failing = {j for k in violated(rel) for j in [

@@ -6,7 +6,8 @@
 
 One typist error at a time (a digit changed, two adjacent digits swapped, ×10, a sign added or
 dropped) is seeded into a figure of the five samples that takes part in at least one evaluable
-relation (agreement, equation, roll-up, attainment rate; bounds alone do not count). The
+relation between figures (agreement, equation, roll-up, attainment rate, the weights of an
+evaluable weighted mean; bounds and one-figure comparisons such as `rank >= 1` do not count). The
 dataset is re-validated through `drsmcheck.report.validate()` — the public entry point, so this
 runs unchanged on today's engine and on its successor. Copies of a sample, one corruption each,
 are validated together in one call (a dataset id per copy) to spread the engine's fixed cost.
@@ -15,6 +16,8 @@ Per corruption type it measures, against the clean sample's own anomalies:
 - detection: some anomaly is new or changed;
 - top-1: the suspects named on those anomalies are exactly the corrupted figure;
 - precision: of the suspects named there, the share that are the corrupted figure;
+  `precision_seed` counts as right too a suspect the clean sample names itself (the seed's own
+  error, which a `confounded` corruption sits beside: right per the seed);
 - candidate recall: of the detected cases, the share where the corrupted figure is the suspect
   or in the suspect's `candidates` list (when the report carries one);
 - cause accuracy: of the correctly named suspects, the share whose `cause` is the slip seeded.
@@ -90,6 +93,9 @@ class Outcome:
     # (naming path, the suspect is the corrupted figure) of each suspect named: which reading
     # of the localization named it (`path_of`), for the precision of each
     paths: list[tuple[str, bool]] = field(default_factory=list)
+    # of the suspects named, those the clean sample names too (the seed's own errors: right
+    # per the seed, though the benchmark seeded another figure beside them)
+    own: int = 0
 
 
 def norm_ref(ref: str) -> str:
@@ -326,7 +332,8 @@ def _why(loc: Any, figs: list[Any], rows: list[Any], target: str) -> dict[str, A
 
 
 def run_batch(pack: Any, rules_dir: Path, sample: Path, batch: list[Corruption],
-              baseline: set[tuple], work: Path) -> list[Outcome]:
+              baseline: set[tuple], work: Path, own: set[str] = frozenset()
+              ) -> list[Outcome]:
     dirs = []
     for k, c in enumerate(batch):
         d = work / f"{sample.name}.c{k}"
@@ -349,6 +356,7 @@ def run_batch(pack: Any, rules_dir: Path, sample: Path, batch: list[Corruption],
             if ref is not None:
                 o.paths.append((path_of(a), ref == c.ref))
                 o.named.append(ref)
+                o.own += ref != c.ref and ref in own
                 o.causes.append(cause if ref == c.ref else None)
                 o.candidates.add(ref)
         solver_outcome(pack, df[df["dataset"] == ds], c, o)
@@ -373,6 +381,7 @@ def summarize(rows: list[tuple[Corruption, Outcome]], types: tuple[str, ...]) ->
         det = [(c, o) for c, o in sel if o.detected]
         named = sum(len(o.named) for _, o in sel)
         right = sum(sum(1 for r in o.named if r == c.ref) for c, o in sel)
+        own = sum(o.own for _, o in sel)
         top1 = sum(1 for c, o in sel if o.named and set(o.named) == {c.ref})
         recall = sum(1 for c, o in det if c.ref in o.candidates)
         ok_named = [(c, o) for c, o in sel if c.ref in o.named]
@@ -388,6 +397,7 @@ def summarize(rows: list[tuple[Corruption, Outcome]], types: tuple[str, ...]) ->
             "type": kind, "n": n,
             "detected": _pct(len(det), n), "top1": _pct(top1, n),
             "precision": _pct(right, named), "named": named,
+            "precision_seed": _pct(right + own, named),
             "candidate_recall": _pct(recall, len(det)),
             "cause": _pct(cause_ok, len(ok_named)),
             "ceiling": _pct(sum(1 for _, o in sel if o.ceiling), n),
@@ -400,8 +410,9 @@ def summarize(rows: list[tuple[Corruption, Outcome]], types: tuple[str, ...]) ->
 
 
 def markdown(table: list[dict], meta: dict[str, Any]) -> str:
-    head = ["type", "n", "detected", "top1", "precision", "named", "candidate_recall", "cause",
-            "ceiling", "s_detected", "s_top1", "s_precision", "s_candidate_recall", "s_cause"]
+    head = ["type", "n", "detected", "top1", "precision", "named", "precision_seed",
+            "candidate_recall", "cause", "ceiling", "s_detected", "s_top1", "s_precision",
+            "s_candidate_recall", "s_cause"]
     lines = [
         "# Diagnosis: injected-fault benchmark",
         "",
@@ -480,11 +491,13 @@ def main(argv: list[str] | None = None) -> int:
             write_copy(sample, clean, f"{name}.clean", None)
             base = validate([clean], rules_dir)
             baseline = {signature(a) for a in base["anomalies"]}
+            own = {norm_ref(a["suspect"]["ref"]) for a in base["anomalies"]
+                   if (a.get("suspect") or {}).get("ref")}
             shutil.rmtree(clean)
             for i in range(0, len(cs), args.batch):
                 batch = cs[i:i + args.batch]
                 results += list(zip(batch, run_batch(pack, rules_dir, sample, batch, baseline,
-                                                     work), strict=True))
+                                                     work, own), strict=True))
                 print(f"{name}: {min(i + args.batch, len(cs))}/{len(cs)} "
                       f"({time.time() - t0:.0f} s)", file=sys.stderr)
     table = summarize(results, types)

@@ -472,6 +472,9 @@ def main(argv: list[str] | None = None) -> int:
                          "(e.g. 'etm\\.opinions': the weights of a weighted mean)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "diagnosis.md")
     ap.add_argument("--json", type=Path, default=None, help="also write every outcome here")
+    ap.add_argument("--cases", type=Path, default=None,
+                    help="the corruptions of an earlier --json run, instead of drawing them "
+                         "(the same cases on another version of the code)")
     args = ap.parse_args(argv)
     types = tuple(t for t in args.types.split(",") if t)
     # each corrupted copy stands for a report validated on its own: the run-wide cap on the
@@ -486,7 +489,12 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         for name in args.samples.split(","):
             sample = ROOT / "samples" / name
-            cs = corruptions(pack, sample, types, args.per_type, args.seed, args.refs)
+            if args.cases is not None:
+                cs = [Corruption(**o["corruption"]) for o in json.loads(
+                    args.cases.read_text(encoding="utf-8"))["outcomes"]
+                    if o["corruption"]["sample"] == name]
+            else:
+                cs = corruptions(pack, sample, types, args.per_type, args.seed, args.refs)
             clean = work / f"{name}.clean"
             write_copy(sample, clean, f"{name}.clean", None)
             base = validate([clean], rules_dir)

@@ -6,7 +6,8 @@
 
 One typist error at a time (a digit changed, two adjacent digits swapped, ×10, a sign added or
 dropped) is seeded into a figure of the five samples that takes part in at least one evaluable
-relation (agreement, equation, roll-up, attainment rate; bounds alone do not count). The
+relation between figures (agreement, equation, roll-up, attainment rate, the weights of an
+evaluable weighted mean; bounds and one-figure comparisons such as `rank >= 1` do not count). The
 dataset is re-validated through `drsmcheck.report.validate()` — the public entry point, so this
 runs unchanged on today's engine and on its successor. Copies of a sample, one corruption each,
 are validated together in one call (a dataset id per copy) to spread the engine's fixed cost.
@@ -15,6 +16,8 @@ Per corruption type it measures, against the clean sample's own anomalies:
 - detection: some anomaly is new or changed;
 - top-1: the suspects named on those anomalies are exactly the corrupted figure;
 - precision: of the suspects named there, the share that are the corrupted figure;
+  `precision_seed` counts as right too a suspect the clean sample names itself (the seed's own
+  error, which a `confounded` corruption sits beside: right per the seed);
 - candidate recall: of the detected cases, the share where the corrupted figure is the suspect
   or in the suspect's `candidates` list (when the report carries one);
 - cause accuracy: of the correctly named suspects, the share whose `cause` is the slip seeded.
@@ -90,6 +93,9 @@ class Outcome:
     # (naming path, the suspect is the corrupted figure) of each suspect named: which reading
     # of the localization named it (`path_of`), for the precision of each
     paths: list[tuple[str, bool]] = field(default_factory=list)
+    # of the suspects named, those the clean sample names too (the seed's own errors: right
+    # per the seed, though the benchmark seeded another figure beside them)
+    own: int = 0
 
 
 def norm_ref(ref: str) -> str:
@@ -134,6 +140,8 @@ def corrupt(text: str, kind: str, rng: random.Random) -> str | None:
         i = rng.choice(spots)
         digits = digits[:i] + digits[i + 1] + digits[i] + digits[i + 2:]
     elif kind == "x10":
+        if int(digits) == 0:
+            return None   # 0 × 10 is the same figure: no slip to find
         if dec:
             dec -= 1
         else:
@@ -174,26 +182,17 @@ def _slots(line: str) -> list[tuple[int, int, str]]:
     return []
 
 
-def _weights(pack: Any, df: Any) -> set[str]:
-    """The prints a weighted-mean roll-up reads as its children's weights: they take part in
-    that relation though the linear form holds them as coefficients, not variables."""
-    out: set[str] = set()
-    for rule in pack.rules:
-        if rule.kind != "rollup" or rule.method != "weighted_mean" or not rule.weight:
-            continue
-        kids = {c for h in rule.hierarchies for cs in pack.reference.hierarchies[h].values()
-                for c in cs}
-        sel = df[(df["indicator"] == rule.weight) & df["entity"].isin(kids) & df["value"].notna()]
-        out |= set(sel["ref"])
-    return out
-
-
 def corruptions(pack: Any, sample: Path, types: tuple[str, ...], per_type: int | None,
                 seed: int, refs: str | None = None) -> list[Corruption]:
     _, df = load_figures([sample], pack.reference)
     rel = build(pack, df)
+    # a relation ties figures together: a one-figure comparison (`gdr.rank.* >= 1`) is a
+    # bound whatever its rule's kind, and a weighted mean's weights count only where the mean
+    # is evaluable (its rows read them: `rel.weights`), not wherever a weight is printed
     relational = {j for row in rel.rows if not row.name.startswith("bounds")
-                  for j, _ in row.coefs} | _weights(pack, df)
+                  and (len(row.coefs) >= 2 or row.guard is not None)
+                  for j in [*(j for j, _ in row.coefs),
+                            *([row.guard[1]] if row.guard else [])]} | rel.weights
     # a ratio's rate reads as the guard of its failing rows (`k·N − r·D <= 0` while r is
     # unchanged): it is in the failing relation too (Somme's 21 % against 317 / 527)
     failing = {j for k in violated(rel) for j in [
@@ -333,7 +332,8 @@ def _why(loc: Any, figs: list[Any], rows: list[Any], target: str) -> dict[str, A
 
 
 def run_batch(pack: Any, rules_dir: Path, sample: Path, batch: list[Corruption],
-              baseline: set[tuple], work: Path) -> list[Outcome]:
+              baseline: set[tuple], work: Path, own: set[str] = frozenset()
+              ) -> list[Outcome]:
     dirs = []
     for k, c in enumerate(batch):
         d = work / f"{sample.name}.c{k}"
@@ -356,6 +356,7 @@ def run_batch(pack: Any, rules_dir: Path, sample: Path, batch: list[Corruption],
             if ref is not None:
                 o.paths.append((path_of(a), ref == c.ref))
                 o.named.append(ref)
+                o.own += ref != c.ref and ref in own
                 o.causes.append(cause if ref == c.ref else None)
                 o.candidates.add(ref)
         solver_outcome(pack, df[df["dataset"] == ds], c, o)
@@ -380,6 +381,7 @@ def summarize(rows: list[tuple[Corruption, Outcome]], types: tuple[str, ...]) ->
         det = [(c, o) for c, o in sel if o.detected]
         named = sum(len(o.named) for _, o in sel)
         right = sum(sum(1 for r in o.named if r == c.ref) for c, o in sel)
+        own = sum(o.own for _, o in sel)
         top1 = sum(1 for c, o in sel if o.named and set(o.named) == {c.ref})
         recall = sum(1 for c, o in det if c.ref in o.candidates)
         ok_named = [(c, o) for c, o in sel if c.ref in o.named]
@@ -395,6 +397,7 @@ def summarize(rows: list[tuple[Corruption, Outcome]], types: tuple[str, ...]) ->
             "type": kind, "n": n,
             "detected": _pct(len(det), n), "top1": _pct(top1, n),
             "precision": _pct(right, named), "named": named,
+            "precision_seed": _pct(right + own, named),
             "candidate_recall": _pct(recall, len(det)),
             "cause": _pct(cause_ok, len(ok_named)),
             "ceiling": _pct(sum(1 for _, o in sel if o.ceiling), n),
@@ -407,8 +410,9 @@ def summarize(rows: list[tuple[Corruption, Outcome]], types: tuple[str, ...]) ->
 
 
 def markdown(table: list[dict], meta: dict[str, Any]) -> str:
-    head = ["type", "n", "detected", "top1", "precision", "named", "candidate_recall", "cause",
-            "ceiling", "s_detected", "s_top1", "s_precision", "s_candidate_recall", "s_cause"]
+    head = ["type", "n", "detected", "top1", "precision", "named", "precision_seed",
+            "candidate_recall", "cause", "ceiling", "s_detected", "s_top1", "s_precision",
+            "s_candidate_recall", "s_cause"]
     lines = [
         "# Diagnosis: injected-fault benchmark",
         "",
@@ -468,6 +472,9 @@ def main(argv: list[str] | None = None) -> int:
                          "(e.g. 'etm\\.opinions': the weights of a weighted mean)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "diagnosis.md")
     ap.add_argument("--json", type=Path, default=None, help="also write every outcome here")
+    ap.add_argument("--cases", type=Path, default=None,
+                    help="the corruptions of an earlier --json run, instead of drawing them "
+                         "(the same cases on another version of the code)")
     args = ap.parse_args(argv)
     types = tuple(t for t in args.types.split(",") if t)
     # each corrupted copy stands for a report validated on its own: the run-wide cap on the
@@ -482,16 +489,23 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         for name in args.samples.split(","):
             sample = ROOT / "samples" / name
-            cs = corruptions(pack, sample, types, args.per_type, args.seed, args.refs)
+            if args.cases is not None:
+                cs = [Corruption(**o["corruption"]) for o in json.loads(
+                    args.cases.read_text(encoding="utf-8"))["outcomes"]
+                    if o["corruption"]["sample"] == name]
+            else:
+                cs = corruptions(pack, sample, types, args.per_type, args.seed, args.refs)
             clean = work / f"{name}.clean"
             write_copy(sample, clean, f"{name}.clean", None)
             base = validate([clean], rules_dir)
             baseline = {signature(a) for a in base["anomalies"]}
+            own = {norm_ref(a["suspect"]["ref"]) for a in base["anomalies"]
+                   if (a.get("suspect") or {}).get("ref")}
             shutil.rmtree(clean)
             for i in range(0, len(cs), args.batch):
                 batch = cs[i:i + args.batch]
                 results += list(zip(batch, run_batch(pack, rules_dir, sample, batch, baseline,
-                                                     work), strict=True))
+                                                     work, own), strict=True))
                 print(f"{name}: {min(i + args.batch, len(cs))}/{len(cs)} "
                       f"({time.time() - t0:.0f} s)", file=sys.stderr)
     table = summarize(results, types)

@@ -36,3 +36,31 @@ def test_weights_are_corrupted_and_each_suspect_has_a_path(tmp_path: Path) -> No
         assert set(o["named"]) == {r["corruption"]["ref"]}, r
     text = out.read_text(encoding="utf-8")
     assert "Precision per naming path" in text and "| min-cost repair (rollup) |" in text
+
+
+def test_only_figures_tied_to_others_are_corrupted() -> None:
+    # a one-figure comparison (Occitanie's `gdr.rank.* >= 1`) is a bound, not a relation; a
+    # weight counts only where its weighted mean is evaluable (Alsace-Moselle prints no
+    # regional confirmed-expertise rate, so the ELSM's L 141-1 counts weight nothing); and a
+    # zero typed ×10 is the same figure
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import bench_diagnosis as bench
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    from drsmcheck.rules import default_rules_dir, load_rules
+
+    pack = load_rules(default_rules_dir())
+    occ = bench.corruptions(pack, ROOT / "samples" / "drsm-occitanie-2019", bench.TYPES, None,
+                            11, r"gdr\.rank")
+    assert occ == []
+    am = bench.corruptions(pack, ROOT / "samples" / "drsm-alsace-moselle-2018", bench.TYPES,
+                           None, 11, r"expertise\.l141_1")
+    assert am == []
+    bfc = bench.corruptions(pack, ROOT / "samples" / "drsm-bfc-2019", ("x10",), None, 11,
+                            r"atmp\.death\.unfavourable_rate@.*page-58\.")
+    assert bfc == []
+    assert bench.corrupt("0 %", "x10", __import__("random").Random(1)) is None
+    # a rate still is: its ratio reads it (as the guard of its rows)
+    assert bench.corruptions(pack, ROOT / "samples" / "drsm-bfc-2019", ("sign",), None, 11,
+                             r"atmp\.new_lesion\.unfavourable_rate@.*page-58\.")

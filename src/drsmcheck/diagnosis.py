@@ -98,7 +98,8 @@ class Diagnoser:
             else:
                 it = self._rollup_items(int(ridx))
                 sub = rollup.items_of(rule, self.ctx, it, rows - self._block_start[int(ridx)])
-                j = rollup.judge(rule, self.ctx, sub, override=(s.f_ent[figs[m]], lo[m], hi[m]))
+                j = rollup.judge(rule, self.ctx, sub,
+                                 override=(s.f_ent[figs[m]], lo[m], hi[m], figs[m]))
                 status[m] = j.status
                 diff[m] = (j.p.lo + j.p.hi) / 2 - (j.e.lo + j.e.hi) / 2
         return status, diff
@@ -186,7 +187,8 @@ class Diagnoser:
         loc = localize_dataset(pack, frame, near=near[keep], core=core[keep])
         checks: list[tuple[Anomaly, dict[str, Any], float, float]] = []
         for a in todo:
-            refs = [r["ref"] for r in a.figures]
+            weights = self._weights(a)
+            refs = [r["ref"] for r in a.figures] + [r["ref"] for r in weights]
             children = None
             h = (a.context or {}).get("hierarchy")
             if a.rule.kind == "rollup" and h:
@@ -203,7 +205,11 @@ class Diagnoser:
                 continue
             row = _print_of(a, loc.rel.alias, f.suspect["ref"])
             if row is None:
-                continue
+                row = _print_of_rows(weights, loc.rel.alias, f.suspect["ref"])
+                if row is None:
+                    continue
+                # a weight is the suspect: the anomaly lists it, so the reviewer sees its print
+                a.figures = [*a.figures, row]
             suspect = {**f.suspect, "ref": row["ref"], "candidates": f.candidates}
             if suspect["suggested"] is None:   # a column, not one value: nothing to re-check
                 a.suspect = suspect
@@ -215,6 +221,17 @@ class Diagnoser:
             if a.rule.kind in RELATION_KINDS and a.verdict >= 0:
                 checks.append((a, row, value - half, value + half))
         self._confirm(checks)
+
+    def _weights(self, a: Anomaly) -> list[dict[str, Any]]:
+        """The weights' prints a weighted-mean anomaly's verdict read: the anomaly lists only
+        the rates, but a weight typed wrong (« 1 645 » for 16 459) is a suspect of its own."""
+        rule = a.rule
+        if rule.kind != "rollup" or getattr(rule, "method", None) != "weighted_mean" \
+                or not getattr(rule, "weight", None) or a.verdict < 0:
+            return []
+        shown = {r["ref"] for r in a.figures}
+        return [r for r in self.rows.many(self.run.verdicts.refs(a.verdict))
+                if r["indicator"] == rule.weight and r["ref"] not in shown]
 
     def _confirm(self, checks: list[tuple[Anomaly, dict[str, Any], float, float]]) -> None:
         """Ask the engine whether each suspect's repair makes its relation hold; drop the
@@ -236,10 +253,15 @@ class Diagnoser:
 
 def _print_of(a: Anomaly, alias: dict[str, str], ref: str) -> dict[str, Any] | None:
     """The anomaly's own print of the figure (variable) `ref`."""
-    for row in a.figures:
+    return _print_of_rows(a.figures, alias, ref)
+
+
+def _print_of_rows(rows: list[dict[str, Any]], alias: dict[str, str], ref: str
+                   ) -> dict[str, Any] | None:
+    for row in rows:
         if row["ref"] == ref:
             return row
-    for row in a.figures:
+    for row in rows:
         if alias.get(row["ref"]) == ref:
             return row
     return None

@@ -78,4 +78,10 @@ def test_bfc_weight_typed_x10_is_not_blamed_on_a_rate(tmp_path: Path):
     named = {(a["subject"], a["suspect"]["ref"].split("@")[0], a["suspect"]["cause"])
              for a in report["anomalies"] if a.get("suspect")
              and a["subject"] in ("etm.opinions", "etm.unfavourable_rate")}
-    assert named == {("etm.opinions", "58|2019|etm.opinions", "scale")}
+    # both anomalies name the weight: the weighted mean's too, which lists it among its
+    # figures (its verdict read it), and the engine re-judges the mean with the weight repaired
+    assert named == {("etm.opinions", "58|2019|etm.opinions", "scale"),
+                     ("etm.unfavourable_rate", "58|2019|etm.opinions", "scale")}
+    mean = next(a for a in report["anomalies"] if a["subject"] == "etm.unfavourable_rate")
+    assert mean["suspect"]["suggested"] == 8312
+    assert mean["suspect"]["ref"] in {f["ref"] for f in mean["figures"]}

@@ -142,9 +142,11 @@ class Judgement:
 
 
 def judge(rule: Any, ctx: Context, it: Items, widen: bool = False,
-          override: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> Judgement:
+          override: tuple[np.ndarray, ...] | None = None) -> Judgement:
     """The roll-up semantics on gathered items; `override` = (entity code, lo, hi) per item
-    replaces the print of that entity (parent or child) — the diagnosis's what-if."""
+    replaces the print of that entity (parent or child) — the diagnosis's what-if. A fourth
+    array, the figure row overridden, lets a weighted mean's *weight* be the figure read
+    otherwise (an item whose weight it is keeps its rates: the weight changes instead)."""
     store = ctx.store
     n, k = it.children.shape
     p = store.interval(it.parent, widen)
@@ -153,8 +155,19 @@ def judge(rule: Any, ctx: Context, it: Items, widen: bool = False,
     c_has = (it.children >= 0)
     c_nn = c_has & c.miss.reshape(n, k)
     p_lo, p_hi, p_miss = p.lo, p.hi, p.miss
+    hit_w = None
+    if override is not None and len(override) > 3 and rule.method == "weighted_mean" \
+            and it.weights is not None:
+        hit_w = it.weights == np.asarray(override[3])[:, None]
+        if hit_w.any():
+            w_lo, w_hi = override[1], override[2]
+            is_w = hit_w.any(axis=1)
+            # the rows whose weight is overridden read their rates as printed
+            override = (np.where(is_w, -2, override[0]), w_lo, w_hi)
+        else:
+            hit_w = None
     if override is not None:
-        o_ent, o_lo, o_hi = override
+        o_ent, o_lo, o_hi = override[:3]
         hit_p = o_ent == store.r_ent[it.rec]
         p_lo, p_hi = np.where(hit_p, o_lo, p_lo), np.where(hit_p, o_hi, p_hi)
         p_miss = p_miss & ~hit_p
@@ -171,6 +184,8 @@ def judge(rule: Any, ctx: Context, it: Items, widen: bool = False,
         else:
             wi = store.interval(it.weights.reshape(-1))
             w = np.where(wi.miss, np.nan, (wi.lo + wi.hi) / 2).reshape(n, k)
+            if hit_w is not None:
+                w = np.where(hit_w, ((w_lo + w_hi) / 2)[:, None], w)
         ok &= ~np.isnan(w)
         bad_w = (ok & (w <= 0)).any(axis=1)
         wv = np.where(ok, w, 0.0)

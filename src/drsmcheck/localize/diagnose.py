@@ -40,6 +40,7 @@ class Localized:
     # the anomalies of one group share them, so they are read off the rows once per group
     decided: dict[tuple[int, str], tuple[list[str], list[str]]] = field(default_factory=dict)
     causes: dict[tuple[Any, ...], Cause] = field(default_factory=dict)   # explain()'s answers
+    limit: int = 8   # the solutions each problem lists at most (`localize`'s limit)
 
 
 def _explain(loc: Localized, row: dict[str, Any], lo: float, hi: float, *args: Any) -> Cause:
@@ -53,7 +54,7 @@ def _explain(loc: Localized, row: dict[str, Any], lo: float, hi: float, *args: A
     return cause
 
 
-def localize_dataset(pack: Any, figures: Any, limit: int = 3, near: Any = None,
+def localize_dataset(pack: Any, figures: Any, limit: int = 8, near: Any = None,
                      core: Any = None) -> Localized:
     """Localize every group of violated relations of the figures table.
 
@@ -84,7 +85,7 @@ def localize_dataset(pack: Any, figures: Any, limit: int = 3, near: Any = None,
     # the dataset index the cause searches read, from the prints already in read order
     if index is None and results:
         index = Prints(list(rel.rows_by_ref.values()))
-    return Localized(rel, by_ref, results, index if results else None)
+    return Localized(rel, by_ref, results, index if results else None, limit=limit)
 
 
 def _rule_ids(rel: Relations, rows: Iterable[int]) -> list[str]:
@@ -149,6 +150,10 @@ def finding(loc: Localized, refs: list[str], figures: Any, children: list[str] |
     opt = narrow(answer.optimal, answer.candidates, answer.tie, rel.figures)
     narrowed = len(opt) < len(answer.optimal)
     common = set.intersection(*(set(s.ids) for s in opt)) if opt else set()
+    if len(opt) > 1 and len(answer.optimal) >= loc.limit:
+        # the list of tied solutions is full: one left out may leave this figure as printed,
+        # so "every minimum-cost solution changes it" is unproven — ambiguous, not a guess
+        common = set()
     # of the solutions that agree on the suspect, the one that leaves this anomaly's other
     # figures as printed gives the repair its own relation reads
     best = min(opt, key=lambda s: len(vset.intersection(s.ids))) if opt else None

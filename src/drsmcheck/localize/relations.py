@@ -326,10 +326,40 @@ def _affine(node: object, env: dict[str, dict[str, Any]], prev_env: dict[str, di
                 return {k: v * a.get("", 0.0) for k, v in b.items()}
             if set(b) <= {""}:
                 return {k: v * b.get("", 0.0) for k, v in a.items()}
+            return _product(a, b, env, prev_env)
         if node.op == "/" and set(b) <= {""} and b.get("", 0.0) != 0.0:
             return {k: v / b[""] for k, v in a.items()}
         raise _NotLinear(node.op)
     raise _NotLinear(type(node).__name__)
+
+
+def _product(a: Affine, b: Affine, env: dict[str, dict[str, Any]],
+             prev_env: dict[str, dict[str, Any]]) -> Affine:
+    """`a × b` of two affine forms, linearised at the prints: a₀·b + b₀·a − a₀·b₀, exact for a
+    change of either factor with the other at its print (Σ cases × mean amount = total). Only
+    when one factor is exact (a count): its rounding then adds no cross term to the interval."""
+    prints = {r["ref"]: r for r in (*env.values(), *prev_env.values())}
+    if (set(a) & set(b)) - {""}:
+        raise _NotLinear("square")
+
+    def at(f: Affine) -> tuple[float, bool]:
+        v, exact = f.get("", 0.0), True
+        for k, c in f.items():
+            if k:
+                r = prints[k]
+                v += c * float(r["value"])
+                exact &= float(r["lo"]) == float(r["hi"])
+        return v, exact
+
+    (a0, ea), (b0, eb) = at(a), at(b)
+    if not (ea or eb) or not (math.isfinite(a0) and math.isfinite(b0)):
+        raise _NotLinear("product of rounded figures")
+    out: Affine = {}
+    for f, w in ((a, b0), (b, a0)):
+        for k, c in f.items():
+            out[k] = out.get(k, 0.0) + c * w
+    out[""] = out.get("", 0.0) - a0 * b0
+    return out
 
 
 def interval_of(aff: Affine, rows_by_ref: dict[str, dict[str, Any]]) -> tuple[float, float]:

@@ -152,3 +152,49 @@ def test_fast_writer_same_bytes_as_json_dumps(head: Any, figures: list[dict[str,
     buf = io.BytesIO()
     write(report, buf)
     assert buf.getvalue() == _reference(report)
+
+
+# -- an anomaly pickled (a chunked run's spool) is its report.json text --------------------------
+def _items_of(report: dict[str, Any], n: int) -> list[Any]:
+    from drsmcheck.report import AnomalyDict
+
+    return [AnomalyDict(a) for a in _many(report, n)["anomalies"]]
+
+
+@given(extra=_values)
+@settings(max_examples=100, deadline=None)
+def test_pickled_anomaly_writes_the_same_bytes(extra: Any) -> None:
+    """Pickled and read back (as the spool does), an anomaly is written byte for byte as
+    the dict it was — NaN and lone surrogates made strict as ever — in JSON and JSON Lines."""
+    import pickle
+
+    from drsmcheck.report import AnomalyDict
+    from drsmcheck.reporters.json import Encoded
+
+    items = [AnomalyDict({"id": "a", "figures": [{"ref": "r", "value": 1.5}], "x": extra}),
+             AnomalyDict({"id": "b", "figures": [], "x": [extra, {"y": extra}]})]
+    back = [pickle.loads(pickle.dumps(a, protocol=5)) for a in items]
+    assert all(type(b) is Encoded for b in back)
+    for writer in (write, write_lines):
+        want, got = io.BytesIO(), io.BytesIO()
+        writer({"summary": {}, "anomalies": items}, want)
+        writer({"summary": {}, "anomalies": back}, got)
+        assert got.getvalue() == want.getvalue()
+    assert back[0]["id"] == "a" and back[1]["figures"] == []  # read as a mapping
+
+
+def test_pickled_anomalies_read_and_copied_as_dicts(both: tuple[dict[str, Any], str]) -> None:
+    """What reads an anomaly back reads the report's values; a deep copy (the baseline marks
+    every anomaly) is a dict to edit, for an anomaly dict and for one read back alike."""
+    import copy
+    import pickle
+
+    items = _items_of(both[0], 3)
+    back = pickle.loads(pickle.dumps(items, protocol=5))
+    assert back == items and [dict(b) for b in back] == [dict(a) for a in items]
+    for copied in (copy.deepcopy(items), copy.deepcopy(back)):
+        for a in copied:
+            a["baseline"] = "new"
+        assert [a["baseline"] for a in copied] == ["new"] * 3
+    assert "baseline" not in items[0] and "baseline" not in back[0]  # the originals untouched
+    assert render({"anomalies": back}) == render({"anomalies": items})

@@ -202,7 +202,7 @@ def anomaly_dict(a: Anomaly, pack: RulePack,
     ind = pack.reference.indicators.get(a.subject or "")
     theme = ind.theme if ind else (
         pack.reference.indicators[a.figures[0]["indicator"]].theme if a.figures else None)
-    return AnomalyDict({
+    return {
         "id": a.id, "rule": a.rule.id, "kind": a.rule.kind, "severity": a.severity,
         "category": a.category, "dataset": a.dataset, "entity": a.entity, "period": a.period,
         "subject": a.subject, "theme": theme, "message": a.message, "relation": a.relation,
@@ -218,33 +218,7 @@ def anomaly_dict(a: Anomaly, pack: RulePack,
         # every figure whose repair alone (or with the others listed) would explain the anomaly,
         # cheapest first: what a reviewer reads when no single suspect can be named
         "candidates": _candidates((a.context or {}).get("candidates")),
-    })
-
-
-class AnomalyDict(dict):  # type: ignore[type-arg]
-    """An anomaly's report dict, pickled as its report.json text (`reporters.json.Encoded`).
-
-    A chunked run spools its anomalies (pickled, read back for the JSON writer) and a run on
-    several processes sends them back pickled: pickling a nested dict of ~4 KB and unpickling
-    it cost ~30 µs, then the writer encoded it again (~40 µs). Pickled as its JSON text, it
-    is encoded once, when pickled (from its current content), and the writer copies the
-    bytes; whoever reads it as a mapping decodes it then."""
-
-    __slots__ = ()
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        from .reporters.json import Encoded
-
-        return Encoded.of(self).__reduce__()
-
-    def __copy__(self) -> AnomalyDict:
-        return AnomalyDict(self)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> AnomalyDict:
-        """A copy to edit (the baseline marks each anomaly new or accepted), not its text."""
-        import copy
-
-        return AnomalyDict({k: copy.deepcopy(v, memo) for k, v in self.items()})
+    }
 
 
 class FigureDicts:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, BinaryIO
 
 from ..gcpause import paused_gc
@@ -51,7 +51,7 @@ def strict(value: Any) -> Any:
         return _float(value)
     if isinstance(value, str):
         return _text(value)
-    if isinstance(value, Mapping):  # a dict, or a report item held as text (`Encoded`)
+    if isinstance(value, dict):
         return {_text(str(k)): strict(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [strict(v) for v in value]
@@ -88,55 +88,8 @@ _LINE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False,
 _BATCH = 512  # items encoded, then written together
 
 
-class Encoded(Mapping[str, Any]):
-    """A report item held as its report.json text (one compact line, strict UTF-8), read as
-    a mapping by decoding it on first access; the JSON writer copies the text as it is."""
-
-    __slots__ = ("json", "_data")
-
-    def __init__(self, text: bytes):
-        self.json = text
-        self._data: dict[str, Any] | None = None
-
-    @classmethod
-    def of(cls, item: Mapping[str, Any]) -> Encoded:
-        return item if isinstance(item, Encoded) else cls(_encode(_COMPACT, item))
-
-    @property
-    def data(self) -> dict[str, Any]:
-        if self._data is None:
-            self._data = json.loads(self.json)
-        return self._data
-
-    def __getitem__(self, key: str) -> Any:
-        return self.data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.data)
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Encoded, (self.json,))
-
-    def __copy__(self) -> dict[str, Any]:
-        return dict(self.data)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
-        """A dict to edit (the baseline marks each anomaly new or accepted): decoded anew."""
-        return json.loads(self.json)  # type: ignore[no-any-return]
-
-    def __repr__(self) -> str:
-        return f"Encoded({self.data!r})"
-
-
 def _encode(encoder: json.JSONEncoder, value: Any) -> bytes:
     """One value as strict UTF-8 JSON; only a value that is not strict is copied."""
-    if type(value) is Encoded:
-        if encoder is _COMPACT:
-            return value.json
-        value = value.data
     try:
         return encoder.encode(value).encode("utf-8")
     except (ValueError, TypeError, UnicodeEncodeError):

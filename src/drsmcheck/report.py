@@ -239,46 +239,6 @@ class FigureDicts:
             fig = self.by_pos[pos] = figure_dict(row, self.pack, self.labels)
         return fig
 
-    def prepare(self, anomalies: Sequence[Anomaly]) -> None:
-        """The figure dicts of every print the anomalies show, made in one pass: the same
-        dicts as `figure_dict`'s, without a call per figure (at 10⁶ figures, ~110 000)."""
-        by_pos = self.by_pos
-        rows = {}
-        for a in anomalies:
-            for row in a.figures:
-                pos = row.get("_pos")
-                if pos is not None and pos not in by_pos:
-                    rows[pos] = row
-        if not rows:
-            return
-        labels = self.labels
-        for ind in {row["indicator"] for row in rows.values()} - labels.keys():
-            spec = self.pack.reference.indicators[ind]
-            labels[ind] = {"fr": spec.fr, "en": spec.en}
-        num = _num
-        exact = _EXACT
-        with paused_gc():
-            for pos, row in rows.items():
-                value, lo, hi, report_line = row["value"], row["lo"], row["hi"], row["report_line"]
-                # _num inlined for the common float (a call per number was a third of this)
-                by_pos[pos] = {
-                    "ref": row["ref"], "entity": row["entity"], "period": row["period"],
-                    "indicator": row["indicator"], "label": labels[row["indicator"]],
-                    "text": row["text"],
-                    "value": (int(value) if value.is_integer() and -exact < value < exact
-                              else round(value, 10)) if type(value) is float else num(value),
-                    "lo": (int(lo) if lo.is_integer() and -exact < lo < exact
-                           else round(lo, 10)) if type(lo) is float else num(lo),
-                    "hi": (int(hi) if hi.is_integer() and -exact < hi < exact
-                           else round(hi, 10)) if type(hi) is float else num(hi),
-                    "unit": row["unit"],
-                    "source": {"file": row["file"], "line": int(row["line"]),
-                               "report": row["report"],
-                               "report_line": None if report_line is None else int(report_line),
-                               "kind": row["kind"], "table": row["table"], "row": row["row"],
-                               "column": row["column"], "quote": row["quote"]},
-                }
-
 
 def _candidates(cands: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     return [{"ref": c["ref"], "suggested": _num(c["suggested"]), "cause": c.get("cause"),
@@ -302,7 +262,6 @@ def to_dict(pack: RulePack, datasets: list[Dataset], figures: Any, results: list
 def anomaly_items(pack: RulePack, anomalies: list[Anomaly]) -> list[dict[str, Any]]:
     """The anomalies as report dicts, in the report's order."""
     made = FigureDicts(pack)
-    made.prepare(anomalies)
     with paused_gc():  # ~10⁶ small dicts, no cycles (gcpause)
         items = [anomaly_dict(a, pack, made) for a in anomalies]
     items.sort(key=lambda d: (d["dataset"], SEVERITY_RANK[d["severity"]], d["rule"],

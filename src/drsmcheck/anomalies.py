@@ -18,8 +18,9 @@ from . import expr as E
 from .backends.numpy import Env
 from .engine import Run
 from .figures import unit_factor
-from .formatting import KIND_LABEL, fmt_diff, fmt_interval, fmt_number, fmt_with_unit
+from .formatting import KIND_LABEL, fmt_number, fmt_with_unit
 from .gcpause import paused_gc
+from .i18n.numbers import fmt_diffs, fmt_intervals
 from .intervals import Interval
 from .kinds import non_numeric
 from .rows import Rows
@@ -115,8 +116,71 @@ def render(node: object, rows: dict[str, dict[str, Any]], prev_rows: dict[str, d
     raise TypeError(node)
 
 
+Slot = tuple[bool, str]  # (read from the previous period, indicator)
+
+
+def _compile(node: object, lang: str, top: bool = True) -> tuple[str, list[Slot]] | None:
+    """What `render` writes for `node`, as a `str.format` template whose fields are the
+    figures' texts (made once per rule and comparison: the text around the figures does not
+    depend on the record); None when it does (a glob's terms are the figures present)."""
+    if isinstance(node, E.Num):
+        return _literal(fmt_number(node.value, lang)), []
+    if isinstance(node, E.Ind):
+        return "{}", [(False, node.id)]
+    if isinstance(node, E.Neg):
+        inner = _compile(node.operand, lang, False)
+        return None if inner is None else ("-" + inner[0], inner[1])
+    if isinstance(node, E.Call):
+        if node.name == "prev":
+            return "{}", [(True, node.args[0].id)]
+        args = [_compile(a, lang, True) for a in node.args]
+        if any(a is None for a in args):
+            return None
+        inner = ", ".join(a[0] for a in args if a is not None)
+        slots = [slot for a in args if a is not None for slot in a[1]]
+        if node.name == "sum":
+            return (f"({inner})" if not top else inner), slots
+        return f"{_literal(node.name)}({inner})", slots
+    if isinstance(node, E.Bin):
+        left, right = _compile(node.left, lang, True), _compile(node.right, lang, True)
+        if left is None or right is None:
+            return None
+        prec = _PREC[node.op]
+        ltxt, rtxt = left[0], right[0]
+        if isinstance(node.left, E.Bin) and _PREC[node.left.op] < prec:
+            ltxt = f"({ltxt})"
+        if isinstance(node.right, E.Bin) and (
+                _PREC[node.right.op] < prec
+                or (_PREC[node.right.op] == prec and node.op in "-/")):
+            rtxt = f"({rtxt})"
+        op = {"*": "×", "/": "/", "+": "+", "-": "-"}[node.op]
+        return f"{ltxt} {op} {rtxt}", left[1] + right[1]
+    return None
+
+
+def _literal(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _fill(template: tuple[str, list[Slot]], rows: dict[str, dict[str, Any]],
+          prev_rows: dict[str, dict[str, Any]], lang: str) -> str:
+    texts = []
+    for prev, ind in template[1]:
+        row = (prev_rows if prev else rows).get(ind)
+        texts.append(fig_text(row, lang) if row else "?")
+    return template[0].format(*texts)
+
+
 def _iv(lo: float, hi: float) -> Interval | None:
     return None if math.isnan(lo) or math.isnan(hi) else Interval(float(lo), float(hi))
+
+
+def _sides(r: dict[str, Any]) -> tuple[Interval | None, Interval | None]:
+    """A verdict's two sides as intervals, made once (the kind's text and the anomaly)."""
+    sides = r.get("_sides")
+    if sides is None:
+        sides = r["_sides"] = (_iv(r["lhs_lo"], r["lhs_hi"]), _iv(r["rhs_lo"], r["rhs_hi"]))
+    return sides
 
 
 class Builder:
@@ -129,6 +193,7 @@ class Builder:
         self.store = run.store
         self.ref = run.context.pack.reference
         self.hierarchies = sorted(self.ref.hierarchies)
+        self._templates: dict[tuple[int, int], tuple[Any, list[tuple[Any, Any]]]] = {}
 
     def build(self) -> list[Anomaly]:
         with paused_gc():  # ~10⁵ records, no cycles: see gcpause
@@ -137,75 +202,100 @@ class Builder:
     def _build(self) -> list[Anomaly]:
         v = self.run.verdicts
         reported = np.flatnonzero(v["category"] >= 0)
-        if len(reported):
-            self.rows.prefetch(v.take(reported).idx)
+        if not len(reported):
+            return []
+        sub = v.take(reported)
+        self.rows.prefetch(sub.idx)
+        # the reported verdicts' columns as Python values, once (a NumPy scalar read costs
+        # ~10× a list's), and each verdict's figures as row dicts
+        names = list(sub.cols)
+        rows = self.rows
+        idx, ptr = sub.idx.tolist(), sub.ptr.tolist()
+        handlers = {kind: getattr(self, f"_{kind}") for kind in {r.kind for r in self.run.rules}}
         out: list[Anomaly] = []
-        for i in reported:
-            rule = self.run.rules[v["rule"][i]]
-            anomaly = getattr(self, f"_{rule.kind}")(rule, int(i))
+        columns = [sub[n].tolist() for n in names]
+        for k, (i, values) in enumerate(zip(reported.tolist(), zip(*columns, strict=True),
+                                            strict=True)):
+            r = dict(zip(names, values, strict=True))
+            r["figures"] = [rows[p] for p in idx[ptr[k]:ptr[k + 1]]]
+            rule = self.run.rules[r["rule"]]
+            anomaly = handlers[rule.kind](rule, i, r)
             if anomaly is not None:
-                anomaly.verdict = int(i)
+                anomaly.verdict = i
                 out.append(anomaly)
         return out
 
     # -- shared --------------------------------------------------------------------------------
-    def _base(self, rule: Rule, i: int, subject: str | None, figures: list[dict[str, Any]],
-              relation: dict[str, str], extra_key: str = "") -> Anomaly:
-        v, s = self.run.verdicts, self.store
-        category = CATEGORIES[v["category"][i]]
+    def _base(self, rule: Rule, r: dict[str, Any], subject: str | None,
+              figures: list[dict[str, Any]], relation: dict[str, str], extra_key: str = ""
+              ) -> Anomaly:
+        s = self.store
+        category = CATEGORIES[r["category"]]
         severity = rule.severity
         if category == "rounding":
             severity = _cap(rule.severity, "warning")
         elif rule.kind == "objective" and category in ("unit", "inconsistent"):
             severity = rule.consistency_severity
-        diff = v["diff"][i]
-        return Anomaly(rule, category, severity, s.datasets[v["dataset"][i]],
-                       s.entities[v["entity"][i]], s.periods[v["period"][i]], subject,
+        diff = r["diff"]
+        return Anomaly(rule, category, severity, s.datasets[r["dataset"]],
+                       s.entities[r["entity"]], s.periods[r["period"]], subject,
                        figures, relation, _message(rule, category),
-                       _iv(v["lhs_lo"][i], v["lhs_hi"][i]), _iv(v["rhs_lo"][i], v["rhs_hi"][i]),
-                       None if np.isnan(diff) else float(diff), extra_key=extra_key)
+                       *_sides(r), None if math.isnan(diff) else diff, extra_key=extra_key)
 
-    def _figures(self, i: int) -> list[dict[str, Any]]:
-        return self.rows.many(self.run.verdicts.refs(i))
-
-    def _subject(self, i: int) -> str | None:
-        code = self.run.verdicts["subject"][i]
+    def _subject(self, r: dict[str, Any]) -> str | None:
+        code = r["subject"]
         return None if code < 0 else self.store.indicators[code]
 
     # -- per kind ------------------------------------------------------------------------------
-    def _equation(self, rule: Rule, i: int) -> Anomaly:
-        v = self.run.verdicts
-        rows = self._figures(i)
-        per = self.store.periods[v["period"][i]]
-        by_ind = {r["indicator"]: r for r in rows if r["period"] == per}
-        prev_rows = {r["indicator"]: r for r in rows if r["period"] != per}
-        category = CATEGORIES[v["category"][i]]
+    def _equation(self, rule: Rule, i: int, r: dict[str, Any]) -> Anomaly:
+        rows = r["figures"]
+        per = self.store.periods[r["period"]]
+        by_ind = {f["indicator"]: f for f in rows if f["period"] == per}
+        prev_rows = {f["indicator"]: f for f in rows if f["period"] != per}
+        category = CATEGORIES[r["category"]]
         relation: dict[str, str] = {}
         if category == "missing":
-            return self._unevaluable(rule, i, rows, by_ind, prev_rows)
-        cmps = A.comparisons(rule.ast)
-        k = int(v["cmp"][i])
+            return self._unevaluable(rule, i, r, by_ind, prev_rows)
+        k = r["cmp"]
         if k >= 0:
-            cmp = cmps[k]
-            lhs, rhs = _iv(v["lhs_lo"][i], v["lhs_hi"][i]), _iv(v["rhs_lo"][i], v["rhs_hi"][i])
-            for lang in LANGS:
-                ltxt = render(cmp.left, by_ind, prev_rows, lang)
-                rtxt = render(cmp.right, by_ind, prev_rows, lang)
-                if not isinstance(cmp.left, E.Ind) and lhs is not None:
-                    ltxt += " = " + fmt_interval(lhs.lo, lhs.hi, lang)
-                if not isinstance(cmp.right, E.Ind | E.Num) and rhs is not None:
-                    rtxt += " = " + fmt_interval(rhs.lo, rhs.hi, lang)
+            cmp, templates = self._comparison(rule, k)
+            lhs, rhs = _sides(r)
+            lvalue = rvalue = None
+            if not isinstance(cmp.left, E.Ind) and lhs is not None:
+                lvalue = fmt_intervals(lhs.lo, lhs.hi, LANGS)
+            if not isinstance(cmp.right, E.Ind | E.Num) and rhs is not None:
+                rvalue = fmt_intervals(rhs.lo, rhs.hi, LANGS)
+            diffs = fmt_diffs(r["diff"], LANGS)
+            for n, lang in enumerate(LANGS):
+                left, right = templates[n]
+                ltxt = (_fill(left, by_ind, prev_rows, lang) if left is not None
+                        else render(cmp.left, by_ind, prev_rows, lang))
+                rtxt = (_fill(right, by_ind, prev_rows, lang) if right is not None
+                        else render(cmp.right, by_ind, prev_rows, lang))
+                if lvalue is not None:
+                    ltxt += " = " + lvalue[n]
+                if rvalue is not None:
+                    rtxt += " = " + rvalue[n]
                 word = "écart" if lang == "fr" else "difference"
-                relation[lang] = (f"{ltxt} {NEGATED[cmp.op]} {rtxt}, {word} "
-                                  f"{fmt_diff(float(v['diff'][i]), lang)}")
-            a = self._base(rule, i, None, rows, relation)
+                relation[lang] = f"{ltxt} {NEGATED[cmp.op]} {rtxt}, {word} {diffs[n]}"
+            a = self._base(rule, r, None, rows, relation)
         else:
             relation = {lang: E.to_text(rule.ast) for lang in LANGS}
-            a = self._base(rule, i, None, rows, relation)
+            a = self._base(rule, r, None, rows, relation)
             a.lhs = a.rhs = a.difference = None
         return a
 
-    def _unevaluable(self, rule: Rule, i: int, rows: list[dict[str, Any]],
+    def _comparison(self, rule: Rule, k: int) -> tuple[Any, list[tuple[Any, Any]]]:
+        """A rule's k-th comparison and its sides' templates, per language (`_compile`)."""
+        key = (id(rule), k)
+        made = self._templates.get(key)
+        if made is None:
+            cmp = A.comparisons(rule.ast)[k]
+            made = self._templates[key] = (cmp, [
+                (_compile(cmp.left, lang), _compile(cmp.right, lang)) for lang in LANGS])
+        return made
+
+    def _unevaluable(self, rule: Rule, i: int, r: dict[str, Any],
                      by_ind: dict[str, dict[str, Any]], prev_rows: dict[str, dict[str, Any]]
                      ) -> Anomaly:
         """A record whose figures are all there but whose check cannot be made: a divisor
@@ -213,7 +303,7 @@ class Builder:
         the rule's severity, category `missing`: a check that could not be made fails the gate
         like a failed one (`--fail-on`)."""
         v, s = self.run.verdicts, self.store
-        reason = REASONS[v["reason"][i]]
+        reason = REASONS[r["reason"]]
         relation = {}
         if reason == "division":
             rec = s.record_of(s.record_key(v["dataset"][i:i + 1].astype(np.int64),
@@ -246,122 +336,122 @@ class Builder:
                                   "0 × ∞), relation non évaluable" if lang == "fr" else
                                   f"{E.to_text(rule.ast)}: undefined operation (∞ − ∞ or 0 × ∞),"
                                   " the relation cannot be evaluated")
-        a = self._base(rule, i, None, rows, relation, extra_key="not_evaluable")
+        a = self._base(rule, r, None, r["figures"], relation, extra_key="not_evaluable")
         a.lhs = a.rhs = a.difference = None
         return a
 
-    def _rollup(self, rule: Rule, i: int) -> Anomaly:
-        v = self.run.verdicts
-        rows = self._figures(i)
-        ind = self._subject(i)
-        h = self.hierarchies[v["hierarchy"][i]]
-        parent = self.store.entities[v["entity"][i]]
+    def _rollup(self, rule: Rule, i: int, r: dict[str, Any]) -> Anomaly:
+        rows = r["figures"]
+        ind = self._subject(r)
+        h = self.hierarchies[r["hierarchy"]]
+        parent = self.store.entities[r["entity"]]
         children = self.ref.hierarchies[h][parent]
-        prow = next((r for r in rows if r["entity"] == parent and r["indicator"] == ind), None)
-        crows = [r for r in rows if r["indicator"] == ind and r["entity"] != parent]
-        shown = [r for r in rows if r["indicator"] == ind]
+        prow = next((f for f in rows if f["entity"] == parent and f["indicator"] == ind), None)
+        crows = [f for f in rows if f["indicator"] == ind and f["entity"] != parent]
+        shown = [f for f in rows if f["indicator"] == ind]
         unit = self.ref.indicators[ind].unit if ind else None
-        lhs, rhs = _iv(v["lhs_lo"][i], v["lhs_hi"][i]), _iv(v["rhs_lo"][i], v["rhs_hi"][i])
+        lhs, rhs = _sides(r)
         relation = {}
-        if CATEGORIES[v["category"][i]] == "missing":
+        if CATEGORIES[r["category"]] == "missing":
             for lang in LANGS:
                 relation[lang] = ("moyenne pondérée non évaluable : poids nuls, négatifs ou "
                                   "absents" if lang == "fr" else "weighted mean cannot be "
                                   "evaluated: zero, negative or missing weights")
-            a = self._base(rule, i, ind, shown, relation, extra_key=h)
+            a = self._base(rule, r, ind, shown, relation, extra_key=h)
             a.lhs = a.rhs = a.difference = None
             a.context = {"hierarchy": h, "children": children}
             return a
         assert lhs is not None and rhs is not None
-        numeric_children = sum(1 for r in crows if r["value"] is not None)
-        for lang in LANGS:
-            if rule.method == "weighted_mean":
+        numeric_children = sum(1 for f in crows if f["value"] is not None)
+        weighted = rule.method == "weighted_mean"
+        sums = fmt_intervals(rhs.lo, rhs.hi, LANGS, unit if weighted else None)
+        diffs = fmt_diffs(r["diff"], LANGS)
+        for n, lang in enumerate(LANGS):
+            if weighted:
                 what = ("moyenne pondérée des enfants" if lang == "fr"
                         else "weighted mean of the children")
-                rtxt = f"{what} = {fmt_interval(rhs.lo, rhs.hi, lang, unit)}"
+                rtxt = f"{what} = {sums[n]}"
             elif len(crows) <= 8:
-                rtxt = " + ".join(fig_text(r, lang) for r in crows)
-                rtxt += " = " + fmt_interval(rhs.lo, rhs.hi, lang)
+                rtxt = " + ".join([fig_text(f, lang) for f in crows])
+                rtxt += " = " + sums[n]
             else:
                 what = "somme des" if lang == "fr" else "sum of the"
-                rtxt = f"{what} {len(crows)} = {fmt_interval(rhs.lo, rhs.hi, lang)}"
+                rtxt = f"{what} {len(crows)} = {sums[n]}"
             ptxt = fig_text(prow, lang) if prow else "?"
             word = "écart" if lang == "fr" else "difference"
-            relation[lang] = f"{rtxt} ≠ {ptxt}, {word} {fmt_diff(float(v['diff'][i]), lang)}"
+            relation[lang] = f"{rtxt} ≠ {ptxt}, {word} {diffs[n]}"
             if rule.mode == "partial_null" and numeric_children < len(children):
                 relation[lang] = f"{ptxt} < {rtxt}"
-        a = self._base(rule, i, ind, shown, relation, extra_key=h)
+        a = self._base(rule, r, ind, shown, relation, extra_key=h)
         a.context = {"hierarchy": h, "children": children}
         return a
 
-    def _agreement(self, rule: Rule, i: int) -> Anomaly:
-        rows = sorted(self._figures(i), key=lambda r: (r["prio"], r["seq"]))
+    def _agreement(self, rule: Rule, i: int, r: dict[str, Any]) -> Anomaly:
+        rows = sorted(r["figures"], key=lambda f: (f["prio"], f["seq"]))
         groups: dict[str, list[dict[str, Any]]] = {}
-        for r in rows:
-            groups.setdefault(r["text"], []).append(r)
-        v = self.run.verdicts
+        for f in rows:
+            groups.setdefault(f["text"], []).append(f)
         relation = {}
-        for lang in LANGS:
+        diffs = fmt_diffs(r["diff"], LANGS)
+        for n, lang in enumerate(LANGS):
             parts = []
             for grp in groups.values():
-                where = " ; ".join(f"{KIND_LABEL[lang][r['kind']]}"
-                                   f"{' ' + r['table'] if r['table'] else ''}"
-                                   f", l. {r['report_line']}" for r in grp)
+                where = " ; ".join(f"{KIND_LABEL[lang][f['kind']]}"
+                                   f"{' ' + f['table'] if f['table'] else ''}"
+                                   f", l. {f['report_line']}" for f in grp)
                 parts.append(f"{fig_text(grp[0], lang)} ({where})")
             word = "écart" if lang == "fr" else "difference"
-            relation[lang] = " ≠ ".join(parts) + f", {word} {fmt_diff(float(v['diff'][i]), lang)}"
-        return self._base(rule, i, self._subject(i), rows, relation)
+            relation[lang] = " ≠ ".join(parts) + f", {word} {diffs[n]}"
+        return self._base(rule, r, self._subject(r), rows, relation)
 
-    def _bounds(self, rule: Rule, i: int) -> Anomaly:
-        (row,) = self._figures(i)
-        v = self.run.verdicts
-        bound = float(v["rhs_lo"][i])
-        below = rule.min is not None and bound == rule.min and v["lhs_hi"][i] < bound
+    def _bounds(self, rule: Rule, i: int, r: dict[str, Any]) -> Anomaly:
+        (row,) = r["figures"]
+        bound = float(r["rhs_lo"])
+        below = rule.min is not None and bound == rule.min and r["lhs_hi"] < bound
         relation = {lang: (f"{fig_text(row, lang)} < {fmt_number(bound, lang)}" if below else
                            f"{fig_text(row, lang)} > {fmt_number(bound, lang)}") for lang in LANGS}
-        return self._base(rule, i, row["indicator"], [row], relation,
+        return self._base(rule, r, row["indicator"], [row], relation,
                           extra_key=f"{row['kind']}|{row['table'] or ''}|{row['report_line']}")
 
-    def _objective(self, rule: Rule, i: int) -> Anomaly:
-        v = self.run.verdicts
-        rows = self._figures(i)
-        subject = self._subject(i) or ""
-        category = CATEGORIES[v["category"][i]]
-        by_role = {r["indicator"].rsplit(".", 1)[1]: r for r in rows}
+    def _objective(self, rule: Rule, i: int, verdict: dict[str, Any]) -> Anomaly:
+        rows = verdict["figures"]
+        subject = self._subject(verdict) or ""
+        category = CATEGORIES[verdict["category"]]
+        by_role = {f["indicator"].rsplit(".", 1)[1]: f for f in rows}
         o, r = by_role["objective"], by_role["result"]
         if category == "inconsistent":  # attainment rate does not fit result / objective
             base = subject[: -len(".attainment")]
             a = by_role["attainment"]
             relation = {lang: f"{fig_text(r, lang)} / {fig_text(o, lang)} ≠ {fig_text(a, lang)}"
                         for lang in LANGS}
-            return self._base(rule, i, f"{base}.attainment", rows, relation,
+            return self._base(rule, verdict, f"{base}.attainment", rows, relation,
                               extra_key="attainment")
         base = subject[: -len(".objective")]
         if category == "unit":
             relation = {lang: f"{fig_text(o, lang)} ({_unit_of(o)}) / {fig_text(r, lang)} "
                         f"({_unit_of(r)})" for lang in LANGS}
-            an = self._base(rule, i, base, rows, relation, extra_key="unit")
+            an = self._base(rule, verdict, base, rows, relation, extra_key="unit")
             an.lhs = an.rhs = an.difference = None
             return an
-        higher = v["lhs_hi"][i] < v["rhs_lo"][i]
+        higher = verdict["lhs_hi"] < verdict["rhs_lo"]
         relation = {}
         for lang in LANGS:
             res_word = "résultat" if lang == "fr" else "result"
             obj_word = "objectif" if lang == "fr" else "objective"
             op = "<" if higher else ">"
             relation[lang] = f"{res_word} {fig_text(r, lang)} {op} {obj_word} {fig_text(o, lang)}"
-        return self._base(rule, i, base, rows, relation)
+        return self._base(rule, verdict, base, rows, relation)
 
-    def _print_unit(self, rule: Rule, i: int) -> Anomaly:
-        (row,) = self._figures(i)
+    def _print_unit(self, rule: Rule, i: int, r: dict[str, Any]) -> Anomaly:
+        (row,) = r["figures"]
         rel = {"fr": f"« {row['text']} » n'est pas en {_UNIT_WORD['fr'][row['unit']]}",
                "en": f"“{row['text']}” is not in {_UNIT_WORD['en'][row['unit']]}"}
-        return self._base(rule, i, row["indicator"], [row], rel,
+        return self._base(rule, r, row["indicator"], [row], rel,
                           extra_key=f"{row['kind']}|{row['table'] or ''}|{row['report_line']}")
 
-    def _non_numeric(self, rule: Rule, i: int) -> Anomaly:
-        (row,) = self._figures(i)
-        a = self._base(rule, i, row["indicator"], [row], non_numeric.relation(row["text"]),
+    def _non_numeric(self, rule: Rule, i: int, r: dict[str, Any]) -> Anomaly:
+        (row,) = r["figures"]
+        a = self._base(rule, r, row["indicator"], [row], non_numeric.relation(row["text"]),
                        extra_key=f"{row['kind']}|{row['table'] or ''}|{row['report_line']}")
         a.severity = non_numeric.SEVERITY[a.category]
         return a

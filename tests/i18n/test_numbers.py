@@ -7,11 +7,13 @@ import math
 import random
 import time
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from babel.numbers import format_decimal
 
 from drsmcheck.i18n import fmt_diff, fmt_interval, fmt_number, fmt_with_unit, symbols
+from drsmcheck.i18n.numbers import fmt_diffs, fmt_intervals
 
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 
@@ -143,3 +145,21 @@ def test_reporters_formatter_same_as_babel(lang: str) -> None:
             mismatches.append((value, options, ours, babel))
     assert mismatches == [], mismatches[:10]
     assert fmt_report(-1234.5, "fr") == "\u22121\u202f234,5"
+
+
+def test_diffs_and_intervals_in_every_language_as_one_by_one() -> None:
+    """`fmt_diffs` / `fmt_intervals` (digits made once, then each language's symbols) write
+    what `fmt_diff` / `fmt_interval` write for each language."""
+    rnd = random.Random(7)
+    values: list[Any] = [None, 0, 11, -0.0, 0.0006, 4e-7, 1e300, math.nan, math.inf, -math.inf,
+                         Decimal("1.5"), "x", 2**70]
+    values += [rnd.uniform(-1e7, 1e7) * 10 ** -rnd.randint(0, 9) for _ in range(3000)]
+    langs = ("fr", "en")
+    for v in values:
+        assert fmt_diffs(v, langs) == [fmt_diff(v, lang) for lang in langs], v
+    for lo in values[13:]:
+        hi = lo + rnd.choice([0, 0.05, 0.5, 1e6])
+        for unit in (None, "percent", "meur"):
+            assert fmt_intervals(lo, hi, langs, unit) == [fmt_interval(lo, hi, lang, unit)
+                                                          for lang in langs], (lo, hi)
+    assert fmt_intervals(math.inf, math.inf, langs) == ["?", "?"]

@@ -154,6 +154,39 @@ def fmt_diff(value: Any, lang: str = "fr") -> str:
     return fmt_number(value, lang, decimals)
 
 
+def _diff_decimals(value: Any) -> int | None:
+    """The decimals `fmt_diff` shows (None: it writes '?')."""
+    try:
+        mag = abs(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return 0
+    if not math.isfinite(mag):
+        return None
+    if mag.is_integer():
+        return 0
+    decimals = 2
+    while decimals < 6 and round(mag, decimals) == 0:
+        decimals += 1
+    return decimals
+
+
+def fmt_diffs(value: Any, langs: tuple[str, ...]) -> list[str]:
+    """`fmt_diff(value, lang)` for each language, the digits made once (an anomaly writes
+    its difference in every language: at 10⁶ figures, 50 000 numbers)."""
+    decimals = None if value is None else _diff_decimals(value)
+    digits = None if decimals is None else _digits(value, decimals)
+    return ["?" if digits is None else symbols(lang).localize(digits) for lang in langs]
+
+
+def fmt_intervals(lo: float, hi: float, langs: tuple[str, ...], unit: str | None = None
+                  ) -> list[str]:
+    """`fmt_interval(lo, hi, lang, unit)` for each language, the digits made once."""
+    digits = _digits(lo, None) if lo == hi else _digits((lo + hi) / 2, 2)
+    if digits is None:
+        return ["?" for _ in langs]
+    return [symbols(lang).localize(digits) + unit_suffix(unit, lang) for lang in langs]
+
+
 def unit_suffix(unit: str | None, lang: str) -> str:
     """What follows a number of this unit: '\u00a0%' (fr) / '%' (en), '\u00a0€', …"""
     if unit == "percent":

@@ -15,6 +15,7 @@ from drsmcheck import chunks, diagnosis, parallel
 from drsmcheck.io.discover import find_datasets
 from drsmcheck.pack import load_pack
 from drsmcheck.report import validate
+from drsmcheck.reporters.json import encode_item
 
 from support import run_cli
 
@@ -49,7 +50,7 @@ def test_parallel_groups_give_the_serial_report(national: Path, monkeypatch: pyt
                            spool=spool)
             assert isinstance(par["anomalies"], chunks.Spool) == spool
             if spool:   # the workers' anomalies come encoded: report.json copies bytes
-                assert par["anomalies"].encoded() is not None
+                assert len(list(par["anomalies"].encoded())) == len(par["anomalies"])
             assert _json(par) == _json(serial), (jobs, spool)
             assert _lines(par) == _lines(serial), (jobs, spool)
     assert not caplog.records   # every group ran on a worker: none fell back to the parent
@@ -113,6 +114,8 @@ def test_spool_adopts_a_workers_items_in_order(tmp_path: Path) -> None:
     assert not (tmp_path / "a").exists()   # the spool holds it; gone when closed
     assert len(spool) == 900 and list(spool) == items and list(spool) == items
     assert spool[99] == items[99] and spool[100] == items[100] and spool[449:452] == items[449:452]
+    # and as report.json writes them, whoever encoded them (this process or a worker)
+    assert list(spool.encoded()) == [encode_item(i) for i in items]
     spool.close()
 
 

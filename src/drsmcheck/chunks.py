@@ -188,66 +188,66 @@ class Spool(Sequence[dict[str, Any]]):
 
     def __init__(self) -> None:
         self._files: list[Any] = []
-        self._own: Any = None       # the file `extend` appends to
-        self._own_size = 0
+        self._own: Any = None       # the files `extend` appends to (pickles, JSON)
+        self._own_json: Any = None
+        self._own_index = -1
+        self._own_size = self._own_json_size = 0
         self._file_of = array("i")  # per item: its file's index in _files
         self._ends = array("q")     # per item: its end offset in its file
-        # the items as report.json encodes them, when every part came encoded (workers')
-        self._json: list[tuple[Any, array[int]]] | None = []
+        # the items as report.json encodes them: (file, offset of the first, end offsets)
+        self._json: list[tuple[Any, int, array[int]]] = []
 
     def extend(self, items: list[dict[str, Any]]) -> None:
+        """Append items: pickled (read back as dicts) and encoded as report.json writes them
+        (read back as bytes by the JSON writer: `encoded`)."""
+        from .reporters.json import encode_item
+
         if not items:
             return
-        self._json = None
         if self._own is None or self._file_of[-1:] != array("i", [self._own_index]):
             self._own = tempfile.TemporaryFile(prefix="drsmcheck-spool-")
             self._own_size = 0
             self._own_index = len(self._files)
             self._files.append(self._own)
-        data = []
+        if self._own_json is None:
+            self._own_json = tempfile.TemporaryFile(prefix="drsmcheck-spool-")
+        data, text, json_ends = [], [], array("q")
+        start = self._own_json_size
         for item in items:
             raw = pickle.dumps(item, protocol=5)
             data.append(raw)
             self._own_size += len(raw)
             self._ends.append(self._own_size)
             self._file_of.append(self._own_index)
+            raw = encode_item(item)
+            text.append(raw)
+            self._own_json_size += len(raw)
+            json_ends.append(self._own_json_size)
         self._own.seek(0, os.SEEK_END)
         self._own.write(b"".join(data))
+        self._own_json.seek(0, os.SEEK_END)
+        self._own_json.write(b"".join(text))
+        self._json.append((self._own_json, start, json_ends))
 
     def adopt(self, segment: Segment) -> None:
-        """Append the items a worker pickled (`parallel.Segment`); its file becomes ours."""
+        """Append the items a worker pickled and encoded (`parallel.Segment`); its files
+        become ours."""
         ends = array("q")
         ends.frombytes(segment.ends)
-        fh = open(segment.path, "rb")  # noqa: SIM115 - held until the spool is closed
-        try:
-            os.unlink(segment.path)    # gone with the last handle (POSIX)
-        except OSError:
-            pass
+        json_ends = array("q")
+        json_ends.frombytes(segment.json_ends)
+        fh, fj = _adopted(segment.path), _adopted(segment.json_path)
         self._files.append(fh)
         self._ends.extend(ends)
         self._file_of.extend(array("i", [len(self._files) - 1]) * len(ends))
-        if segment.json_path is None or segment.json_ends is None:
-            self._json = None
-        elif self._json is not None:
-            json_ends = array("q")
-            json_ends.frombytes(segment.json_ends)
-            fj = open(segment.json_path, "rb")  # noqa: SIM115 - held until closed
-            try:
-                os.unlink(segment.json_path)
-            except OSError:
-                pass
-            self._json.append((fj, json_ends))
+        self._json.append((fj, 0, json_ends))
 
-    def encoded(self) -> Iterator[bytes] | None:
-        """The items as report.json encodes them (`reporters.json.encode_item`), read back
-        from the workers' files; None unless every item came so."""
-        if self._json is None:
-            return None
-        return self._encoded(self._json)
-
-    def _encoded(self, parts: list[tuple[Any, array[int]]]) -> Iterator[bytes]:
-        for fj, ends in parts:
-            fd, base, buf, start = fj.fileno(), 0, b"", 0
+    def encoded(self) -> Iterator[bytes]:
+        """The items as report.json encodes them (`reporters.json.encode_item`), in order."""
+        if self._own_json is not None:
+            self._own_json.flush()
+        for fj, start, ends in self._json:
+            fd, base, buf = fj.fileno(), start, b""
             for end in ends:
                 if end > base + len(buf):
                     base = start
@@ -291,11 +291,19 @@ class Spool(Sequence[dict[str, Any]]):
             start = end
 
     def close(self) -> None:
-        for fh in self._files:
+        for fh in [*self._files, *(fj for fj, _, _ in self._json)]:
             fh.close()
-        for fj, _ in self._json or []:
-            fj.close()
-        self._files, self._json = [], None
+        self._files, self._json = [], []
+
+
+def _adopted(path: str) -> Any:
+    """A worker's file, open for reading and already unlinked (gone with the handle)."""
+    fh = open(path, "rb")  # noqa: SIM115 - held until the spool is closed
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+    return fh
 
 
 class _Merged:

@@ -65,8 +65,8 @@ class Segment:
 
     path: str
     ends: bytes
-    json_path: str | None = None
-    json_ends: bytes | None = None
+    json_path: str
+    json_ends: bytes
 
 
 @dataclass

@@ -229,9 +229,8 @@ def _write(report: dict[str, Any], out: BinaryIO) -> None:
                 value, str) and len(value):
             out.write(b"[\n")
             encoded = getattr(value, "encoded", None)
-            pieces = encoded() if encoded is not None else None
-            if pieces is not None:   # already encoded (a spool of workers' parts)
-                _join(pieces, out)
+            if encoded is not None:   # already encoded (a chunked run's spool)
+                _join(encoded(), out)
             else:
                 for chunk in _items(_COMPACT, value, b"    ", b",\n"):
                     out.write(chunk)

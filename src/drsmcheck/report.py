@@ -74,7 +74,8 @@ def analyse(pack: RulePack, datasets: list[Dataset], figures: Any,
     rows = Rows(figures)
     anomalies = Builder(result, rows).build()
     lap("anomalies")
-    Diagnoser(result, rows).diagnose(diagnosable(anomalies) if diagnosable else anomalies)
+    chosen = diagnosable(anomalies) if diagnosable else anomalies   # (a parallel run waits)
+    Diagnoser(result, rows).diagnose(chosen)
     lap("diagnosis")
     return Analysis(result, rows, anomalies)
 

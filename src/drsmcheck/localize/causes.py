@@ -114,23 +114,48 @@ class _Lazy(Mapping[Any, Any]):
         return len(self._pos)
 
 
+class _Best(Mapping[tuple[str, str, str, str], dict[str, Any]]):
+    """key → the record of its first print (the one rules read), built on first use."""
+
+    def __init__(self, first: dict[tuple[str, str, str, str], int], row: Any):
+        self._first, self._row = first, row
+
+    def __getitem__(self, key: tuple[str, str, str, str]) -> dict[str, Any]:
+        return self._row(self._first[key])  # type: ignore[no-any-return]
+
+    def get(self, key: tuple[str, str, str, str], default: Any = None) -> Any:
+        i = self._first.get(key)
+        return default if i is None else self._row(i)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._first
+
+    def __iter__(self) -> Any:
+        return iter(self._first)
+
+    def __len__(self) -> int:
+        return len(self._first)
+
+
 class _Scope(Mapping[tuple[str, str], dict[str, Any]]):
     """(entity, indicator) → the print rules read, within one (dataset, period)."""
 
-    def __init__(self, best: _Lazy, ds: str, per: str):
-        self._best, self._ds, self._per = best, ds, per
+    def __init__(self, first: dict[tuple[str, str, str, str], int], row: Any, ds: str,
+                 per: str):
+        self._first, self._row, self._ds, self._per = first, row, ds, per
 
     def __getitem__(self, key: tuple[str, str]) -> dict[str, Any]:
-        return self._best[(self._ds, key[0], self._per, key[1])]  # type: ignore[no-any-return]
+        return self._row(self._first[(self._ds, key[0], self._per, key[1])])  # type: ignore[no-any-return]
 
     def get(self, key: tuple[str, str], default: Any = None) -> Any:
-        return self._best.get((self._ds, key[0], self._per, key[1]), default)
+        i = self._first.get((self._ds, key[0], self._per, key[1]))
+        return default if i is None else self._row(i)
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, tuple) and (self._ds, key[0], self._per, key[1]) in self._best
+        return isinstance(key, tuple) and (self._ds, key[0], self._per, key[1]) in self._first
 
     def __iter__(self) -> Any:
-        return ((e, i) for d, e, p, i in self._best if d == self._ds and p == self._per)
+        return ((e, i) for d, e, p, i in self._first if d == self._ds and p == self._per)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
@@ -167,7 +192,7 @@ class Prints:
                                                                range(n - 1, -1, -1), strict=True))
         firsts = sorted(first.values())
         self.first = first
-        self.best: _Lazy = _Lazy(first, self.row)
+        self.best = _Best(first, self.row)
         # (dataset, period) → {(entity, indicator): print}; and the indicators of each family,
         # of each table, and the prints of each record, so a search reads only its neighbours
         table = self.col("table")
@@ -187,7 +212,7 @@ class Prints:
             by_indicator.setdefault((d, p, k), []).append(i)
             self.periods.setdefault((d, k), set()).add(p)
         self.record_pos, self.indicator_pos = by_record, by_indicator
-        self.scope: _Lazy = _Lazy(scopes, lambda sc: _Scope(self.best, sc[0], sc[1]))
+        self.scope: _Lazy = _Lazy(scopes, lambda sc: _Scope(first, self.row, sc[0], sc[1]))
         self.record: _Lazy = _Lazy(by_record, self.rows_at)
         self.indicator: _Lazy = _Lazy(by_indicator, self.rows_at)
 

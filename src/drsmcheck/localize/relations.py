@@ -20,7 +20,7 @@ import bisect
 import fnmatch
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -106,7 +106,7 @@ def build(pack: Any, figures: Any, index: Any | None = None,
         from .causes import Prints
 
         index = Prints(recs)
-    first = index.best.get
+    first = _Columns(index)
     # identical prints of one figure are one variable: a wrong figure copied into the text,
     # the box and the table is one error, not three (each extra copy adds a little evidence)
     parents = {p for tree in ref.hierarchies.values() for p in tree}
@@ -247,14 +247,23 @@ class _Outliers:
         return abs(off) >= far and any(abs(off - k) <= OUTLIER_BACK for k in (1, 2, 3, -1, -2, -3))
 
 
-def _sums_a_sibling(head: dict[str, Any], key: Key, ref: Any,
-                    first: Callable[[Key], dict[str, Any] | None],
+class _Columns:
+    """The interval of the print rules read of a key, off the dataset index's columns (no
+    record built for the siblings a parent is compared with)."""
+
+    def __init__(self, index: Any):
+        self.pos = index.first.get
+        self.lo, self.hi = index.col("lo"), index.col("hi")
+
+
+def _sums_a_sibling(head: dict[str, Any], key: Key, ref: Any, first: _Columns,
                     siblings: dict[str, list[str]]) -> bool:
     """The print equals the sum over the entity's children of a sibling indicator (same
     family): the mislabelled-column pattern (causes.mislabelled_column names it)."""
     ds, ent, per, ind = key
     fam = ind.rsplit(".", 1)[0]
     lo, hi = float(head["lo"]), float(head["hi"])
+    pos, lo_of, hi_of = first.pos, first.lo, first.hi
     for tree in ref.hierarchies.values():
         children = tree.get(ent)
         if not children:
@@ -262,11 +271,11 @@ def _sums_a_sibling(head: dict[str, Any], key: Key, ref: Any,
         for sib in siblings.get(fam, []):
             if sib == ind:
                 continue
-            ps = [first((ds, c, per, sib)) for c in children]
-            if not all(ps):
+            ps = [pos((ds, c, per, sib)) for c in children]
+            if None in ps:
                 continue
-            s_lo = sum(float(p["lo"]) for p in ps)  # type: ignore[index]
-            s_hi = sum(float(p["hi"]) for p in ps)  # type: ignore[index]
+            s_lo = sum(float(lo_of[i]) for i in ps)
+            s_hi = sum(float(hi_of[i]) for i in ps)
             if lo <= s_hi + 1e-9 * (1 + abs(s_hi)) and s_lo <= hi + 1e-9 * (1 + abs(hi)):
                 return True
     return False
@@ -581,12 +590,18 @@ def _bounds(rule: Any, ref: Any, recs: Iterable[dict[str, Any]]) -> list[Row]:
 
 
 # ----------------------------------------------------------------------------- components
-def violated(rel: Relations) -> list[int]:
-    """Indices of the rows that fail on the printed intervals."""
+def violated(rel: Relations, focus: set[str] | None = None) -> list[int]:
+    """Indices of the rows that fail on the printed intervals (with `focus`: only those
+    reading one of its figures — the membership test is cheaper than the row's check)."""
     from .solver import active, row_holds
 
+    figs = rel.figures
+    if focus is not None:
+        return [k for k, row in enumerate(rel.rows)
+                if any(j in focus for j, _ in row.coefs) and active(row, None)
+                and not row_holds(row, figs)]
     return [k for k, row in enumerate(rel.rows)
-            if active(row, None) and not row_holds(row, rel.figures)]
+            if active(row, None) and not row_holds(row, figs)]
 
 
 def problems(rel: Relations, focus: set[str] | None = None
@@ -600,9 +615,8 @@ def problems(rel: Relations, focus: set[str] | None = None
     """
     from .solver import components
 
-    bad = violated(rel)
-    if focus is not None:   # built on a neighbourhood: only its core's violations are whole
-        bad = [k for k in bad if any(j in focus for j, _ in rel.rows[k].coefs)]
+    # built on a neighbourhood (`focus` its core): only its core's violations are whole
+    bad = violated(rel, focus)
     bad_set = set(bad)
     suspects = {j for k in bad for j, _ in rel.rows[k].coefs}
     guards = {rel.rows[k].guard[1] for k in bad if rel.rows[k].guard}

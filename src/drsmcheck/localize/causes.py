@@ -185,6 +185,8 @@ class Prints:
             n = len(frame)
             rows = [None] * n
         self._rows, self._names = rows, names
+        self._sums: dict[tuple[str, str, str, tuple[str, ...]],
+                         tuple[float, float, list[int]] | None] = {}
         ds, ent, per, ind = (self.col(c) for c in ("dataset", "entity", "period", "indicator"))
         keys = list(zip(ds, ent, per, ind, strict=True))
         # the first print of each key (the one rules read): later assignments win, so reversed
@@ -215,6 +217,23 @@ class Prints:
         self.scope: _Lazy = _Lazy(scopes, lambda sc: _Scope(first, self.row, sc[0], sc[1]))
         self.record: _Lazy = _Lazy(by_record, self.rows_at)
         self.indicator: _Lazy = _Lazy(by_indicator, self.rows_at)
+
+    def column_sum(self, ds: str, per: str, ind: str, children: tuple[str, ...]
+                   ) -> tuple[float, float, list[int]] | None:
+        """Σ lo, Σ hi of the children's prints of `ind` and their positions (None: a child
+        has none) — the anomalies of a group ask it of the same column, it is summed once."""
+        key = (ds, per, ind, children)
+        memo = self._sums
+        if key in memo:
+            return memo[key]
+        first = self.first
+        pos = [first.get((ds, c, per, ind)) for c in children]
+        got = None
+        if None not in pos:
+            lo, hi = self.col("lo"), self.col("hi")
+            got = (sum(float(lo[i]) for i in pos), sum(float(hi[i]) for i in pos), pos)
+        memo[key] = got  # type: ignore[assignment]
+        return got  # type: ignore[return-value]
 
     def col(self, name: str) -> list[Any]:
         """Every print's value of one column, by position."""
@@ -256,12 +275,15 @@ def mislabelled_column(target: Mapping[str, Any], figures: Any,
         # the indicators with a print (any entity) in one of those tables
         inds = set().union(*(index.table.get((ds, per, t), set()) for t in tables))
         siblings += sorted(inds - {ind} - set(siblings))
+    # the intervals are read off the index's columns: a record is built only for a match
+    first, lo_of, hi_of, ref_of = index.first, index.col("lo"), index.col("hi"), index.col("ref")
+    kids = tuple(children) if children else ()
     for sib in siblings:
-        if children and all((c, sib) in prints for c in children):
-            rows = [prints[(c, sib)] for c in children]
-            s_lo = sum(float(r["lo"]) for r in rows)
-            s_hi = sum(float(r["hi"]) for r in rows)
+        summed = index.column_sum(ds, per, sib, kids) if kids else None
+        if summed is not None:
+            s_lo, s_hi, pos = summed
             if _meets(lo, hi, s_lo, s_hi):
+                rows = index.rows_at(pos)
                 col = rows[0]["column"] or sib
                 parts = " + ".join(r["text"] for r in rows)
                 return Cause("mislabelled column", {
@@ -270,9 +292,10 @@ def mislabelled_column(target: Mapping[str, Any], figures: Any,
                     "en": f"{target['text']} = {parts}, the sum of the “{col}” column "
                           f"({sib}), not of {ind}"},
                     tuple(r["ref"] for r in rows))
-        own = prints.get((target["entity"], sib))
-        if own is not None and own["ref"] != target.get("ref") and _meets(
-                lo, hi, float(own["lo"]), float(own["hi"])):
+        i = first.get((ds, target["entity"], per, sib))
+        if i is not None and ref_of[i] != target.get("ref") and _meets(
+                lo, hi, float(lo_of[i]), float(hi_of[i])):
+            own = index.row(i)
             return Cause("mislabelled column", {
                 "fr": f"{target['text']} est la valeur de {sib} ({own['text']}), pas de {ind}",
                 "en": f"{target['text']} is the value of {sib} ({own['text']}), not of {ind}"},

@@ -204,14 +204,29 @@ class Prints:
         by_record: dict[tuple[str, str, str], list[int]] = {}
         by_indicator: dict[tuple[str, str, str], list[int]] = {}
         scopes: dict[tuple[str, str], tuple[str, str]] = {}
-        for i in firsts:
+        for i in firsts:   # per print: its record's and its indicator's positions
             d, e, p, k = keys[i]
+            rec = by_record.get((d, e, p))
+            if rec is None:
+                by_record[(d, e, p)] = [i]
+            else:
+                rec.append(i)
+            same = by_indicator.get((d, p, k))
+            if same is None:
+                by_indicator[(d, p, k)] = [i]
+            else:
+                same.append(i)
+            t = table[i]
+            if t:
+                self.table.setdefault((d, p, t), set()).add(k)
+        # per (dataset, period, indicator), far fewer than prints: families, periods, scopes
+        fam_of: dict[str, str] = {}
+        for d, p, k in by_indicator:
+            fam = fam_of.get(k)
+            if fam is None:
+                fam = fam_of[k] = _family(k)
             scopes[(d, p)] = (d, p)
-            self.family.setdefault((d, p, _family(k)), set()).add(k)
-            if table[i]:
-                self.table.setdefault((d, p, table[i]), set()).add(k)
-            by_record.setdefault((d, e, p), []).append(i)
-            by_indicator.setdefault((d, p, k), []).append(i)
+            self.family.setdefault((d, p, fam), set()).add(k)
             self.periods.setdefault((d, k), set()).add(p)
         self.record_pos, self.indicator_pos = by_record, by_indicator
         self.scope: _Lazy = _Lazy(scopes, lambda sc: _Scope(first, self.row, sc[0], sc[1]))

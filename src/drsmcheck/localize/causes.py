@@ -18,7 +18,7 @@ tried from the most specific to the least:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,41 +83,189 @@ def _family(indicator: str) -> str:
     return indicator.rsplit(".", 1)[0] if "." in indicator else indicator
 
 
+# the columns a print's record holds (relations.RECORD_COLUMNS: what the searches read)
+_COLUMNS = ("dataset", "ref", "entity", "period", "indicator", "unit", "unit_printed", "text",
+            "value", "lo", "hi", "decimals", "scale", "prio", "seq", "table", "column")
+
+
+class _Lazy(Mapping[Any, Any]):
+    """A read-only mapping whose values are made from positions on first access: the index
+    of a dataset's prints is read at a few thousand keys, so its records are not all built."""
+
+    def __init__(self, pos: Mapping[Any, Any], make: Any):
+        self._pos, self._make, self._cache = pos, make, {}
+
+    def __getitem__(self, key: Any) -> Any:
+        got = self._cache.get(key)
+        if got is None:
+            got = self._cache[key] = self._make(self._pos[key])
+        return got
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self[key] if key in self._pos else default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._pos
+
+    def __iter__(self) -> Any:
+        return iter(self._pos)
+
+    def __len__(self) -> int:
+        return len(self._pos)
+
+
+class _Best(Mapping[tuple[str, str, str, str], dict[str, Any]]):
+    """key → the record of its first print (the one rules read), built on first use."""
+
+    def __init__(self, first: dict[tuple[str, str, str, str], int], row: Any):
+        self._first, self._row = first, row
+
+    def __getitem__(self, key: tuple[str, str, str, str]) -> dict[str, Any]:
+        return self._row(self._first[key])  # type: ignore[no-any-return]
+
+    def get(self, key: tuple[str, str, str, str], default: Any = None) -> Any:
+        i = self._first.get(key)
+        return default if i is None else self._row(i)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._first
+
+    def __iter__(self) -> Any:
+        return iter(self._first)
+
+    def __len__(self) -> int:
+        return len(self._first)
+
+
+class _Scope(Mapping[tuple[str, str], dict[str, Any]]):
+    """(entity, indicator) → the print rules read, within one (dataset, period)."""
+
+    def __init__(self, first: dict[tuple[str, str, str, str], int], row: Any, ds: str,
+                 per: str):
+        self._first, self._row, self._ds, self._per = first, row, ds, per
+
+    def __getitem__(self, key: tuple[str, str]) -> dict[str, Any]:
+        return self._row(self._first[(self._ds, key[0], self._per, key[1])])  # type: ignore[no-any-return]
+
+    def get(self, key: tuple[str, str], default: Any = None) -> Any:
+        i = self._first.get((self._ds, key[0], self._per, key[1]))
+        return default if i is None else self._row(i)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, tuple) and (self._ds, key[0], self._per, key[1]) in self._first
+
+    def __iter__(self) -> Any:
+        return ((e, i) for d, e, p, i in self._first if d == self._ds and p == self._per)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 class Prints:
     """The print rules read of every (dataset, entity, period, indicator): built once per
     figures table, so the dataset searches below cost a dictionary lookup, not a scan.
 
     `figures` is the figures table, or its numeric prints as records already in read order
-    (table before box before text, then file order: relations.build sorts them so)."""
+    (table before box before text, then file order: relations.build sorts them so);
+    `ordered=True` says a table is already in that order. From a table, a print's record (a
+    dict) is built only when a search reads it (`row`)."""
 
-    def __init__(self, figures: Any):
-        self.best: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    def __init__(self, figures: Any, ordered: bool = False):
+        if isinstance(figures, list):
+            rows: list[dict[str, Any] | None] = list(figures)
+            n = len(rows)
+            self._cols: dict[str, list[Any]] = {}
+            names: tuple[str, ...] = ()
+        else:
+            frame = figures[figures["value"].notna()]
+            if not ordered:
+                frame = frame.sort_values(["prio", "seq"])
+            names = tuple(c for c in _COLUMNS if c in frame.columns)
+            self._cols = {c: frame[c].tolist() for c in names}
+            n = len(frame)
+            rows = [None] * n
+        self._rows, self._names = rows, names
+        self._sums: dict[tuple[str, str, str, tuple[str, ...]],
+                         tuple[float, float, list[int]] | None] = {}
+        ds, ent, per, ind = (self.col(c) for c in ("dataset", "entity", "period", "indicator"))
+        keys = list(zip(ds, ent, per, ind, strict=True))
+        # the first print of each key (the one rules read): later assignments win, so reversed
+        first: dict[tuple[str, str, str, str], int] = dict(zip(reversed(keys),
+                                                               range(n - 1, -1, -1), strict=True))
+        firsts = sorted(first.values())
+        self.first = first
+        self.best = _Best(first, self.row)
         # (dataset, period) → {(entity, indicator): print}; and the indicators of each family,
         # of each table, and the prints of each record, so a search reads only its neighbours
-        self.scope: dict[tuple[str, str], dict[tuple[str, str], dict[str, Any]]] = {}
+        table = self.col("table")
         self.family: dict[tuple[str, str, str], set[str]] = {}
         self.table: dict[tuple[str, str, str], set[str]] = {}
-        self.record: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-        self.indicator: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
         self.periods: dict[tuple[str, str], set[str]] = {}   # (dataset, indicator) → periods
-        if isinstance(figures, list):
-            rows = figures
-        else:
-            rows = figures[figures["value"].notna()].sort_values(["prio", "seq"]).to_dict(
-                "records")
-        for r in rows:
-            key = (r["dataset"], r["entity"], r["period"], r["indicator"])
-            if key in self.best:
-                continue
-            self.best[key] = r
-            sc = (r["dataset"], r["period"])
-            self.scope.setdefault(sc, {})[(r["entity"], r["indicator"])] = r
-            self.family.setdefault((*sc, _family(r["indicator"])), set()).add(r["indicator"])
-            if r["table"]:
-                self.table.setdefault((*sc, r["table"]), set()).add(r["indicator"])
-            self.record.setdefault((r["dataset"], r["entity"], r["period"]), []).append(r)
-            self.indicator.setdefault((*sc, r["indicator"]), []).append(r)
-            self.periods.setdefault((r["dataset"], r["indicator"]), set()).add(r["period"])
+        by_record: dict[tuple[str, str, str], list[int]] = {}
+        by_indicator: dict[tuple[str, str, str], list[int]] = {}
+        scopes: dict[tuple[str, str], tuple[str, str]] = {}
+        for i in firsts:   # per print: its record's and its indicator's positions
+            d, e, p, k = keys[i]
+            rec = by_record.get((d, e, p))
+            if rec is None:
+                by_record[(d, e, p)] = [i]
+            else:
+                rec.append(i)
+            same = by_indicator.get((d, p, k))
+            if same is None:
+                by_indicator[(d, p, k)] = [i]
+            else:
+                same.append(i)
+            t = table[i]
+            if t:
+                self.table.setdefault((d, p, t), set()).add(k)
+        # per (dataset, period, indicator), far fewer than prints: families, periods, scopes
+        fam_of: dict[str, str] = {}
+        for d, p, k in by_indicator:
+            fam = fam_of.get(k)
+            if fam is None:
+                fam = fam_of[k] = _family(k)
+            scopes[(d, p)] = (d, p)
+            self.family.setdefault((d, p, fam), set()).add(k)
+            self.periods.setdefault((d, k), set()).add(p)
+        self.record_pos, self.indicator_pos = by_record, by_indicator
+        self.scope: _Lazy = _Lazy(scopes, lambda sc: _Scope(first, self.row, sc[0], sc[1]))
+        self.record: _Lazy = _Lazy(by_record, self.rows_at)
+        self.indicator: _Lazy = _Lazy(by_indicator, self.rows_at)
+
+    def column_sum(self, ds: str, per: str, ind: str, children: tuple[str, ...]
+                   ) -> tuple[float, float, list[int]] | None:
+        """Σ lo, Σ hi of the children's prints of `ind` and their positions (None: a child
+        has none) — the anomalies of a group ask it of the same column, it is summed once."""
+        key = (ds, per, ind, children)
+        memo = self._sums
+        if key in memo:
+            return memo[key]
+        first = self.first
+        pos = [first.get((ds, c, per, ind)) for c in children]
+        got = None
+        if None not in pos:
+            lo, hi = self.col("lo"), self.col("hi")
+            got = (sum(float(lo[i]) for i in pos), sum(float(hi[i]) for i in pos), pos)
+        memo[key] = got  # type: ignore[assignment]
+        return got  # type: ignore[return-value]
+
+    def col(self, name: str) -> list[Any]:
+        """Every print's value of one column, by position."""
+        got = self._cols.get(name)
+        if got is None:
+            got = self._cols[name] = [r[name] for r in self._rows]  # type: ignore[index]
+        return got
+
+    def row(self, i: int) -> dict[str, Any]:
+        """The record of the print at position i, built on first use."""
+        r = self._rows[i]
+        if r is None:
+            r = self._rows[i] = {c: self._cols[c][i] for c in self._names}
+        return r
+
+    def rows_at(self, positions: Iterable[int]) -> list[dict[str, Any]]:
+        return [self.row(i) for i in positions]
 
 
 def _prints(figures: Any) -> Prints:
@@ -142,12 +290,15 @@ def mislabelled_column(target: Mapping[str, Any], figures: Any,
         # the indicators with a print (any entity) in one of those tables
         inds = set().union(*(index.table.get((ds, per, t), set()) for t in tables))
         siblings += sorted(inds - {ind} - set(siblings))
+    # the intervals are read off the index's columns: a record is built only for a match
+    first, lo_of, hi_of, ref_of = index.first, index.col("lo"), index.col("hi"), index.col("ref")
+    kids = tuple(children) if children else ()
     for sib in siblings:
-        if children and all((c, sib) in prints for c in children):
-            rows = [prints[(c, sib)] for c in children]
-            s_lo = sum(float(r["lo"]) for r in rows)
-            s_hi = sum(float(r["hi"]) for r in rows)
+        summed = index.column_sum(ds, per, sib, kids) if kids else None
+        if summed is not None:
+            s_lo, s_hi, pos = summed
             if _meets(lo, hi, s_lo, s_hi):
+                rows = index.rows_at(pos)
                 col = rows[0]["column"] or sib
                 parts = " + ".join(r["text"] for r in rows)
                 return Cause("mislabelled column", {
@@ -156,9 +307,10 @@ def mislabelled_column(target: Mapping[str, Any], figures: Any,
                     "en": f"{target['text']} = {parts}, the sum of the “{col}” column "
                           f"({sib}), not of {ind}"},
                     tuple(r["ref"] for r in rows))
-        own = prints.get((target["entity"], sib))
-        if own is not None and own["ref"] != target.get("ref") and _meets(
-                lo, hi, float(own["lo"]), float(own["hi"])):
+        i = first.get((ds, target["entity"], per, sib))
+        if i is not None and ref_of[i] != target.get("ref") and _meets(
+                lo, hi, float(lo_of[i]), float(hi_of[i])):
+            own = index.row(i)
             return Cause("mislabelled column", {
                 "fr": f"{target['text']} est la valeur de {sib} ({own['text']}), pas de {ind}",
                 "en": f"{target['text']} is the value of {sib} ({own['text']}), not of {ind}"},

@@ -18,7 +18,7 @@ import numpy as np
 
 from .causes import Cause, Prints, children_column, explain, parent_column, suggestion
 from .evidence import narrow
-from .relations import Relations, build, problems, records
+from .relations import Relations, build, problems
 from .solver import Localization, Solution, localize
 
 
@@ -67,11 +67,11 @@ def localize_dataset(pack: Any, figures: Any, limit: int = 8, near: Any = None,
     recs = None
     if near is not None and core is not None:
         ordered = figures[figures["value"].notna()].sort_values(["dataset", "prio", "seq"])
-        every = records(ordered)
-        index = Prints(every)
+        # the whole dataset's index, its records built only where a search reads them
+        index = Prints(ordered, ordered=True)
         # the neighbourhood's prints, in the same read order (a stable sort's subsequence)
         keep = np.asarray(near)[figures.index.get_indexer(ordered.index)]
-        recs = [r for r, k in zip(every, keep.tolist(), strict=True) if k]
+        recs = index.rows_at(np.flatnonzero(keep).tolist())
         focus = set(figures.loc[core, "ref"])
         figures = figures[near]
     rel = build(pack, figures, index, recs)

@@ -953,8 +953,9 @@ def _magnitude(figs: Mapping[str, Figure], rows: Sequence[Row]) -> dict[str, flo
         return max(abs(v) for v in (f.value, f.lo, f.hi) if math.isfinite(v))
 
     mag = {fid: 1.0 + size(f) for fid, f in figs.items()}
+    one_plus = dict(mag)   # 1 + a figure's size, once per figure (not once per coefficient)
     for row in rows:
-        total = abs(row.rhs) + row.tol + sum(abs(c) * (1.0 + size(figs[j])) for j, c in row.coefs)
+        total = abs(row.rhs) + row.tol + sum(abs(c) * one_plus[j] for j, c in row.coefs)
         for j, c in row.coefs:
             mag[j] = max(mag[j], total / abs(c))
     return mag

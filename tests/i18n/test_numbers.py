@@ -5,7 +5,6 @@ from __future__ import annotations
 import decimal
 import math
 import random
-import time
 from decimal import Decimal
 from typing import Any
 
@@ -97,20 +96,6 @@ def test_diff_and_interval() -> None:
     assert fmt_diff(0.0000004, "en") == "0.000000"
     assert fmt_interval(162051, 162051, "fr") == "162\u00a0051"
     assert fmt_interval(71.85, 71.95, "en", "percent") == "71.90%"
-
-
-def test_ten_times_faster_than_babel() -> None:
-    values = [v for v, _ in _sample(20_000, seed=1)]
-    start = time.perf_counter()
-    for v in values:
-        babel_number(v, "fr")
-    babel = time.perf_counter() - start
-    start = time.perf_counter()
-    for v in values:
-        fmt_number(v, "fr")
-    ours = time.perf_counter() - start
-    # measured ~12-20× on the 2-core CI machine kind; 5× leaves room for a noisy neighbour
-    assert babel / ours > 5, (babel, ours)
 
 
 def _babel_reporters(value: float | int, lang: str, signed: bool = False, max_decimals: int = 3,

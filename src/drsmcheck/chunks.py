@@ -45,6 +45,7 @@ from .engine import RuleSummary, engine_rules
 from .io.discover import KINDS_BY_SUFFIX, Target, find_datasets
 from .io.load import check_ids, load_header, load_targets
 from .parallel import Part, Segment
+from .reporters.json import Prerendered, pretty_value
 from .rules import RulePack
 from .schema import validate_figures
 
@@ -318,6 +319,7 @@ class _Merged:
         self.figures = 0
         self.objectives: list[dict[str, Any]] = []
         self.by_dataset: dict[str, list[dict[str, Any]]] = {}
+        self.by_dataset_json: dict[str, str | None] = {}
         self.verdicts: list[dict[str, Any]] = []
         self.paths: list[str] = []
 
@@ -344,6 +346,7 @@ class _Merged:
         self.figures += part.figures
         self.objectives += part.objectives
         self.by_dataset.update(part.by_dataset)
+        self.by_dataset_json.update(part.by_dataset_json)
         self.verdicts += part.verdicts
         self.paths += part.paths
 
@@ -411,6 +414,7 @@ def validate_chunked(paths: list[Path], pack: RulePack, backend: str | Backend =
         def job(k: int, ask: Callable[[list[str], dict[str, int]], set[str]]) -> Part:
             laps = parallel.Laps()
             part = group_part(groups[k], pack, backend, csv_sep, with_verdicts, ask, laps)
+            part.by_dataset_json = {ds: pretty_value(rows) for ds, rows in part.by_dataset.items()}
             part.laps = laps.t
             return part
 
@@ -440,7 +444,8 @@ def validate_chunked(paths: list[Path], pack: RulePack, backend: str | Backend =
                    summaries, merged.items, merged.figures, (merged.by_sev, merged.by_cat))
     out["tool"]["backend"] = engine.name
     out["objectives"] = merged.objectives
-    out["rules_by_dataset"] = dict(sorted(merged.by_dataset.items()))
+    out["rules_by_dataset"] = Prerendered(dict(sorted(merged.by_dataset.items())),
+                                          merged.by_dataset_json)
     if with_verdicts:
         out["verdicts"] = merged.verdicts
     if budget.skipped:

@@ -84,6 +84,8 @@ class Part:
     verdicts: list[dict[str, Any]]
     paths: list[str]
     laps: dict[str, float] = field(default_factory=dict)
+    # by_dataset's values as report.json writes them (a worker's: `reporters.json.Prerendered`)
+    by_dataset_json: dict[str, str | None] = field(default_factory=dict)
 
 
 # a group's job: (its index, the budget question) → its part

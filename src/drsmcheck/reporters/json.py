@@ -163,8 +163,45 @@ def _pretty(value: Any, pad: str, out: list[str]) -> None:
         out.append(_scalar(value))
 
 
+class Prerendered(dict[str, Any]):
+    """A top-level dict of the report whose values were already written as `_indented`
+    would write them (`parts`: key → text at the values' depth), by the worker processes of
+    a parallel run; the dict itself stays whole for every other reader."""
+
+    def __init__(self, items: dict[str, Any], parts: dict[str, str]):
+        super().__init__(items)
+        self.parts = parts
+
+
+def pretty_value(value: Any) -> str | None:
+    """A value of a top-level dict as report.json writes it (`Prerendered`), or None when it
+    needs the slow path (a value that is not strict JSON)."""
+    try:
+        out: list[str] = []
+        _pretty(value, "    ", out)
+        return "".join(out)
+    except (ValueError, TypeError, UnicodeEncodeError, RecursionError):
+        return None
+
+
+def _prerendered(value: Prerendered) -> bytes | None:
+    if not value or set(value.parts) != set(value) or any(
+            type(k) is not str or v is None for k, v in value.parts.items()):
+        return None
+    try:
+        text = "{" + ",".join("\n    " + _escape(k) + ": " + value.parts[k]
+                              for k in sorted(value)) + "\n  }"
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+
+
 def _indented(value: Any) -> bytes:
     """`value` indented by two spaces more than json.dumps(indent=2) would (a top-level key)."""
+    if isinstance(value, Prerendered):
+        done = _prerendered(value)
+        if done is not None:
+            return done
     try:
         out: list[str] = []
         _pretty(value, "  ", out)

@@ -142,3 +142,31 @@ def test_a_group_too_big_to_share_runs_alone(tmp_path: Path) -> None:
 
     assert overlap(0, 1) and overlap(3, 4)
     assert not any(overlap(2, k) for k in (0, 1, 3, 4))
+
+
+def test_once_the_budget_is_spent_a_small_group_runs_beside_a_big_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Group 0 is kept whole and spends the budget; group 1 (10) cannot share with it, so the
+    small groups 2 and 3 run beside it, out of order; the parts and the datasets left without
+    a diagnosis still come in order."""
+    import time
+
+    monkeypatch.setattr(diagnosis, "LOCALIZE_BUDGET", 1)
+
+    def job(k: int, ask):  # type: ignore[no-untyped-def]
+        start = time.monotonic()
+        kept = ask([f"d{k}"], {f"d{k}": 5})
+        time.sleep(1.2 if k == 0 else 0.3)
+        (tmp_path / f"{k}").write_text(f"{start} {time.monotonic()}")
+        return parallel.Part([], [{"id": str(k), "kept": sorted(kept)}], {}, {}, [], 0, [], {},
+                             [], [f"p{k}"])
+
+    budget = chunks.Budget()
+    parts = list(parallel.run(4, job, budget.keep, lambda: budget.spent, 2, False,
+                              [10, 10, 2, 2], 12))
+    assert [p.items for p in parts] == [[{"id": "0", "kept": ["d0"]}], [{"id": "1", "kept": []}],
+                                        [{"id": "2", "kept": []}], [{"id": "3", "kept": []}]]
+    assert sorted(budget.skipped) == ["d1", "d2", "d3"]
+    spans = [tuple(map(float, (tmp_path / f"{k}").read_text().split())) for k in range(4)]
+    assert spans[2][0] < spans[0][1] and spans[3][0] < spans[0][1]   # beside group 0
+    assert spans[1][0] >= spans[0][1] - 0.05                          # after it

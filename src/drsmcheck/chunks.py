@@ -158,6 +158,12 @@ class Budget:
         kept = self.keep(wanted(anomalies), self.sizes)
         return [a for a in anomalies if a.dataset in kept]
 
+    @property
+    def spent(self) -> bool:
+        """Nothing more will be kept: every dataset asked about from now on is skipped (a
+        wanted dataset has figures, so its size passes the budget), whatever the order."""
+        return self.closed or (self.kept_any and self.used >= diagnosis.LOCALIZE_BUDGET)
+
     def keep(self, wanted: list[str], sizes: dict[str, int]) -> set[str]:
         """Of `wanted` (datasets with anomalies to diagnose, in id order), those the budget
         keeps; the others are noted in `skipped`."""
@@ -422,7 +428,7 @@ def validate_chunked(paths: list[Path], pack: RulePack, backend: str | Backend =
         # memory: the groups running at once hold at most what the serial run's largest
         # group does, or `jobs` groups of the planned size (a group too big runs alone)
         room = max(max(planned.figures), n_jobs * planned.size)
-        for part in parallel.run(len(groups), job, budget.keep, lambda: budget.closed, n_jobs,
+        for part in parallel.run(len(groups), job, budget.keep, lambda: budget.spent, n_jobs,
                                  spool, planned.figures, room):
             merged.add(part)
             if add_laps is not None:

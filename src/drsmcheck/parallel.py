@@ -148,18 +148,31 @@ def _pool(n_groups: int, job: Job, answer: Answer, closed: Callable[[], bool], n
         active = [c for _, c in workers]
         idle = list(active)
         running: dict[int, int] = {}
-        given = 0
+        waiting = list(range(n_groups))   # groups not handed out yet, in order
+
+        def fits(k: int) -> bool:
+            return not running or sum(running.values()) + weights[k] <= room
+
+        def pick() -> int | None:
+            """The next group in order if it fits; once the budget is spent the groups are
+            independent, so then any later one that fits (a small group beside a big one)."""
+            if fits(waiting[0]):
+                return 0
+            if closed():
+                return next((i for i, k in enumerate(waiting) if fits(k)), None)
+            return None
 
         def hand_out() -> None:
-            """The next groups, in order, to idle workers while they fit in `room`."""
-            nonlocal given
-            while idle and given < n_groups and (
-                    not running or sum(running.values()) + weights[given] <= room):
+            """Groups to idle workers while they fit in `room`."""
+            while idle and waiting:
+                i = pick()
+                if i is None:
+                    break
+                k = waiting.pop(i)
                 conn = idle.pop(0)
-                conn.send(given)
-                running[given] = weights[given]
-                given += 1
-            if given >= n_groups:   # nothing left: idle workers stop (not a loss)
+                conn.send(k)
+                running[k] = weights[k]
+            if not waiting:   # nothing left: idle workers stop (not a loss)
                 for conn in idle:
                     conn.send(None)
                     active.remove(conn)
@@ -200,6 +213,7 @@ def _pool(n_groups: int, job: Job, answer: Answer, closed: Callable[[], bool], n
                         next_answer += 1
                 while next_answer in answers:
                     next_answer += 1
+            hand_out()   # an answer may have spent the budget: later groups may go now
             while next_merge in done:
                 yield done.pop(next_merge)
                 next_merge += 1

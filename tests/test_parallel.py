@@ -170,3 +170,16 @@ def test_once_the_budget_is_spent_a_small_group_runs_beside_a_big_one(
     spans = [tuple(map(float, (tmp_path / f"{k}").read_text().split())) for k in range(4)]
     assert spans[2][0] < spans[0][1] and spans[3][0] < spans[0][1]   # beside group 0
     assert spans[1][0] >= spans[0][1] - 0.05                          # after it
+
+
+@pytest.mark.parametrize(("name", "value"), [("DRSMCHECK_JOBS", "two"),
+                                             ("DRSMCHECK_CHUNK_FIGURES", "1e5")])
+def test_a_bad_number_in_the_environment_is_refused(name: str, value: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not silently the default: exit 2, the variable named, what to set."""
+    from support import SAMPLES
+
+    monkeypatch.setenv(name, value)
+    proc = run_cli("validate", str(SAMPLES / "cpam-somme-2022"), cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(f"{name}: {name}={value!r} is not a whole number\n  hint: set it to ")

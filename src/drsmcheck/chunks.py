@@ -65,10 +65,7 @@ def chunk_figures(requested: int | None = None) -> int:
     0 or less: never chunked."""
     if requested is not None:
         return requested
-    try:
-        return int(os.environ.get(CHUNK_ENV, CHUNK_FIGURES))
-    except ValueError:
-        return CHUNK_FIGURES
+    return parallel.env_int(CHUNK_ENV, CHUNK_FIGURES, "the figures per group (0 = never group)")
 
 
 def estimate(target: Target) -> int:

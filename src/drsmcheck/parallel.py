@@ -46,16 +46,27 @@ def jobs(requested: int | None = None) -> int:
     if "fork" not in mp.get_all_start_methods():
         return 1
     if requested is None:
-        try:
-            requested = int(os.environ.get(JOBS_ENV, "0"))
-        except ValueError:
-            requested = 0
+        requested = env_int(JOBS_ENV, 0, "the number of processes (1 = one process)")
     if requested <= 0:
         try:
             requested = len(os.sched_getaffinity(0))
         except AttributeError:  # not Linux
             requested = os.cpu_count() or 1
     return max(1, requested)
+
+
+def env_int(name: str, default: int, meaning: str) -> int:
+    """A whole number from the environment; anything else is refused (exit 2), not ignored."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        from .errors import InputError
+
+        raise InputError(name, None, f"{name}={raw!r} is not a whole number",
+                         f"set it to {meaning}, or unset it") from None
 
 
 @dataclass

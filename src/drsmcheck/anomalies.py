@@ -101,19 +101,27 @@ def render(node: object, rows: dict[str, dict[str, Any]], prev_rows: dict[str, d
             return f"({inner})" if not top else inner
         return f"{node.name}({inner})"
     if isinstance(node, E.Bin):
-        op = {"*": "×", "/": "/", "+": "+", "-": "-"}[node.op]
-        prec = _PREC[node.op]
-        left = render(node.left, rows, prev_rows, lang, True)
-        right = render(node.right, rows, prev_rows, lang, True)
-        # parentheses only where precedence or a non-associative right operand needs them
-        if isinstance(node.left, E.Bin) and _PREC[node.left.op] < prec:
-            left = f"({left})"
-        if isinstance(node.right, E.Bin) and (
-                _PREC[node.right.op] < prec
-                or (_PREC[node.right.op] == prec and node.op in "-/")):
-            right = f"({right})"
+        op = _OP[node.op]
+        left, right = _parenthesized(node, render(node.left, rows, prev_rows, lang, True),
+                                     render(node.right, rows, prev_rows, lang, True))
         return f"{left} {op} {right}"
     raise TypeError(node)
+
+
+_OP = {"*": "×", "/": "/", "+": "+", "-": "-"}  # how an operator is printed
+
+
+def _parenthesized(node: E.Bin, left: str, right: str) -> tuple[str, str]:
+    """The operands' texts, in parentheses only where precedence or a non-associative right
+    operand needs them (one rule for `render` and its templates)."""
+    prec = _PREC[node.op]
+    if isinstance(node.left, E.Bin) and _PREC[node.left.op] < prec:
+        left = f"({left})"
+    if isinstance(node.right, E.Bin) and (
+            _PREC[node.right.op] < prec
+            or (_PREC[node.right.op] == prec and node.op in "-/")):
+        right = f"({right})"
+    return left, right
 
 
 Slot = tuple[bool, str]  # (read from the previous period, indicator)
@@ -145,15 +153,8 @@ def _compile(node: object, lang: str, top: bool = True) -> tuple[str, list[Slot]
         left, right = _compile(node.left, lang, True), _compile(node.right, lang, True)
         if left is None or right is None:
             return None
-        prec = _PREC[node.op]
-        ltxt, rtxt = left[0], right[0]
-        if isinstance(node.left, E.Bin) and _PREC[node.left.op] < prec:
-            ltxt = f"({ltxt})"
-        if isinstance(node.right, E.Bin) and (
-                _PREC[node.right.op] < prec
-                or (_PREC[node.right.op] == prec and node.op in "-/")):
-            rtxt = f"({rtxt})"
-        op = {"*": "×", "/": "/", "+": "+", "-": "-"}[node.op]
+        ltxt, rtxt = _parenthesized(node, left[0], right[0])
+        op = _OP[node.op]
         return f"{ltxt} {op} {rtxt}", left[1] + right[1]
     return None
 

@@ -204,8 +204,6 @@ class Spool(Sequence[dict[str, Any]]):
     def extend(self, items: list[dict[str, Any]]) -> None:
         """Append items: pickled (read back as dicts) and encoded as report.json writes them
         (read back as bytes by the JSON writer: `encoded`)."""
-        from .reporters.json import encode_item
-
         if not items:
             return
         if self._own is None or self._file_of[-1:] != array("i", [self._own_index]):
@@ -215,22 +213,14 @@ class Spool(Sequence[dict[str, Any]]):
             self._files.append(self._own)
         if self._own_json is None:
             self._own_json = tempfile.TemporaryFile(prefix="drsmcheck-spool-")
-        data, text, json_ends = [], [], array("q")
         start = self._own_json_size
-        for item in items:
-            raw = pickle.dumps(item, protocol=5)
-            data.append(raw)
-            self._own_size += len(raw)
-            self._ends.append(self._own_size)
-            self._file_of.append(self._own_index)
-            raw = encode_item(item)
-            text.append(raw)
-            self._own_json_size += len(raw)
-            json_ends.append(self._own_json_size)
         self._own.seek(0, os.SEEK_END)
-        self._own.write(b"".join(data))
         self._own_json.seek(0, os.SEEK_END)
-        self._own_json.write(b"".join(text))
+        ends, json_ends = parallel.write_items(items, self._own, self._own_json,
+                                               self._own_size, start)
+        self._ends.extend(ends)
+        self._file_of.extend(array("i", [self._own_index]) * len(ends))
+        self._own_size, self._own_json_size = ends[-1], json_ends[-1]
         self._json.append((self._own_json, start, json_ends))
 
     def adopt(self, segment: Segment) -> None:
@@ -251,13 +241,7 @@ class Spool(Sequence[dict[str, Any]]):
         if self._own_json is not None:
             self._own_json.flush()
         for fj, start, ends in self._json:
-            fd, base, buf = fj.fileno(), start, b""
-            for end in ends:
-                if end > base + len(buf):
-                    base = start
-                    buf = os.pread(fd, max(self._BLOCK, end - start), start)
-                yield buf[start - base:end - base]
-                start = end
+            yield from _slices(fj.fileno(), start, ends)
 
     def __len__(self) -> int:
         return len(self._ends)
@@ -284,20 +268,31 @@ class Spool(Sequence[dict[str, Any]]):
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for fh in self._files:
             fh.flush()
-        current, base, buf, start = -1, 0, b"", 0
-        for f, end in zip(self._file_of, self._ends, strict=True):
-            if f != current:
-                current, fd, base, buf, start = f, self._files[f].fileno(), 0, b"", 0
-            if end > base + len(buf):
-                base = start
-                buf = os.pread(fd, max(self._BLOCK, end - start), start)
-            yield pickle.loads(buf[start - base:end - base])
-            start = end
+        i, n = 0, len(self._ends)
+        while i < n:   # the items of one file at a time (they are contiguous)
+            f, j = self._file_of[i], i
+            while j < n and self._file_of[j] == f:
+                j += 1
+            for raw in _slices(self._files[f].fileno(), 0, self._ends[i:j]):
+                yield pickle.loads(raw)
+            i = j
 
     def close(self) -> None:
         for fh in [*self._files, *(fj for fj, _, _ in self._json)]:
             fh.close()
         self._files, self._json = [], []
+
+
+def _slices(fd: int, start: int, ends: Sequence[int]) -> Iterator[bytes]:
+    """The bytes of consecutive items of a file (the first at `start`, each ending at its
+    offset in `ends`), read a block of Spool._BLOCK bytes or more at a time."""
+    base, buf = start, b""
+    for end in ends:
+        if end > base + len(buf):
+            base = start
+            buf = os.pread(fd, max(Spool._BLOCK, end - start), start)
+        yield buf[start - base:end - base]
+        start = end
 
 
 def _adopted(path: str) -> Any:

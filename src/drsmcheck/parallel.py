@@ -277,23 +277,33 @@ def _serve(conn: Connection, job: Job, spool_dir: str | None,
 
 
 def _write_segment(path: Path, items: list[dict[str, Any]]) -> Segment:
-    from .reporters.json import encode_item
-
-    ends, json_ends = array("q"), array("q")
-    size = json_size = 0
     json_path = path.with_suffix(".json")
     with open(path, "wb", buffering=1 << 20) as fh, \
             open(json_path, "wb", buffering=1 << 20) as fj:
-        for item in items:
-            raw = pickle.dumps(item, protocol=5)
-            fh.write(raw)
-            size += len(raw)
-            ends.append(size)
-            raw = encode_item(item)
-            fj.write(raw)
-            json_size += len(raw)
-            json_ends.append(json_size)
+        ends, json_ends = write_items(items, fh, fj)
     return Segment(str(path), ends.tobytes(), str(json_path), json_ends.tobytes())
+
+
+def write_items(items: list[dict[str, Any]], fh: Any, fj: Any, base: int = 0,
+                json_base: int = 0) -> tuple[array[int], array[int]]:
+    """Items appended to `fh` pickled and to `fj` as report.json encodes them; each item's
+    end offset in either file (the files held `base` and `json_base` bytes before)."""
+    from .reporters.json import encode_item
+
+    ends, json_ends = array("q"), array("q")
+    data, text = [], []
+    for item in items:
+        raw = pickle.dumps(item, protocol=5)
+        data.append(raw)
+        base += len(raw)
+        ends.append(base)
+        raw = encode_item(item)
+        text.append(raw)
+        json_base += len(raw)
+        json_ends.append(json_base)
+    fh.write(b"".join(data))
+    fj.write(b"".join(text))
+    return ends, json_ends
 
 
 class Laps:

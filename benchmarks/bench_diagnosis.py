@@ -46,7 +46,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from drsmcheck import diagnosis  # noqa: E402
+from drsmcheck import budget  # noqa: E402
 from drsmcheck.loader import load_figures  # noqa: E402
 from drsmcheck.localize import relations  # noqa: E402
 from drsmcheck.localize.causes import explain  # noqa: E402
@@ -480,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
     # each corrupted copy stands for a report validated on its own: the run-wide cap on the
     # figures the exact localization reads (a speed guard for national runs) must not leave the
     # later copies of a 120-copy batch without a suspect (BFC: 120 × 1 000 figures)
-    diagnosis.LOCALIZE_BUDGET = 10 ** 12
+    budget.LOCALIZE_BUDGET = 10 ** 12
     rules_dir = default_rules_dir()
     pack = load_rules(rules_dir)
     t0 = time.time()

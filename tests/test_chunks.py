@@ -13,7 +13,7 @@ from types import ModuleType
 
 import pytest
 
-from drsmcheck import chunks, diagnosis
+from drsmcheck import budget, chunks
 from drsmcheck.io.discover import find_datasets
 from drsmcheck.pack import load_pack
 from drsmcheck.report import validate
@@ -85,7 +85,7 @@ def test_national_chunked_is_byte_identical_with_the_budget_cut(
         national: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A localization budget that stops in the middle of the datasets: the chunked run
     diagnoses exactly the datasets the one-shot run does."""
-    monkeypatch.setattr(diagnosis, "LOCALIZE_BUDGET", 6_000)
+    monkeypatch.setattr(budget, "LOCALIZE_BUDGET", 6_000)
     pack = load_pack(national / "rules", defaults=False)
     paths = [national / "parquet"]
     assert len(chunks.plan(find_datasets(paths), 3_000)) > 5

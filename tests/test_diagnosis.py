@@ -103,14 +103,14 @@ def test_localization_budget_is_whole_datasets_in_id_order(monkeypatch) -> None:
     """Beyond the budget, anomalies keep no suspect (deterministic: datasets in id order)."""
     from pathlib import Path
 
-    from drsmcheck import diagnosis
+    from drsmcheck import budget
     from drsmcheck.loader import load_figures
     from drsmcheck.report import analyse
     from drsmcheck.rules import default_rules_dir, load_rules
 
     pack = load_rules(default_rules_dir())
     datasets, figures = load_figures([Path(__file__).parent.parent / "samples"], pack.reference)
-    monkeypatch.setattr(diagnosis, "LOCALIZE_BUDGET", 200)  # Somme 38 + Alsace-Moselle 146
+    monkeypatch.setattr(budget, "LOCALIZE_BUDGET", 200)  # Somme 38 + Alsace-Moselle 146
     named = {a.dataset for a in analyse(pack, datasets, figures).anomalies if a.suspect}
     assert named == {"cpam-somme-2022", "drsm-alsace-moselle-2018"}
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from test_chunks import _bench, _json, _lines
 
-from drsmcheck import chunks, diagnosis, parallel
+from drsmcheck import budget as budgets
+from drsmcheck import chunks, parallel
 from drsmcheck.io.discover import find_datasets
 from drsmcheck.pack import load_pack
 from drsmcheck.report import validate
@@ -38,7 +39,7 @@ def test_parallel_groups_give_the_serial_report(national: Path, monkeypatch: pyt
                                                 caplog: pytest.LogCaptureFixture) -> None:
     """Budget cut in the middle of the groups: the workers ask in any order, the parent
     answers in group order; anomalies, suspects, counts and `not_localized` are the same."""
-    monkeypatch.setattr(diagnosis, "LOCALIZE_BUDGET", 6_000)
+    monkeypatch.setattr(budgets, "LOCALIZE_BUDGET", 6_000)
     pack = load_pack(national / "rules", defaults=False)
     paths = [national / "parquet"]
     assert len(chunks.plan(find_datasets(paths), 3_000)) > 5
@@ -60,7 +61,7 @@ def test_a_killed_worker_costs_time_not_the_run(national: Path, monkeypatch: pyt
                                                 caplog: pytest.LogCaptureFixture) -> None:
     """A worker killed in the middle of a group (the OOM killer): the parent runs the groups
     it has not merged itself, with the budget answers already given."""
-    monkeypatch.setattr(diagnosis, "LOCALIZE_BUDGET", 6_000)
+    monkeypatch.setattr(budgets, "LOCALIZE_BUDGET", 6_000)
     pack = load_pack(national / "rules", defaults=False)
     paths = [national / "parquet"]
     serial = validate(paths, pack, chunk_figures=3_000, jobs=1, spool=True)
@@ -131,7 +132,7 @@ def test_a_group_too_big_to_share_runs_alone(tmp_path: Path) -> None:
         (tmp_path / f"{k}").write_text(f"{start} {time.monotonic()}")
         return parallel.Part([], [{"id": str(k)}], {}, {}, [], 0, [], {}, [], [f"p{k}"])
 
-    budget = chunks.Budget()
+    budget = budgets.Budget()
     parts = list(parallel.run(5, job, budget.keep, lambda: budget.closed, 2, False,
                               [5, 5, 10, 5, 5], 10))
     assert [p.paths for p in parts] == [["p0"], ["p1"], ["p2"], ["p3"], ["p4"]]
@@ -151,7 +152,7 @@ def test_once_the_budget_is_spent_a_small_group_runs_beside_a_big_one(
     a diagnosis still come in order."""
     import time
 
-    monkeypatch.setattr(diagnosis, "LOCALIZE_BUDGET", 1)
+    monkeypatch.setattr(budgets, "LOCALIZE_BUDGET", 1)
 
     def job(k: int, ask):  # type: ignore[no-untyped-def]
         start = time.monotonic()
@@ -161,7 +162,7 @@ def test_once_the_budget_is_spent_a_small_group_runs_beside_a_big_one(
         return parallel.Part([], [{"id": str(k), "kept": sorted(kept)}], {}, {}, [], 0, [], {},
                              [], [f"p{k}"])
 
-    budget = chunks.Budget()
+    budget = budgets.Budget()
     parts = list(parallel.run(4, job, budget.keep, lambda: budget.spent, 2, False,
                               [10, 10, 2, 2], 12))
     assert [p.items for p in parts] == [[{"id": "0", "kept": ["d0"]}], [{"id": "1", "kept": []}],

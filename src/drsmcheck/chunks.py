@@ -8,8 +8,8 @@ group. The report is the same, byte for byte, as the one-shot run's (`tests/test
 
 - groups are whole datasets in **dataset id order**, so the report's order (anomalies, rules by
   dataset, objectives, verdicts: all sorted by dataset first) is the concatenation of the
-  groups', and the diagnosis' localization budget (`diagnosis.LOCALIZE_BUDGET`, a running count
-  over the datasets with anomalies in id order) is carried from group to group (`Budget`);
+  groups', and the diagnosis' localization budget (`budget.LOCALIZE_BUDGET`, a running count
+  over the datasets with anomalies in id order) is carried from group to group (`budget.Budget`);
 - what crosses datasets stays run-wide: every header is read first (a dataset id used twice is
   refused before any figure is read), the per-rule counts are summed, the baseline is applied
   to the whole report;
@@ -38,9 +38,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, overload
 
-from . import diagnosis, parallel
+from . import parallel
 from .anomalies import Anomaly
 from .backends import Backend, resolve
+from .budget import Budget, summary, wanted
 from .engine import RuleSummary, engine_rules
 from .io.discover import KINDS_BY_SUFFIX, Target, find_datasets
 from .io.load import check_ids, load_header, load_targets
@@ -137,50 +138,6 @@ def make_plan(targets: list[Target], size: int, jobs: int = 1) -> Plan:
     # inside a group, datasets are read in the order of the paths (as the one-shot run reads)
     return Plan([[targets[i] for i in sorted(g)] for g in groups],
                 [sum(estimates[i] for i in g) for g in groups], size)
-
-
-class Budget:
-    """The diagnosis' localization budget carried over the groups of a run: the datasets
-    whose anomalies it may read are those the one-shot run keeps (whole datasets, in id
-    order, until LOCALIZE_BUDGET figures; the first one always)."""
-
-    def __init__(self) -> None:
-        self.used = 0
-        self.kept_any = False
-        self.closed = False
-        self.sizes: Counter[str] = Counter()
-        self.skipped: list[str] = []   # datasets with anomalies left without a diagnosis
-
-    def __call__(self, anomalies: list[Anomaly]) -> list[Anomaly]:
-        kept = self.keep(wanted(anomalies), self.sizes)
-        return [a for a in anomalies if a.dataset in kept]
-
-    @property
-    def spent(self) -> bool:
-        """Nothing more will be kept: every dataset asked about from now on is skipped (a
-        wanted dataset has figures, so its size passes the budget), whatever the order."""
-        return self.closed or (self.kept_any and self.used >= diagnosis.LOCALIZE_BUDGET)
-
-    def keep(self, wanted: list[str], sizes: dict[str, int]) -> set[str]:
-        """Of `wanted` (datasets with anomalies to diagnose, in id order), those the budget
-        keeps; the others are noted in `skipped`."""
-        kept: set[str] = set()
-        for ds in wanted:
-            if not self.closed:
-                self.used += int(sizes.get(ds, 0))
-                if self.used > diagnosis.LOCALIZE_BUDGET and self.kept_any:
-                    self.closed = True
-            if self.closed:
-                self.skipped.append(ds)
-                continue
-            kept.add(ds)
-            self.kept_any = True
-        return kept
-
-
-def wanted(anomalies: list[Anomaly]) -> list[str]:
-    """The datasets with anomalies the diagnosis reads, in id order."""
-    return sorted({a.dataset for a in anomalies if a.category in diagnosis.CATEGORIES})
 
 
 class Spool(Sequence[dict[str, Any]]):
@@ -320,6 +277,7 @@ class _Merged:
         self.by_dataset_json: dict[str, str | None] = {}
         self.verdicts: list[dict[str, Any]] = []
         self.paths: list[str] = []
+        self.partly: dict[str, int] = {}
 
     def add(self, part: Part) -> None:
         for entry in part.entries:
@@ -347,6 +305,7 @@ class _Merged:
         self.by_dataset_json.update(part.by_dataset_json)
         self.verdicts += part.verdicts
         self.paths += part.paths
+        self.partly.update(part.partly)
 
 
 def group_part(group: list[Target], pack: RulePack, backend: str | Backend,
@@ -377,7 +336,7 @@ def group_part(group: list[Target], pack: RulePack, backend: str | Backend,
         counts=[(s.items, s.passes, s.fails, s.not_evaluable) for s in analysis.run.summaries()],
         figures=int(len(figures)), objectives=more["objectives"],
         by_dataset=more["rules_by_dataset"], verdicts=more.get("verdicts") or [],
-        paths=[ds.path for ds in datasets])
+        paths=[ds.path for ds in datasets], partly=analysis.partly)
     lap("render")
     return part
 
@@ -448,6 +407,8 @@ def validate_chunked(paths: list[Path], pack: RulePack, backend: str | Backend =
         out["verdicts"] = merged.verdicts
     if budget.skipped:
         out["summary"]["not_localized"] = budget.skipped
+    if merged.partly:
+        out["summary"]["partly_localized"] = summary(merged.partly)
     return out
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from . import budget
 from .anomalies import Anomaly
 from .backends.numpy import lookup_many
 from .engine import Run
@@ -29,8 +30,7 @@ from .verdicts import FAIL, PASS
 RELATION_KINDS = ("equation", "rollup")
 # the kinds whose verdicts tie figures together in the localization's relations
 LINKED_KINDS = ("equation", "rollup", "agreement", "objective", "bounds")
-CATEGORIES = ("inconsistent", "rounding", "bounds")
-LOCALIZE_BUDGET = 100_000  # figures of the datasets the exact localization reads in one run
+CATEGORIES = budget.CATEGORIES
 
 
 class Diagnoser:
@@ -129,12 +129,13 @@ class Diagnoser:
         return (np.bincount(owner[status == PASS], minlength=n),
                 np.bincount(owner[status == FAIL], minlength=n))
 
-    def neighbourhood(self) -> tuple[np.ndarray, np.ndarray]:
+    def neighbourhood(self, failing: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(near, core) masks over the figures: `core` every print of a (record, indicator)
         that a failing relation reads, `near` every print of what any relation reading a core
         figure reads — all a localization problem can hold (its violated rows, the other
         rows of their figures, those rows' figures), so the rest of a large run is never
-        built into relations. Vectorized over the verdict table's links."""
+        built into relations. Vectorized over the verdict table's links. `failing`: the
+        failing verdict rows to start from (a mask; default every one: `budget.part`)."""
         v, s = self.run.verdicts, self.store
         n = s.n
         if not len(v) or not n:
@@ -151,7 +152,8 @@ class Diagnoser:
             hit[keys] = True
             return hit[key]
 
-        failing = (v["status"] == FAIL) & relk
+        if failing is None:
+            failing = (v["status"] == FAIL) & relk
         core = having(key[frows[failing[vrows]]])
         touch = np.zeros(len(v), dtype=bool)
         touch[vrows[core[frows] & relk[vrows]]] = True
@@ -159,30 +161,32 @@ class Diagnoser:
         return near, core
 
     # -- suspects --------------------------------------------------------------------------------
-    def diagnose(self, anomalies: list[Anomaly]) -> None:
+    def diagnose(self, anomalies: list[Anomaly]) -> dict[str, int]:
         """Suspect, suggested value, cause and ranked candidates of each anomaly that a figure
-        could explain (inconsistent, rounding, bounds)."""
+        could explain (inconsistent, rounding, bounds). Returns, per dataset the budget
+        localized in part, how many of its anomalies were left without a diagnosis."""
+        partly: dict[str, int] = {}
         todo = [a for a in anomalies if a.category in CATEGORIES]
         if not todo:
-            return
+            return partly
         pack = self.ctx.pack
         frame = self.rows.frame
-        wanted = {a.dataset for a in todo}
-        # exact localization costs ~0.1 ms per figure of the datasets it reads: beyond a budget
-        # (whole datasets, in id order — deterministic, never a time limit) the remaining
-        # datasets' anomalies are reported without a suspect rather than making a national
-        # run take minutes (docs/ARCHITECTURE.md §6)
+        # exact localization costs ~0.1 ms per figure it reads: beyond a budget the
+        # anomalies are reported without a suspect rather than making a national run take
+        # minutes (`budget`: whole datasets in id order, the first one in part when larger)
         sizes = frame["dataset"].value_counts()
-        kept, total = set(), 0
-        for ds in sorted(wanted):
-            total += int(sizes.get(ds, 0))
-            if total > LOCALIZE_BUDGET and kept:
-                break
-            kept.add(ds)
+        kept = budget.datasets({a.dataset for a in todo}, sizes)
+        failing = None
+        if len(kept) == 1 and int(sizes.get(kept[0], 0)) > budget.LOCALIZE_BUDGET:
+            failing, left = budget.part(self, kept[0], todo)
+            if left:
+                partly[kept[0]] = len(left)
+                out = {id(a) for a in left}
+                todo = [a for a in todo if id(a) not in out]
         todo = [a for a in todo if a.dataset in kept]
         if len(kept) < frame["dataset"].nunique():   # clean datasets need no localization
             frame = frame[frame["dataset"].isin(kept)]
-        near, core = self.neighbourhood()
+        near, core = self.neighbourhood(failing)
         keep = frame.index.to_numpy()
         loc = localize_dataset(pack, frame, near=near[keep], core=core[keep])
         checks: list[tuple[Anomaly, dict[str, Any], float, float]] = []
@@ -221,6 +225,7 @@ class Diagnoser:
             if a.rule.kind in RELATION_KINDS and a.verdict >= 0:
                 checks.append((a, row, value - half, value + half))
         self._confirm(checks)
+        return partly
 
     def _weights(self, a: Anomaly) -> list[dict[str, Any]]:
         """The weights' prints a weighted-mean anomaly's verdict read: the anomaly lists only

@@ -44,6 +44,13 @@ class Dataset(TypedDict):
     figures: int
 
 
+class PartlyLocalized(TypedDict):
+    """A dataset localized in part (`budget.part`): how many of its anomalies were left."""
+
+    dataset: str
+    anomalies: int
+
+
 class Summary(TypedDict):
     anomalies: int
     by_severity: dict[str, int]
@@ -51,8 +58,10 @@ class Summary(TypedDict):
     evaluations: int
     figures: NotRequired[int]
     # datasets whose anomalies have no diagnosis: the localization budget
-    # (diagnosis.LOCALIZE_BUDGET figures, whole datasets in id order) was spent before them
+    # (budget.LOCALIZE_BUDGET figures, whole datasets in id order) was spent before them
     not_localized: NotRequired[list[str]]
+    # a first dataset larger than the budget, localized in part: its anomalies left out
+    partly_localized: NotRequired[list[PartlyLocalized]]
 
 
 class RuleSummary(TypedDict):

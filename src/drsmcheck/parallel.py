@@ -2,7 +2,7 @@
 
 A group is whole datasets, and nothing a group computes reads another group, except the
 diagnosis' localization budget: a running count over the datasets with anomalies, in dataset
-id order (`chunks.Budget`). So the groups run on forked worker processes, one group at a time
+id order (`budget.Budget`). So the groups run on forked worker processes, one group at a time
 each, and the parent
 
 - hands the groups out in order, so the lowest unfinished group is always running;
@@ -94,6 +94,7 @@ class Part:
     by_dataset: dict[str, list[dict[str, Any]]]
     verdicts: list[dict[str, Any]]
     paths: list[str]
+    partly: dict[str, int] = field(default_factory=dict)   # `budget.part`: anomalies left
     laps: dict[str, float] = field(default_factory=dict)
     # by_dataset's values as report.json writes them (a worker's: `reporters.json.Prerendered`)
     by_dataset_json: dict[str, str | None] = field(default_factory=dict)

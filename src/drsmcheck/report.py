@@ -58,6 +58,7 @@ class Analysis:
     run: Run
     rows: Rows
     anomalies: list[Anomaly]
+    partly: dict[str, int]   # datasets localized in part: their anomalies left (`budget`)
 
 
 def analyse(pack: RulePack, datasets: list[Dataset], figures: Any,
@@ -67,7 +68,7 @@ def analyse(pack: RulePack, datasets: list[Dataset], figures: Any,
     """Engine (on the chosen backend) → verdicts → anomalies (rendered from verdicts) →
     diagnosis. `lap(phase)` is called as each phase ends (the benchmarks time them).
     `diagnosable`: the anomalies the diagnosis may read (a chunked run keeps the run-wide
-    localization budget: `chunks.Budget`); all of them by default."""
+    localization budget: `budget.Budget`); all of them by default."""
     lap = lap or _no_lap
     result = resolve(backend).engine(figures, pack, declared_records(datasets)).run()
     lap("engine")
@@ -75,9 +76,9 @@ def analyse(pack: RulePack, datasets: list[Dataset], figures: Any,
     anomalies = Builder(result, rows).build()
     lap("anomalies")
     chosen = diagnosable(anomalies) if diagnosable else anomalies   # (a parallel run waits)
-    Diagnoser(result, rows).diagnose(chosen)
+    partly = Diagnoser(result, rows).diagnose(chosen)
     lap("diagnosis")
-    return Analysis(result, rows, anomalies)
+    return Analysis(result, rows, anomalies, partly)
 
 
 def _no_lap(_phase: str) -> None:
@@ -86,7 +87,7 @@ def _no_lap(_phase: str) -> None:
 
 def run(pack: RulePack, datasets: list[Dataset], figures: Any, backend: str | Backend = "numpy",
         with_verdicts: bool = False, lap: Callable[[str], None] | None = None) -> dict[str, Any]:
-    from .chunks import Budget
+    from .budget import Budget, summary
 
     budget = Budget()   # the run-wide localization budget, as a chunked run carries it
     budget.sizes = Counter({str(k): int(n) for k, n in
@@ -97,6 +98,8 @@ def run(pack: RulePack, datasets: list[Dataset], figures: Any, backend: str | Ba
     out.update(extras(pack, analysis, with_verdicts))
     if budget.skipped:
         out["summary"]["not_localized"] = budget.skipped
+    if analysis.partly:
+        out["summary"]["partly_localized"] = summary(analysis.partly)
     return out
 
 

@@ -173,6 +173,9 @@ def _summary(report: Mapping[str, Any], lang: str, accepted: dict[str, str],
     if skipped:   # a national run: say which anomalies have no suspect, and why
         shown = ", ".join(map(str, skipped[:5])) + (", …" if len(skipped) > 5 else "")
         line += "\n" + t("console.not_localized", lang, n=len(skipped), datasets=shown)
+    for part in s.get("partly_localized") or ():
+        line += "\n" + t("console.partly_localized", lang, dataset=part["dataset"],
+                         anomalies=t("count.anomalies", lang, n=int(part["anomalies"])))
     return line
 
 

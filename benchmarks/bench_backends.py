@@ -317,7 +317,8 @@ def markdown(res: dict[str, Any]) -> str:
                 f"{r['phases'][p].get('rss_gb', float('nan')):.2f}, "
                 f"{r['phases'][p].get('hwm_gb', float('nan')):.2f}"
                 if p in r.get("phases", {}) else "–"))
-        for p in ("load", "schema", "engine", "anomalies", "budget", "diagnosis", "render"):
+        for p in ("load", "schema", "engine", "anomalies", "budget", "diagnosis", "render",
+                  "spool"):
             if any(p in per[b].get("workers", {}) for b in backends):
                 row(f"{p} in the worker processes: wall summed over them (s)", lambda r, p=p: (
                     f"{r['workers'][p]['wall']:.1f}" if p in r.get("workers", {}) else "–"))

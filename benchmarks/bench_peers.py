@@ -795,8 +795,9 @@ def table(res: dict[str, Any], imports: dict[str, Any]) -> str:
         if w:
             lines += ["", "`groups` = the groups of datasets run by worker processes side by side "
                       "(wall time); inside them, summed over the workers: " + ", ".join(
-                          f"{k} {w.get(k, 0):.2f} s" for k in ("load", *DRSMCHECK_VALIDATE)
-                          if k in w) + "."]
+                          f"{k} {w.get(k, 0):.2f} s" for k in ("load", *DRSMCHECK_VALIDATE,
+                                                               "spool") if k in w)
+                      + " (spool = a worker's anomalies pickled and encoded for the parent)."]
     if res.get("ratios"):
         lines += ["", "| ratio | wall time | time after imports | peak RSS |", "|---|---:|---:|---:|"]
         for k, r in res["ratios"].items():

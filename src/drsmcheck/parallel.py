@@ -268,7 +268,9 @@ def _serve(conn: Connection, job: Job, spool_dir: str | None,
         try:
             part = job(k, ask)
             if spool_dir is not None and isinstance(part.items, list):
+                t0 = time.perf_counter()
                 part.items = _write_segment(Path(spool_dir) / f"part-{k}", part.items)
+                part.laps["spool"] = time.perf_counter() - t0   # pickled and encoded
             conn.send(("done", k, part))
         except BaseException:  # noqa: BLE001 - the parent re-runs the group and says why
             conn.send(("failed", k))

@@ -444,7 +444,55 @@ def markdown(table: list[dict], meta: dict[str, Any]) -> str:
     for path, row in meta["paths"].items():
         lines.append(f"| {path} | {row['named']} | {row['precision']} | {row['c_named']} | "
                      f"{row['c_precision']} |")
+    m = meta.get("model")
+    if m:
+        lines += ["", f"What the typist model allows (the {m['n']} figures in relations that "
+                  "hold; `model_ceiling`):", "", "| outcome | n |", "|---|---|"]
+        lines += [f"| {k} | {v} |" for k, v in m["classes"].items()]
+        lines += ["", "Ties by number of minimum-cost repairs: " + ", ".join(
+            f"{k}: {v}" for k, v in m["ties"].items()) + f". Top-1 if every unique optimum is "
+            f"named (no guess): **{m['ceiling']}**; naming one tied figure at random: top-1 "
+            f"{m['guess_top1']} at a precision of {m['guess_precision']}."]
     return "\n".join(lines) + "\n"
+
+
+def model_ceiling(rows: list[tuple[Corruption, Outcome]]) -> dict[str, Any]:
+    """What top-1 the typist model allows on these corruptions (figures in relations that
+    hold): each detected case the report does not single out, read off the solver's view —
+    a tie (k minimum-cost repairs, the corrupted figure's among them, equally likely under
+    the model), another repair strictly cheaper, a wrong figure named. The ceiling without
+    guessing counts every case whose corrupted figure is the unique optimum; naming one of
+    the k tied figures at random would add 1/k per tie and cost the precision the rest."""
+    sel = [(c, o) for c, o in rows if not c.confounded]
+    n = len(sel)
+    classes: Counter[str] = Counter()
+    ties: Counter[int] = Counter()
+    for c, o in sel:
+        opt = (o.why or {}).get("optimal") or []
+        mine = [sol for sol in opt if c.ref in sol["ids"]]
+        if not o.detected:
+            classes["not detected"] += 1
+        elif o.named and set(o.named) == {c.ref}:
+            classes["named, the corrupted figure (top-1)"] += 1
+        elif o.named and c.ref not in o.named:
+            classes["named, a wrong figure"] += 1
+        elif mine and len(opt) > 1:
+            classes["tie: k minimum-cost repairs, the corrupted figure's among them"] += 1
+            ties[len(opt)] += 1
+        elif mine:
+            classes["the unique optimum, yet not named"] += 1
+        elif opt:
+            classes["another repair strictly cheaper"] += 1
+        else:
+            classes["no localization problem holds it"] += 1
+    top1 = classes["named, the corrupted figure (top-1)"]
+    honest = top1 + classes["the unique optimum, yet not named"]
+    tied = sum(ties.values())
+    gain = sum(v / k for k, v in ties.items())
+    return {"n": n, "classes": dict(classes.most_common()), "ties": dict(sorted(ties.items())),
+            "ceiling": _pct(honest, n), "guess_top1": f"{100 * (honest + gain) / n:.1f} %"
+            if n else "–", "guess_precision": f"{100 * (honest + gain) / (honest + tied):.1f} %"
+            if honest + tied else "–"}
 
 
 def per_path(rows: list[tuple[Corruption, Outcome]]) -> dict[str, dict[str, Any]]:
@@ -515,7 +563,8 @@ def main(argv: list[str] | None = None) -> int:
         per_sample[name] = summarize(sel, types)[-2]
     meta = {"args": " ".join(argv if argv is not None else sys.argv[1:]),
             "corruptions": len(results), "seed": args.seed, "seconds": time.time() - t0,
-            "per_sample": per_sample, "paths": per_path(results)}
+            "per_sample": per_sample, "paths": per_path(results),
+            "model": model_ceiling(results)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(markdown(table, meta), encoding="utf-8")
     print(markdown(table, meta))

@@ -64,3 +64,28 @@ def test_only_figures_tied_to_others_are_corrupted() -> None:
     # a rate still is: its ratio reads it (as the guard of its rows)
     assert bench.corruptions(pack, ROOT / "samples" / "drsm-bfc-2019", ("sign",), None, 11,
                              r"atmp\.new_lesion\.unfavourable_rate@.*page-58\.")
+
+
+def test_model_ceiling_counts_ties_and_what_guessing_would_give() -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_diagnosis as bench
+
+    def case(ref: str, named: list[str], optimal: list[list[str]], detected: bool = True,
+             confounded: bool = False) -> tuple:
+        c = bench.Corruption("s", "digit", ref, "f", 1, 0, "1", "2", confounded)
+        o = bench.Outcome(detected=detected, named=named,
+                          why={"optimal": [{"ids": ids, "cost": 1.0} for ids in optimal]})
+        return c, o
+
+    rows = [case("a", ["a"], [["a"]]),                  # named right
+            case("b", [], [["b"], ["c"]]),              # a tie of 2
+            case("d", [], [["d"], ["e"], ["f"], ["g"]]),  # a tie of 4
+            case("h", [], [["i"]]),                     # another repair cheaper
+            case("j", [], [], detected=False),
+            case("k", ["z"], [["k"], ["z"]], confounded=True)]   # left out: confounded
+    m = bench.model_ceiling(rows)
+    assert m["n"] == 5 and m["ties"] == {2: 1, 4: 1}
+    assert m["classes"]["tie: k minimum-cost repairs, the corrupted figure's among them"] == 2
+    assert m["ceiling"] == bench._pct(1, 5)
+    # guessing: 1 + 1/2 + 1/4 right of 5 cases; named 3, of which 1.75 right
+    assert m["guess_top1"] == "35.0 %" and m["guess_precision"] == "58.3 %"

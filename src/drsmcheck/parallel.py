@@ -10,11 +10,11 @@ each, and the parent
   order (at once when the budget is already spent), from its one `Budget`;
 - merges the groups' parts in group order: the report is the serial run's, byte for byte.
 
-The anomalies of a group are pickled by its worker into a file of its own (when the run
-spools them) or come back with its part. A worker that fails or dies (an error in a dataset,
-memory) is not trusted to say why: the parent stops the workers and runs the groups it has
-not merged yet itself, reusing the budget answers already given, so the error raised is the
-serial run's own and a lost worker costs time, not the run.
+The anomalies of a group are encoded by its worker as report.json writes them, into a file
+of its own (when the run spools them), or come back with its part. A worker that fails or
+dies (an error in a dataset, memory) is not trusted to say why: the parent stops the
+workers and runs the groups it has not merged yet itself, reusing the budget answers already
+given, so the error raised is the serial run's own and a lost worker costs time, not the run.
 
 Forking needs a POSIX system; elsewhere, and with one job, the run is serial.
 """
@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
-import pickle
 import shutil
 import signal
 import tempfile
@@ -71,13 +70,11 @@ def env_int(name: str, default: int, meaning: str) -> int:
 
 @dataclass
 class Segment:
-    """A group's anomalies pickled by its worker: the file and each item's end offset; and
-    the same items encoded as report.json writes them (the parent then copies bytes)."""
+    """A group's anomalies encoded by its worker as report.json writes them (the parent then
+    copies bytes): the file and each item's end offset."""
 
     path: str
     ends: bytes
-    json_path: str
-    json_ends: bytes
 
 
 @dataclass
@@ -270,7 +267,7 @@ def _serve(conn: Connection, job: Job, spool_dir: str | None,
             if spool_dir is not None and isinstance(part.items, list):
                 t0 = time.perf_counter()
                 part.items = _write_segment(Path(spool_dir) / f"part-{k}", part.items)
-                part.laps["spool"] = time.perf_counter() - t0   # pickled and encoded
+                part.laps["spool"] = time.perf_counter() - t0   # encoded for the parent
             conn.send(("done", k, part))
         except BaseException:  # noqa: BLE001 - the parent re-runs the group and says why
             conn.send(("failed", k))
@@ -280,33 +277,25 @@ def _serve(conn: Connection, job: Job, spool_dir: str | None,
 
 
 def _write_segment(path: Path, items: list[dict[str, Any]]) -> Segment:
-    json_path = path.with_suffix(".json")
-    with open(path, "wb", buffering=1 << 20) as fh, \
-            open(json_path, "wb", buffering=1 << 20) as fj:
-        ends, json_ends = write_items(items, fh, fj)
-    return Segment(str(path), ends.tobytes(), str(json_path), json_ends.tobytes())
+    with open(path, "wb", buffering=1 << 20) as fh:
+        ends = write_items(items, fh)
+    return Segment(str(path), ends.tobytes())
 
 
-def write_items(items: list[dict[str, Any]], fh: Any, fj: Any, base: int = 0,
-                json_base: int = 0) -> tuple[array[int], array[int]]:
-    """Items appended to `fh` pickled and to `fj` as report.json encodes them; each item's
-    end offset in either file (the files held `base` and `json_base` bytes before)."""
+def write_items(items: list[dict[str, Any]], fh: Any, base: int = 0) -> array[int]:
+    """Items appended to `fh` as report.json encodes them; each item's end offset in the
+    file (which held `base` bytes before)."""
     from .reporters.json import encode_item
 
-    ends, json_ends = array("q"), array("q")
-    data, text = [], []
+    ends = array("q")
+    text = []
     for item in items:
-        raw = pickle.dumps(item, protocol=5)
-        data.append(raw)
-        base += len(raw)
-        ends.append(base)
         raw = encode_item(item)
         text.append(raw)
-        json_base += len(raw)
-        json_ends.append(json_base)
-    fh.write(b"".join(data))
-    fj.write(b"".join(text))
-    return ends, json_ends
+        base += len(raw)
+        ends.append(base)
+    fh.write(b"".join(text))
+    return ends
 
 
 class Laps:

@@ -124,7 +124,9 @@ def make_plan(targets: list[Target], size: int, jobs: int = 1) -> Plan:
         size = min(size, -(-total // (GROUPS_PER_JOB * jobs)))
     if size <= 0 or len(targets) <= 1 or total <= size:
         return Plan([targets], [total], size)
-    headers = [load_header(t) for t in targets]
+    # the workers load the targets carrying their header read here (a fork shares it)
+    read = [load_header(t) for t in targets]
+    headers, targets = [ds for ds, _ in read], [t for _, t in read]
     check_ids(headers)
     order = sorted(range(len(targets)), key=lambda i: headers[i].id)
     groups: list[list[int]] = []

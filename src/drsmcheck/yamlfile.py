@@ -289,14 +289,36 @@ def read_bytes(path: Path, display: str | None = None, kind: str = "yaml") -> by
 def read_text(path: Path, display: str | None = None, kind: str = "yaml") -> str:
     """Read a UTF-8 file (BOM accepted); a clear error for other encodings or huge files."""
     name = display or str(path)
+    return _decode(read_bytes(path, name, kind), name)
+
+
+def read_utf8(path: Path, display: str | None = None, kind: str = "yaml") -> bytes:
+    """The bytes of a file `read_text` accepts, UTF-8 BOM dropped, refused as it refuses them.
+
+    For readers that take bytes (Arrow's CSV reader): an ASCII file is not decoded at all, and
+    no file is decoded then encoded back.
+    """
+    name = display or str(path)
     data = read_bytes(path, name, kind)
+    if data.isascii():  # no BOM, valid UTF-8: only the binary check applies
+        _check_binary(data, name)
+        return data
+    _decode(data, name)
+    return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+
+
+def _check_binary(data: bytes, name: str) -> None:
+    if b"\x00" in data[:4096] and data[:4096].count(b"\x00") * 4 > len(data[:4096]):
+        raise InputError(name, 1, "file is not text (UTF-16 without BOM, or binary)",
+                         "re-save the file as UTF-8 text")
+
+
+def _decode(data: bytes, name: str) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             raise InputError(name, 1, f"file is encoded as {encoding}, not UTF-8",
                              "re-save the file as UTF-8")
-    if b"\x00" in data[:4096] and data[:4096].count(b"\x00") * 4 > len(data[:4096]):
-        raise InputError(name, 1, "file is not text (UTF-16 without BOM, or binary)",
-                         "re-save the file as UTF-8 text")
+    _check_binary(data, name)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -315,7 +337,12 @@ def read_text(path: Path, display: str | None = None, kind: str = "yaml") -> str
 def load_yaml(path: Path, display: str | None = None) -> Any:
     """Parse one YAML file into LDict / LList / scalars, or raise InputError with file:line."""
     name = display or str(path)
-    text = read_text(path, name)
+    return parse_yaml(read_bytes(path, name), name)
+
+
+def parse_yaml(raw: bytes, name: str) -> Any:
+    """`load_yaml` of a file's bytes already read (`read_bytes`: checked, within the limit)."""
+    text = _decode(raw, name)
     if not text.strip():
         raise InputError(name, 1, "file is empty", "a dataset or rule file needs content")
     if len(text) >= CACHE_FROM:

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
 from ..yamlfile import file_kind
@@ -67,11 +68,24 @@ def header_of(folder: Path) -> Path | None:
 
 @dataclass(frozen=True)
 class Target:
-    """A dataset to load: a folder (with its header file) or a single YAML file."""
+    """A dataset to load: a folder (with its header file) or a single YAML file.
+
+    `head`: its header file already read and parsed (`io.load.read_head`), when the run's plan
+    read it to group the datasets by id: the loader (a forked worker too) does not read it twice.
+    """
 
     path: Path
     header: Path
     folder: bool
+    head: Head | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Head:
+    """A header file's parsed YAML and the CRC-32 of its bytes."""
+
+    data: Any
+    checksum: int
 
 
 def find_datasets(paths: list[Path]) -> list[Target]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
+import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputError
 from ..reference import Reference
-from ..yamlfile import load_yaml
+from ..yamlfile import parse_yaml, read_bytes
 from .build import PERIOD, build_figures, check_entity, check_period
 from .datasets.csv import read_csv
 from .datasets.grid import Grid
@@ -20,7 +22,7 @@ from .datasets.parquet import read_parquet
 from .datasets.wide import read_wide
 from .datasets.xlsx import read_xlsx
 from .datasets.yaml import read_yaml
-from .discover import READ, Target, dataset_files, display_path, find_datasets
+from .discover import READ, Head, Target, dataset_files, display_path, find_datasets
 from .header import Dataset, FileSpec, parse_header
 from .part import Part
 
@@ -44,10 +46,11 @@ def load_dataset(target: Target, ref: Reference, csv_sep: str | None = None
                  ) -> tuple[Dataset, list[Part]]:
     """One dataset's header and the raw figures of each of its files."""
     hfile = display_path(target.header)
-    data = load_yaml(target.header, hfile)
-    ds = parse_header(data, hfile)
+    head = target.head or read_head(target.header, hfile)
+    ds = parse_header(head.data, hfile)
     ds.path = display_path(target.path)
-    parts = [read_yaml(target.header, hfile, header_allowed=True, data=data)]
+    parts = [read_yaml(target.header, hfile, header_allowed=True, data=head.data,
+                       checksum=head.checksum)]
     ds.files.append(hfile)
     if target.folder:
         for path, kind in dataset_files(target.path, target.header, ds.ignore)[1:]:
@@ -148,9 +151,17 @@ def check_ids(datasets: list[Dataset]) -> None:
         ids[ds.id] = ds.path
 
 
-def load_header(target: Target) -> Dataset:
-    """A dataset's header alone (id, title, report, ignore…), without reading its figures."""
+def read_head(header: Path, hfile: str) -> Head:
+    """A header file read once: its YAML (for the header and its own figures) and checksum."""
+    raw = read_bytes(header, hfile)
+    return Head(parse_yaml(raw, hfile), zlib.crc32(raw))
+
+
+def load_header(target: Target) -> tuple[Dataset, Target]:
+    """A dataset's header alone (id, title, report, ignore…), without reading its figures;
+    and the target carrying the file read, for the loader."""
     hfile = display_path(target.header)
-    ds = parse_header(load_yaml(target.header, hfile), hfile)
+    head = target.head or read_head(target.header, hfile)
+    ds = parse_header(head.data, hfile)
     ds.path = display_path(target.path)
-    return ds
+    return ds, replace(target, head=head)

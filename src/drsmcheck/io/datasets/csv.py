@@ -20,11 +20,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ...errors import InputError
-from ...yamlfile import read_text
+from ...yamlfile import read_utf8
 from .grid import Grid
 
 # Python's csv module refuses fields over 128 KiB; a quote that long is not a report's quote
 MAX_FIELD = csv.field_size_limit()
+# Arrow's threads share a file's blocks out: a file of a few blocks is read faster on one
+# thread (the pool's overhead costs more CPU than it saves)
+_BLOCK = 1 << 20
 _NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
@@ -43,13 +46,18 @@ def detect_sep(header: str, suffix: str) -> str:
     return best if counts[best] else ","
 
 
+# what str.strip() removes from an ASCII text: a file of only these is empty
+_ASCII_BLANKS = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
 def read_csv(path: Path, file: str, sep: str | None) -> Grid:
-    text = read_text(path, file, "csv")
-    if not text.strip():
+    # Arrow reads the bytes as they are (UTF-8 checked, BOM dropped): the text is decoded only
+    # where Python must read it (the header line; a file Arrow refuses; quoted newlines)
+    data = read_utf8(path, file, "csv")
+    if not (data.strip(_ASCII_BLANKS) if data.isascii() else data.decode("utf-8").strip()):
         raise InputError(file, 1, "file is empty", "a CSV of figures starts with a header line")
-    first = text.split("\n", 1)[0].rstrip("\r")
+    first = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
     sep = sep or detect_sep(first, path.suffix.lower())
-    data = text.encode("utf-8")
     try:
         header = next(csv.reader([first], delimiter=sep))
     except csv.Error as exc:
@@ -59,7 +67,8 @@ def read_csv(path: Path, file: str, sep: str | None) -> Grid:
         table = pacsv.read_csv(
             io.BytesIO(data),
             read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(len(names))],
-                                           skip_rows=1, block_size=1 << 20),
+                                           skip_rows=1, block_size=_BLOCK,
+                                           use_threads=len(data) > 4 * _BLOCK),
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True,
                                              ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(
@@ -74,16 +83,16 @@ def read_csv(path: Path, file: str, sep: str | None) -> Grid:
                                  f"{_NAMES[other]}-separated ({other!r}-separated) but is "
                                  f"read as {_NAMES.get(sep, sep)}-separated; drop --csv-sep or "
                                  "give the separator (files: {name: {sep: ';'}})") from None
-        _explain(text, file, sep, len(names))
+        _explain(data.decode("utf-8"), file, sep, len(names))
         raise InputError(file, None, f"invalid CSV: {str(exc).splitlines()[0]}",
                          "save the file as plain UTF-8 text with one header line") from None
     cols = {name: _one_chunk(table.column(i)) for i, name in enumerate(names)}
     n = table.num_rows
-    physical = text.count("\n") + (0 if text.endswith("\n") else 1)
+    physical = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if physical == n + 1:
         lines = np.arange(2, n + 2, dtype=np.int64)
     else:  # blank lines or newlines inside quotes: csv gives each record's first line
-        lines = _record_lines(text, sep, n)
+        lines = _record_lines(data.decode("utf-8"), sep, n)
     for name, col in cols.items() if len(data) > MAX_FIELD else ():
         if len(col) and pc.max(pc.utf8_length(col)).as_py() > MAX_FIELD:
             i = int(np.argmax(pc.greater(pc.utf8_length(col), MAX_FIELD).to_numpy(

@@ -28,15 +28,19 @@ def _report_line(value: Any, file: str, line: int) -> int:
     return value
 
 
-def read_yaml(path: Path, file: str, header_allowed: bool, data: Any = None) -> Part:
+def read_yaml(path: Path, file: str, header_allowed: bool, data: Any = None,
+              checksum: int | None = None) -> Part:
     """The figures of one YAML file (the header file's own `figures:` and `tables:` too).
 
-    `data`: the file already parsed (the header file is read once).
+    `data`, `checksum`: the file already parsed, and the CRC-32 of its bytes (the header file
+    is read once).
     """
     if data is None:
         data = load_yaml(path, file)
-    # the file passed load_yaml's checks (size, encoding): its bytes give the print order
-    rows = RowParts(file, zlib.crc32(read_bytes(path, file)), quotes_checked=True)
+    if checksum is None:
+        # the file passed load_yaml's checks (size, encoding): its bytes give the print order
+        checksum = zlib.crc32(read_bytes(path, file))
+    rows = RowParts(file, checksum, quotes_checked=True)
     allowed = {"figures", "tables"} | ({"dataset"} if header_allowed else set())
     check_keys(data, file, "dataset file", allowed)
     if data.get("figures") is not None:

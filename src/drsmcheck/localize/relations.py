@@ -134,7 +134,7 @@ def build(pack: Any, figures: Any, index: Any | None = None,
     alias: dict[str, str] = {}
     groups: dict[str, list[str]] = {}
     distinct: dict[Key, list[dict[str, Any]]] = {}
-    pending: dict[str, tuple[dict[str, Any], Key]] = {}   # variable → its head print
+    pending: dict[str, tuple[dict[str, Any], Key, int]] = {}   # variable → its head print
     for key, ps in prints.items():
         if len(ps) == 1:   # most keys: one print, its own variable
             (head,) = ps
@@ -151,19 +151,15 @@ def build(pack: Any, figures: Any, index: Any | None = None,
         distinct[key] = heads_of
         for head in heads_of:
             n = len(groups[head["ref"]])
-            pending[head["ref"]] = (head, key)
+            pending[head["ref"]] = (head, key, n)
             figs[head["ref"]] = figure_of(head, 1.0 + COPY_WEIGHT * (n - 1))
 
-    # the copies' weight (figs) and the factors as they are now: the weights are this build's
-    # even when asked later (the diagnosis benchmark's ceiling builds with OUTLIER_FACTOR = 1)
-    mislabel_factor, outlier_factor = MISLABEL_FACTOR, OUTLIER_FACTOR
-
     def evidence(fid: str) -> float:
-        head, key = pending[fid]
-        return figs[fid].weight * (
-            mislabel_factor if key[1] in parents and _sums_a_sibling(
+        head, key, n = pending[fid]
+        return (1.0 + COPY_WEIGHT * (n - 1)) * (
+            MISLABEL_FACTOR if key[1] in parents and _sums_a_sibling(
                 head, key, ref, first, siblings) else 1.0) * (
-            outlier_factor if outlier(head, key) else 1.0)
+            OUTLIER_FACTOR if outlier(head, key) else 1.0)
     rows: list[Row] = []
 
     def val(row: dict[str, Any]) -> tuple[float, float]:

@@ -20,7 +20,7 @@ import bisect
 import fnmatch
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -43,7 +43,7 @@ OUTLIER_BACK = 0.5
 
 @dataclass
 class Relations:
-    figures: dict[str, Figure]          # by ref; weights: the copies only (`weighed`)
+    figures: dict[str, Figure]          # by ref
     rows: list[Row]
     rows_of: dict[str, list[int]]       # ref → indices of the rows it takes part in
     prints: dict[Key, list[dict[str, Any]]]   # every numeric print of a key, read order
@@ -53,26 +53,10 @@ class Relations:
     ratios: dict[str, tuple[float, Affine, Affine]] = field(default_factory=dict)
     # rate ref → (k, numerator, denominator) of `rate == k·N/D`, for the wrong-denominator cause
     weights: set[str] = field(default_factory=set)   # weighted means' weights (variables)
-    # the evidence factor of a variable's change weight (mislabelled column, scale outlier),
-    # asked only for a problem's suspects: `figures` holds the copies' weight alone, the
-    # dataset searches behind the factor cost ~10 µs a print and most prints never change
-    evidence: Callable[[str], float] | None = None
-    _weighed: dict[str, Figure] = field(default_factory=dict, repr=False)
 
     def resolved(self, key: Key) -> dict[str, Any] | None:
         p = self.prints.get(key)
         return p[0] if p else None
-
-    def weighed(self, fid: str) -> Figure:
-        """The variable `fid` with its full change weight (copies × evidence factor)."""
-        got = self._weighed.get(fid)
-        if got is None:
-            f = self.figures[fid]
-            got = f if self.evidence is None else Figure(
-                f.id, f.value, f.lo, f.hi, self.evidence(fid), f.text, f.decimals, f.integer,
-                f.scale)
-            self._weighed[fid] = got
-        return got
 
 
 class _NotLinear(Exception):
@@ -134,7 +118,6 @@ def build(pack: Any, figures: Any, index: Any | None = None,
     alias: dict[str, str] = {}
     groups: dict[str, list[str]] = {}
     distinct: dict[Key, list[dict[str, Any]]] = {}
-    pending: dict[str, tuple[dict[str, Any], Key, int]] = {}   # variable → its head print
     for key, ps in prints.items():
         if len(ps) == 1:   # most keys: one print, its own variable
             (head,) = ps
@@ -151,15 +134,11 @@ def build(pack: Any, figures: Any, index: Any | None = None,
         distinct[key] = heads_of
         for head in heads_of:
             n = len(groups[head["ref"]])
-            pending[head["ref"]] = (head, key, n)
-            figs[head["ref"]] = figure_of(head, 1.0 + COPY_WEIGHT * (n - 1))
-
-    def evidence(fid: str) -> float:
-        head, key, n = pending[fid]
-        return (1.0 + COPY_WEIGHT * (n - 1)) * (
-            MISLABEL_FACTOR if key[1] in parents and _sums_a_sibling(
-                head, key, ref, first, siblings) else 1.0) * (
-            OUTLIER_FACTOR if outlier(head, key) else 1.0)
+            w = (1.0 + COPY_WEIGHT * (n - 1)) * (
+                MISLABEL_FACTOR if key[1] in parents and _sums_a_sibling(
+                    head, key, ref, first, siblings) else 1.0) * (
+                OUTLIER_FACTOR if outlier(head, key) else 1.0)
+            figs[head["ref"]] = figure_of(head, w)
     rows: list[Row] = []
 
     def val(row: dict[str, Any]) -> tuple[float, float]:
@@ -197,7 +176,7 @@ def build(pack: Any, figures: Any, index: Any | None = None,
         for j, _ in row.coefs:
             rows_of[j].append(k)
     return Relations(figs, rows, dict(rows_of), dict(prints), by_ref,
-                     alias, groups, ratios, weights, evidence)
+                     alias, groups, ratios, weights)
 
 
 class _Outliers:
@@ -648,7 +627,7 @@ def problems(rel: Relations, focus: set[str] | None = None
     for comp in components(sub):
         rows = [sub[i] for i in comp]
         ids = {j for r in rows for j, _ in r.coefs} | {r.guard[1] for r in rows if r.guard}
-        figs = [rel.weighed(j) if j in suspects else _frozen(rel.figures[j]) for j in sorted(ids)]
+        figs = [rel.figures[j] if j in suspects else _frozen(rel.figures[j]) for j in sorted(ids)]
         out.append((figs, rows, [keep[i] for i in comp if keep[i] in bad_set]))
     return [p for p in out if p[2]]
 

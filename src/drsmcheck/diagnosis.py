@@ -48,8 +48,10 @@ class Diagnoser:
         order = np.argsort(frows, kind="stable")
         self._link_f, self._link_v = frows[order], vrows[order]
         # where each rule's block starts in the verdict table (rollup items are in block order)
-        codes = v["rule"]
-        self._block_start = {int(k): int(np.argmax(codes == k)) for k in np.unique(codes)}
+        # (np.unique's first occurrences: one sort, where an argmax per rule read the whole
+        # table once per rule, ~0.3 s at 10⁶ figures)
+        first_codes, first_rows = np.unique(v["rule"], return_index=True)
+        self._block_start = dict(zip(first_codes.tolist(), first_rows.tolist(), strict=True))
         self._items: dict[int, Any] = {}
         # the resolved print of every figure's (record, indicator), computed once
         self._resolved = lookup_many(self.store, self.store.f_ind, self.store.f_rec)

@@ -187,6 +187,8 @@ class Prints:
         self._rows, self._names = rows, names
         self._sums: dict[tuple[str, str, str, tuple[str, ...]],
                          tuple[float, float, list[int]] | None] = {}
+        self._siblings: dict[tuple[str, str, str, tuple[str, ...]],
+                             list[tuple[str, tuple[float, float, list[int]] | None]]] = {}
         ds, ent, per, ind = (self.col(c) for c in ("dataset", "entity", "period", "indicator"))
         keys = list(zip(ds, ent, per, ind, strict=True))
         # the first print of each key (the one rules read): later assignments win, so reversed
@@ -250,6 +252,29 @@ class Prints:
         memo[key] = got  # type: ignore[assignment]
         return got  # type: ignore[return-value]
 
+    def sibling_sums(self, ds: str, per: str, ind: str, children: tuple[str, ...]
+                     ) -> list[tuple[str, tuple[float, float, list[int]] | None]]:
+        """The columns a print of `ind` may have been read from instead, in search order —
+        its family's other indicators, then the other value columns of the tables the
+        children's prints are in — each with its children's `column_sum` (None without
+        children): the same for every print of the (dataset, period, indicator, children),
+        so the anomalies of a group gather it once."""
+        key = (ds, per, ind, children)
+        got = self._siblings.get(key)
+        if got is None:
+            siblings = sorted(self.family.get((ds, per, _family(ind)), set()) - {ind})
+            if children:
+                prints = self.scope.get((ds, per), {})
+                tables = {r["table"] for r in (prints.get((c, ind)) for c in children)
+                          if r is not None and r["table"]}
+                # the indicators with a print (any entity) in one of those tables
+                inds = set().union(*(self.table.get((ds, per, t), set()) for t in tables))
+                siblings += sorted(inds - {ind} - set(siblings))
+            got = self._siblings[key] = [
+                (sib, self.column_sum(ds, per, sib, children) if children else None)
+                for sib in siblings]
+        return got
+
     def col(self, name: str) -> list[Any]:
         """Every print's value of one column, by position."""
         got = self._cols.get(name)
@@ -278,23 +303,12 @@ def mislabelled_column(target: Mapping[str, Any], figures: Any,
     over `children`: the figure was read from the wrong column or line."""
     index = _prints(figures)
     ds, per = target["dataset"], target["period"]
-    prints = index.scope.get((ds, per), {})
     ind = target["indicator"]
-    fam = _family(ind)
     lo, hi = float(target["lo"]), float(target["hi"])
-    siblings = sorted(index.family.get((ds, per, fam), set()) - {ind})
-    # other value columns of the tables the children's figures are printed in
-    if children:
-        tables = {r["table"] for r in (prints.get((c, ind)) for c in children)
-                  if r is not None and r["table"]}
-        # the indicators with a print (any entity) in one of those tables
-        inds = set().union(*(index.table.get((ds, per, t), set()) for t in tables))
-        siblings += sorted(inds - {ind} - set(siblings))
+    kids = tuple(children) if children else ()
     # the intervals are read off the index's columns: a record is built only for a match
     first, lo_of, hi_of, ref_of = index.first, index.col("lo"), index.col("hi"), index.col("ref")
-    kids = tuple(children) if children else ()
-    for sib in siblings:
-        summed = index.column_sum(ds, per, sib, kids) if kids else None
+    for sib, summed in index.sibling_sums(ds, per, ind, kids):
         if summed is not None:
             s_lo, s_hi, pos = summed
             if _meets(lo, hi, s_lo, s_hi):

@@ -363,9 +363,10 @@ def validate_chunked(paths: list[Path], pack: RulePack, backend: str | Backend =
             return part
 
         add_laps = getattr(lap, "add", None)
-        # memory: the groups running at once hold at most what the serial run's largest
-        # group does, or `jobs` groups of the planned size (a group too big runs alone)
-        room = max(max(planned.figures), n_jobs * planned.size)
+        # memory: the groups running at once hold at most the serial run's largest group
+        # and `jobs - 1` groups of the planned size beside it (national 10^7 on 2 processes:
+        # 91.6 s and 3.17 GB, where the largest group alone as the room gave 112.7 s, 2.79 GB)
+        room = max(planned.figures) + (n_jobs - 1) * planned.size
         for part in parallel.run(len(groups), job, budget.keep, lambda: budget.spent, n_jobs,
                                  spool, planned.figures, room):
             merged.add(part)

@@ -797,7 +797,7 @@ def table(res: dict[str, Any], imports: dict[str, Any]) -> str:
                       "(wall time); inside them, summed over the workers: " + ", ".join(
                           f"{k} {w.get(k, 0):.2f} s" for k in ("load", *DRSMCHECK_VALIDATE,
                                                                "spool") if k in w)
-                      + " (spool = a worker's anomalies pickled and encoded for the parent)."]
+                      + " (spool = a worker's anomalies encoded for the parent)."]
     if res.get("ratios"):
         lines += ["", "| ratio | wall time | time after imports | peak RSS |", "|---|---:|---:|---:|"]
         for k, r in res["ratios"].items():

@@ -102,16 +102,11 @@ def part(diag: Diagnoser, dataset: str, todo: list[Anomaly]
     from .diagnosis import LINKED_KINDS
 
     v, s = diag.run.verdicts, diag.store
-    code = s.ds_code[dataset]
-    vrows, frows = v.links()
     relk = np.isin(diag.kind_of_row, LINKED_KINDS)
-    key = s.f_rec * (len(s.indicators) + 1) + s.f_ind
-    failing = (v["status"] == FAIL) & relk & (v["dataset"] == code)
-    core_keys = np.unique(key[frows[failing[vrows]]])
-    core = np.isin(key, core_keys)
-    touch = np.zeros(len(v), dtype=bool)
-    touch[vrows[core[frows] & relk[vrows]]] = True
-    t = touch[vrows]
+    failing = (v["status"] == FAIL) & relk & (v["dataset"] == s.ds_code[dataset])
+    r = diag.reach(failing)
+    vrows, frows, key = r.vrows, r.frows, r.key
+    t = r.touch[vrows]
     keys, kidx = np.unique(key[frows[t]], return_inverse=True)
     n = len(v) + len(keys)
     graph = coo_matrix((np.ones(int(t.sum()), dtype=np.int8), (vrows[t], len(v) + kidx)),

@@ -14,6 +14,7 @@ is not proposed. The relations a figure takes part in are read off the verdict t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,24 @@ RELATION_KINDS = ("equation", "rollup")
 # the kinds whose verdicts tie figures together in the localization's relations
 LINKED_KINDS = ("equation", "rollup", "agreement", "objective", "bounds")
 CATEGORIES = budget.CATEGORIES
+
+
+@dataclass
+class Reach:
+    """`Diagnoser.reach`: verdict links, figure keys, the prints and relations reached."""
+
+    vrows: np.ndarray
+    frows: np.ndarray
+    key: np.ndarray      # per figure: its (record, indicator) key
+    core: np.ndarray     # per figure: read by a failing relation
+    touch: np.ndarray    # per verdict row: a relation reading a core print
+
+    def having(self, keys: np.ndarray) -> np.ndarray:
+        """The figures whose key is among `keys` (a lookup table: O(n), where np.isin
+        sorts)."""
+        hit = np.zeros(int(self.key.max()) + 1 if len(self.key) else 0, dtype=bool)
+        hit[keys] = True
+        return hit[self.key]
 
 
 class Diagnoser:
@@ -138,29 +157,27 @@ class Diagnoser:
         rows of their figures, those rows' figures), so the rest of a large run is never
         built into relations. Vectorized over the verdict table's links. `failing`: the
         failing verdict rows to start from (a mask; default every one: `budget.part`)."""
-        v, s = self.run.verdicts, self.store
-        n = s.n
-        if not len(v) or not n:
+        n = self.store.n
+        if not len(self.run.verdicts) or not n:
             return np.ones(n, dtype=bool), np.ones(n, dtype=bool)
+        r = self.reach(failing)
+        near = r.having(r.key[r.frows[r.touch[r.vrows]]]) | r.core
+        return near, r.core
+
+    def reach(self, failing: np.ndarray | None = None) -> Reach:
+        """What the failing relations (a mask over the verdict rows; default every failing
+        relation) reach: the prints they read (`core`) and the relations reading one of those
+        (`touch`), with the links and (record, indicator) keys they were read through."""
+        v, s = self.run.verdicts, self.store
         vrows, frows = v.links()
         relk = np.isin(self.kind_of_row, LINKED_KINDS)
         key = s.f_rec * (len(s.indicators) + 1) + s.f_ind
-        size = int(key.max()) + 1 if len(key) else 0
-
-        def having(keys: np.ndarray) -> np.ndarray:
-            """The figures whose (record, indicator) is among `keys` (a lookup table: O(n),
-            where np.isin sorts)."""
-            hit = np.zeros(size, dtype=bool)
-            hit[keys] = True
-            return hit[key]
-
         if failing is None:
             failing = (v["status"] == FAIL) & relk
-        core = having(key[frows[failing[vrows]]])
-        touch = np.zeros(len(v), dtype=bool)
-        touch[vrows[core[frows] & relk[vrows]]] = True
-        near = having(key[frows[touch[vrows]]]) | core
-        return near, core
+        r = Reach(vrows, frows, key, np.zeros(0, dtype=bool), np.zeros(len(v), dtype=bool))
+        r.core = r.having(key[frows[failing[vrows]]])
+        r.touch[vrows[r.core[frows] & relk[vrows]]] = True
+        return r
 
     # -- suspects --------------------------------------------------------------------------------
     def diagnose(self, anomalies: list[Anomaly]) -> dict[str, int]:

@@ -31,7 +31,9 @@ class DelayedProgress:
             return False
 
     def __enter__(self) -> DelayedProgress:
-        if self._tty():
+        if self._tty() and self.delay <= 0:
+            self._start()   # now: a timer thread could lose the race against a quick run
+        elif self._tty():
             self._timer = threading.Timer(self.delay, self._start)
             self._timer.daemon = True
             self._timer.start()

@@ -476,6 +476,107 @@ def _comparisons(node: object) -> list[E.Cmp]:
     raise _NotLinear(type(node).__name__)
 
 
+Slot = tuple[str, str]   # ("c", indicator) of the record, ("p", indicator) of its prev()
+Template = tuple[tuple[tuple[Slot, float], ...], float, str,
+                 tuple[tuple[Slot, float], ...], float, tuple[tuple[Slot, float], ...], float]
+
+
+def _symbolic(node: object) -> dict[Any, float]:
+    """`_affine` of a node over slots instead of one record's prints ("" the constant): the
+    same operations in the same order, so a record's form is this one with each slot renamed
+    to its print's ref (slots name distinct prints). Globs and products of figures depend on
+    the record: _NotLinear, and the record-by-record path is taken."""
+    if isinstance(node, E.Num):
+        return {"": float(node.value)}
+    if isinstance(node, E.Ind):
+        return {("c", node.id): 1.0}
+    if isinstance(node, E.Neg):
+        return {k: -v for k, v in _symbolic(node.operand).items()}
+    if isinstance(node, E.Call):
+        if node.name == "prev":
+            return {("p", node.args[0].id): 1.0}
+        if node.name == "sum":
+            out: dict[Any, float] = {}
+            for a in node.args:
+                for k, v in _symbolic(a).items():
+                    out[k] = out.get(k, 0.0) + v
+            return out
+        raise _NotLinear(node.name)
+    if isinstance(node, E.Bin):
+        a, b = _symbolic(node.left), _symbolic(node.right)
+        if node.op in "+-":
+            s = 1.0 if node.op == "+" else -1.0
+            out = dict(a)
+            for k, v in b.items():
+                out[k] = out.get(k, 0.0) + s * v
+            return out
+        if node.op == "*":
+            if set(a) <= {""}:
+                return {k: v * a.get("", 0.0) for k, v in b.items()}
+            if set(b) <= {""}:
+                return {k: v * b.get("", 0.0) for k, v in a.items()}
+        if node.op == "/" and set(b) <= {""} and b.get("", 0.0) != 0.0:
+            return {k: v / b[""] for k, v in a.items()}
+        raise _NotLinear(node.op)
+    raise _NotLinear(type(node).__name__)
+
+
+def _split(aff: dict[Any, float]) -> tuple[tuple[tuple[Slot, float], ...], float]:
+    return tuple((k, v) for k, v in aff.items() if k != ""), aff.get("", 0.0)
+
+
+def _template(cmp: E.Cmp) -> Template | None:
+    """A comparison's row with slots for refs (None: it needs the record-by-record path):
+    (coefficients, constant, op, and each side's terms and constant, for the tolerance)."""
+    op = {"==": "==", "<=": "<=", "<": "<=", ">=": ">=", ">": ">="}.get(cmp.op)
+    if op is None:
+        return None
+    try:
+        left, right = _symbolic(cmp.left), _symbolic(cmp.right)
+    except _NotLinear:
+        return None
+    coefs = dict(left)
+    for k, v in right.items():
+        coefs[k] = coefs.get(k, 0.0) - v
+    const = coefs.pop("", 0.0)
+    return (tuple(coefs.items()), const, op, *_split(left), *_split(right))
+
+
+def _slot_interval(terms: tuple[tuple[Slot, float], ...], const: float, refs: dict[Slot, str],
+                   by_ref: dict[str, dict[str, Any]]) -> tuple[float, float]:
+    return interval_of({"": const, **{refs[s]: c for s, c in terms}}, by_ref)
+
+
+def _template_rows(templates: list[Template], env: dict[str, dict[str, Any]],
+                   prev_env: dict[str, dict[str, Any]], rule: Any, name: str,
+                   by_ref: dict[str, dict[str, Any]]) -> list[Row]:
+    """The rows `_cmp_rows` gives a record, from its comparisons' templates."""
+    out = []
+    for terms, const, op, lt, lc, rt, rc in templates:
+        refs: dict[Slot, str] = {}
+        coefs: dict[str, float] = {}
+        for slot, c in terms:
+            r = (env if slot[0] == "c" else prev_env).get(slot[1])
+            if r is None:
+                raise KeyError(slot[1])
+            refs[slot] = r["ref"]
+            coefs[r["ref"]] = c
+        tol = 0.0
+        if rule.tolerance:
+            for slot, _ in (*lt, *rt):
+                if slot not in refs:   # a term whose coefficients cancelled in the row
+                    r = (env if slot[0] == "c" else prev_env).get(slot[1])
+                    if r is None:
+                        raise KeyError(slot[1])
+                    refs[slot] = r["ref"]
+            li = _slot_interval(lt, lc, refs, by_ref)
+            ri = _slot_interval(rt, rc, refs, by_ref)
+            tol = _tol(rule, max((abs(x) for x in (*li, *ri) if math.isfinite(x)),
+                                 default=0.0))
+        out.append(Row.of(coefs, op, -const, tol, name))
+    return out
+
+
 def _equation(rule: Any, by_record: dict[tuple[str, str, str], dict[str, dict[str, Any]]],
               ratios: dict[str, tuple[float, Affine, Affine]],
               by_ref: dict[str, dict[str, Any]]) -> list[Row]:
@@ -484,6 +585,10 @@ def _equation(rule: Any, by_record: dict[tuple[str, str, str], dict[str, dict[st
     except _NotLinear:
         return []
     plain, _globs, prev = E.indicators(rule.ast)
+    # linear comparisons are compiled once per rule (a record renames their slots); a ratio,
+    # glob or product reads the record's prints, comparison by comparison (`_cmp_rows`)
+    templates = [_template(c) for c in cmps]
+    compiled = None if any(t is None for t in templates) else templates
     out: list[Row] = []
     for (ds, ent, per), env in by_record.items():
         if not plain <= env.keys() or not _selected(rule, ent, per):
@@ -495,8 +600,11 @@ def _equation(rule: Any, by_record: dict[tuple[str, str, str], dict[str, dict[st
                         if i in prev}
         name = f"{rule.id}|{ds}|{ent}|{per}"
         try:
-            rows = [row for c in cmps
-                    for row in _cmp_rows(c, env, prev_env, rule, name, ratios, by_ref)]
+            if compiled is not None:
+                rows = _template_rows(compiled, env, prev_env, rule, name, by_ref)
+            else:
+                rows = [row for c in cmps
+                        for row in _cmp_rows(c, env, prev_env, rule, name, ratios, by_ref)]
         except (KeyError, _NotLinear):
             continue
         out += rows
@@ -573,9 +681,21 @@ def _objective(rule: Any, ref: Any, by_record: dict[tuple[str, str, str], dict[s
 
 def _bounds(rule: Any, ref: Any, recs: Iterable[dict[str, Any]]) -> list[Row]:
     out: list[Row] = []
+    # a rule's selectors asked once per indicator and per (entity, period), not per print
+    ind_ok: dict[str, bool] = {}
+    sel_ok: dict[tuple[str, str], bool] = {}
     for r in recs:
-        if not _selected(rule, r["entity"], r["period"]) or not rule.matches_indicator(
-                r["indicator"]):
+        ind = r["indicator"]
+        ok = ind_ok.get(ind)
+        if ok is None:
+            ok = ind_ok[ind] = rule.matches_indicator(ind)
+        if not ok:
+            continue
+        ep = (r["entity"], r["period"])
+        ok = sel_ok.get(ep)
+        if ok is None:
+            ok = sel_ok[ep] = _selected(rule, *ep)
+        if not ok:
             continue
         if rule.units and r["unit"] not in rule.units:
             continue

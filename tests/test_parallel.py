@@ -147,7 +147,7 @@ def test_a_group_too_big_to_share_runs_alone(tmp_path: Path) -> None:
 
 def test_once_the_budget_is_spent_a_small_group_runs_beside_a_big_one(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Group 0 is kept whole and spends the budget; group 1 (10) cannot share with it, so the
+    """Group 0 is kept whole and spends the budget; group 1 (13) cannot share with it, so the
     small groups 2 and 3 run beside it, out of order; the parts and the datasets left without
     a diagnosis still come in order."""
     import time
@@ -164,7 +164,7 @@ def test_once_the_budget_is_spent_a_small_group_runs_beside_a_big_one(
 
     budget = budgets.Budget()
     parts = list(parallel.run(4, job, budget.keep, lambda: budget.spent, 2, False,
-                              [10, 10, 2, 2], 12))
+                              [10, 13, 2, 2], 22))   # group 0 localizes: it counts 20
     assert [p.items for p in parts] == [[{"id": "0", "kept": ["d0"]}], [{"id": "1", "kept": []}],
                                         [{"id": "2", "kept": []}], [{"id": "3", "kept": []}]]
     assert sorted(budget.skipped) == ["d1", "d2", "d3"]
@@ -184,3 +184,28 @@ def test_a_bad_number_in_the_environment_is_refused(name: str, value: str, tmp_p
     proc = run_cli("validate", str(SAMPLES / "cpam-somme-2022"), cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.startswith(f"{name}: {name}={value!r} is not a whole number\n  hint: set it to ")
+
+
+def test_a_localizing_group_counts_double_and_the_largest_that_fits_goes_first(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Group 0 (6 figures) localizes: once answered it counts 12 of the room's 16, so group 4
+    (8) waits for it; beside it, once the budget is spent, group 3 (3) goes before group 2
+    (1), the largest that fits first."""
+    import time
+
+    monkeypatch.setattr(budgets, "LOCALIZE_BUDGET", 1)
+
+    def job(k: int, ask):  # type: ignore[no-untyped-def]
+        start = time.monotonic()
+        ask([f"d{k}"], {f"d{k}": 5})
+        time.sleep(1.5 if k == 0 else 0.3)
+        (tmp_path / f"{k}").write_text(f"{start} {time.monotonic()}")
+        return parallel.Part([], [{"id": str(k)}], {}, {}, [], 0, [], {}, [], [f"p{k}"])
+
+    budget = budgets.Budget()
+    parts = list(parallel.run(5, job, budget.keep, lambda: budget.spent, 2, False,
+                              [6, 2, 1, 3, 8], 16))
+    assert [p.paths for p in parts] == [[f"p{k}"] for k in range(5)]
+    spans = [tuple(map(float, (tmp_path / f"{k}").read_text().split())) for k in range(5)]
+    assert spans[3][0] < spans[2][0] < spans[0][1]    # beside group 0, the larger first
+    assert spans[4][0] >= spans[0][1] - 0.05          # 12 + 8 > 16: after it

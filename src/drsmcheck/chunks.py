@@ -364,9 +364,12 @@ def validate_chunked(paths: list[Path], pack: RulePack, backend: str | Backend =
 
         add_laps = getattr(lap, "add", None)
         # memory: the groups running at once hold at most the serial run's largest group
-        # and `jobs - 1` groups of the planned size beside it (national 10^7 on 2 processes:
-        # 91.6 s and 3.17 GB, where the largest group alone as the room gave 112.7 s, 2.79 GB)
-        room = max(planned.figures) + (n_jobs - 1) * planned.size
+        # and `jobs - 1` groups of the planned size beside it, or twice the largest group
+        # when that is more (a group that localizes counts double: `parallel.LOCALIZING`).
+        # National 10^7 on 2 processes: with the first rule alone the four groups of 0.8 to
+        # 1.4 M figures ran one at a time at the end, one process idle
+        largest = max(planned.figures)
+        room = max(largest + (n_jobs - 1) * planned.size, 2 * largest)
         for part in parallel.run(len(groups), job, budget.keep, lambda: budget.spent, n_jobs,
                                  spool, planned.figures, room):
             merged.add(part)

@@ -225,8 +225,9 @@ def _rounding(loc: Localized, answer: Localization, vars_: list[str], figures: A
     mine = set(vars_)
     # the rows over the anomaly's own figures only (read off the index, not a scan of all rows)
     near = sorted({k for fid in mine for k in rel.rows_of.get(fid, [])})
+    weights = rel.weights   # (a national run's weights are ~10⁵: no union per row)
     rows = [r for r in (rel.rows[k] for k in near) if r.coefs
-            and {j for j, _ in r.coefs} <= mine | rel.weights
+            and all(j in mine or j in weights for j, _ in r.coefs)
             and not r.name.startswith(("bounds", "agreement"))]
     explained = []
     for fid in dict.fromkeys(vars_):

@@ -185,6 +185,8 @@ class Prints:
             n = len(frame)
             rows = [None] * n
         self._rows, self._names = rows, names
+        self._records = _Records(rows, self._cols, names)
+        row = self._records.row   # (the lazy maps below call it: no method of self, no cycle)
         self._sums: dict[tuple[str, str, str, tuple[str, ...]],
                          tuple[float, float, list[int]] | None] = {}
         self._siblings: dict[tuple[str, str, str, tuple[str, ...]],
@@ -196,7 +198,7 @@ class Prints:
                                                                range(n - 1, -1, -1), strict=True))
         firsts = sorted(first.values())
         self.first = first
-        self.best = _Best(first, self.row)
+        self.best = _Best(first, row)
         # (dataset, period) → {(entity, indicator): print}; and the indicators of each family,
         # of each table, and the prints of each record, so a search reads only its neighbours
         table = self.col("table")
@@ -231,9 +233,9 @@ class Prints:
             self.family.setdefault((d, p, fam), set()).add(k)
             self.periods.setdefault((d, k), set()).add(p)
         self.record_pos, self.indicator_pos = by_record, by_indicator
-        self.scope: _Lazy = _Lazy(scopes, lambda sc: _Scope(first, self.row, sc[0], sc[1]))
-        self.record: _Lazy = _Lazy(by_record, self.rows_at)
-        self.indicator: _Lazy = _Lazy(by_indicator, self.rows_at)
+        self.scope: _Lazy = _Lazy(scopes, lambda sc: _Scope(first, row, sc[0], sc[1]))
+        self.record: _Lazy = _Lazy(by_record, self._records.rows_at)
+        self.indicator: _Lazy = _Lazy(by_indicator, self._records.rows_at)
 
     def column_sum(self, ds: str, per: str, ind: str, children: tuple[str, ...]
                    ) -> tuple[float, float, list[int]] | None:
@@ -284,13 +286,32 @@ class Prints:
 
     def row(self, i: int) -> dict[str, Any]:
         """The record of the print at position i, built on first use."""
+        return self._records.row(i)
+
+    def rows_at(self, positions: Iterable[int]) -> list[dict[str, Any]]:
+        return self._records.rows_at(positions)
+
+
+class _Records:
+    """The records of an index's prints by position, each built on first use. Apart from
+    the index: its lazy maps calling the index's own methods made it a reference cycle, so
+    a national dataset's ~10⁶ keys and records waited for the cyclic collector (0.8 s)."""
+
+    __slots__ = ("_rows", "_cols", "_names")
+
+    def __init__(self, rows: list[dict[str, Any] | None], cols: dict[str, list[Any]],
+                 names: tuple[str, ...]):
+        self._rows, self._cols, self._names = rows, cols, names
+
+    def row(self, i: int) -> dict[str, Any]:
         r = self._rows[i]
         if r is None:
             r = self._rows[i] = {c: self._cols[c][i] for c in self._names}
         return r
 
     def rows_at(self, positions: Iterable[int]) -> list[dict[str, Any]]:
-        return [self.row(i) for i in positions]
+        row = self.row
+        return [row(i) for i in positions]
 
 
 def _prints(figures: Any) -> Prints:

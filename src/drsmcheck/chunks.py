@@ -44,6 +44,7 @@ from .anomalies import Anomaly
 from .backends import Backend, resolve
 from .budget import Budget, summary, wanted
 from .engine import RuleSummary, engine_rules
+from .gcpause import paused_gc
 from .io.discover import KINDS_BY_SUFFIX, Target, find_datasets
 from .io.load import check_ids, load_header, load_targets
 from .parallel import Part, Segment
@@ -381,8 +382,9 @@ def validate_chunked(paths: list[Path], pack: RulePack, backend: str | Backend =
         budget.skipped.sort()   # answered out of group order once the budget was spent
     else:
         for group in groups:
-            merged.add(group_part(group, pack, backend, csv_sep, with_verdicts, budget.keep,
-                                  lap))
+            with paused_gc():   # the collector runs once a group, in _release (parallel)
+                merged.add(group_part(group, pack, backend, csv_sep, with_verdicts,
+                                      budget.keep, lap))
             _release()
             lap("render")
     summaries = [RuleSummary(r, *c) for r, c in zip(engine_rules(pack), merged.counts or [],

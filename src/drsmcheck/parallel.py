@@ -21,6 +21,7 @@ Forking needs a POSIX system; elsewhere, and with one job, the run is serial.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing as mp
 import os
@@ -152,6 +153,9 @@ def _pool(n_groups: int, job: Job, answer: Answer, closed: Callable[[], bool], n
           room: int) -> Iterator[Part]:
     ctx = mp.get_context("fork")
     workers: list[tuple[Any, Connection]] = []
+    # what the workers inherit is long-lived (modules, the rule pack, the plan): out of the
+    # collector's reach, so a worker's collections neither scan it nor copy its pages
+    gc.freeze()
     try:
         for _ in range(min(n_jobs, n_groups)):
             mine, theirs = ctx.Pipe()
@@ -246,6 +250,7 @@ def _pool(n_groups: int, job: Job, answer: Answer, closed: Callable[[], bool], n
             if proc.is_alive():
                 proc.terminate()
             proc.join()
+        gc.unfreeze()
 
 
 def _worker(conn: Connection, job: Job, spool_dir: str | None) -> None:

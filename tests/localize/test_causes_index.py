@@ -74,3 +74,26 @@ def test_causes_are_the_same_with_either_index(sample):
             asked += 1
             column += a.name == "mislabelled column"   # the searches the index serves
     assert asked == 2 * len(recs) > 200 and column >= 10
+
+
+def test_the_coded_index_reads_as_the_print_by_print_one(sample, monkeypatch):
+    """From a table the index is grouped by its keys' category codes; it answers every lookup
+    as the print-by-print loop does, a print without a table (NaN, a key by identity) too."""
+    from drsmcheck.localize import causes
+
+    _, figures = sample
+    ordered, _ = _eager(figures)
+    coded = Prints(ordered, ordered=True)
+    monkeypatch.setattr(causes, "_coded", lambda *_: None)
+    looped = Prints(ordered, ordered=True)
+    assert coded.first == looped.first and len(coded.first) > 100
+    assert coded.record_pos == looped.record_pos
+    assert coded.indicator_pos == looped.indicator_pos
+    assert coded.family == looped.family and coded.periods == looped.periods
+    no_table = 0
+    for j in range(len(ordered)):
+        a, b = coded.row(j), looped.row(j)
+        no_table += not isinstance(a["table"], str)
+        assert coded.table.get((a["dataset"], a["period"], a["table"])) == looped.table.get(
+            (b["dataset"], b["period"], b["table"]))
+    assert no_table > 0

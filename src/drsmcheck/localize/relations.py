@@ -616,8 +616,12 @@ def _rollup(rule: Any, ref: Any, prints: dict[Key, list[dict[str, Any]]], val: A
             weights: set[str],
             keys: dict[tuple[str, str, str], dict[str, dict[str, Any]]]) -> list[Row]:
     out: list[Row] = []
+    match: dict[str, bool] = {}   # the rule's selector, asked once per indicator
     for (ds, per, ind), by_ent in keys.items():
-        if not rule.matches_indicator(ind):
+        ok = match.get(ind)
+        if ok is None:
+            ok = match[ind] = rule.matches_indicator(ind)
+        if not ok:
             continue
         if rule.method == "sum" and not ref.indicators[ind].additive:
             continue

@@ -168,7 +168,7 @@ def _fill(template: tuple[str, list[Slot]], rows: dict[str, dict[str, Any]],
     texts = []
     for prev, ind in template[1]:
         row = (prev_rows if prev else rows).get(ind)
-        texts.append(fig_text(row, lang) if row else "?")
+        texts.append("?" if row is None else row["text"] if lang == "fr" else fig_text(row, lang))
     return template[0].format(*texts)
 
 
@@ -218,7 +218,7 @@ class Builder:
         for k, (i, values) in enumerate(zip(reported.tolist(), zip(*columns, strict=True),
                                             strict=True)):
             r = dict(zip(names, values, strict=True))
-            r["figures"] = [rows[p] for p in idx[ptr[k]:ptr[k + 1]]]
+            r["figures"] = rows.many(idx[ptr[k]:ptr[k + 1]])
             rule = self.run.rules[r["rule"]]
             anomaly = handlers[rule.kind](rule, i, r)
             if anomaly is not None:
@@ -251,8 +251,10 @@ class Builder:
     def _equation(self, rule: Rule, i: int, r: dict[str, Any]) -> Anomaly:
         rows = r["figures"]
         per = self.store.periods[r["period"]]
-        by_ind = {f["indicator"]: f for f in rows if f["period"] == per}
-        prev_rows = {f["indicator"]: f for f in rows if f["period"] != per}
+        by_ind: dict[str, dict[str, Any]] = {}
+        prev_rows: dict[str, dict[str, Any]] = {}
+        for f in rows:
+            (by_ind if f["period"] == per else prev_rows)[f["indicator"]] = f
         category = CATEGORIES[r["category"]]
         relation: dict[str, str] = {}
         if category == "missing":
@@ -347,9 +349,17 @@ class Builder:
         h = self.hierarchies[r["hierarchy"]]
         parent = self.store.entities[r["entity"]]
         children = self.ref.hierarchies[h][parent]
-        prow = next((f for f in rows if f["entity"] == parent and f["indicator"] == ind), None)
-        crows = [f for f in rows if f["indicator"] == ind and f["entity"] != parent]
-        shown = [f for f in rows if f["indicator"] == ind]
+        # the subject's figures in one pass: the parent's first print, the children's
+        prow = None
+        crows: list[dict[str, Any]] = []
+        shown: list[dict[str, Any]] = []
+        for f in rows:
+            if f["indicator"] == ind:
+                shown.append(f)
+                if f["entity"] != parent:
+                    crows.append(f)
+                elif prow is None:
+                    prow = f
         unit = self.ref.indicators[ind].unit if ind else None
         lhs, rhs = _sides(r)
         relation = {}
@@ -373,7 +383,8 @@ class Builder:
                         else "weighted mean of the children")
                 rtxt = f"{what} = {sums[n]}"
             elif len(crows) <= 8:
-                rtxt = " + ".join([fig_text(f, lang) for f in crows])
+                rtxt = " + ".join([f["text"] for f in crows] if lang == "fr" else
+                                  [fig_text(f, lang) for f in crows])
                 rtxt += " = " + sums[n]
             else:
                 what = "somme des" if lang == "fr" else "sum of the"

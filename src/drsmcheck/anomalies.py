@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -54,14 +55,15 @@ class Anomaly:
 
     @property
     def id(self) -> str:
-        keys = sorted(f"{f['entity']}|{f['period']}|{f['indicator']}|{f['kind']}|{f['table'] or ''}"
-                      for f in self.figures)
+        keys = [f"{e}|{p}|{i}|{k}|{t or ''}" for e, p, i, k, t in map(_ID_COLUMNS, self.figures)]
+        keys.sort()
         raw = "\n".join([self.rule.id, self.dataset, self.entity, self.period,
                          self.subject or "", self.extra_key, *keys])
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
 _QUALIFIER = {"<": "< ", "<=": "≤ ", ">": "> ", ">=": "≥ "}
+_ID_COLUMNS = itemgetter("entity", "period", "indicator", "kind", "table")  # what an id reads
 
 
 def fig_text(row: dict[str, Any], lang: str) -> str:
@@ -71,10 +73,15 @@ def fig_text(row: dict[str, Any], lang: str) -> str:
         return row["text"]
     text = row.get("_text_en")
     if text is None:
-        d = row["decimals"] if row["decimals"] >= 0 else None
-        factor = unit_factor(row["unit_printed"], row["unit"]) or 1.0
-        text = fmt_with_unit(row["value"] / factor, row["unit_printed"], "en", d)
-        text = row["_text_en"] = _QUALIFIER.get(row["qualifier"] or "", "") + text
+        d = row["decimals"]
+        printed, unit = row["unit_printed"], row["unit"]
+        factor = 1.0 if printed is None or printed == unit else (
+            unit_factor(printed, unit) or 1.0)
+        text = fmt_with_unit(row["value"] / factor, printed, "en", d if d >= 0 else None)
+        qualifier = row["qualifier"]
+        if qualifier:
+            text = _QUALIFIER.get(qualifier, "") + text
+        row["_text_en"] = text
     return text
 
 

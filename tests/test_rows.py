@@ -49,3 +49,11 @@ def test_a_frame_with_any_index_is_read_by_position() -> None:
     rows = Rows(big)
     assert rows.frame is big  # no copy of a 10^6-row table to read 2 of its rows
     assert rows[999_999]["x"] == 999_999
+
+
+def test_many_builds_the_rows_not_prefetched() -> None:
+    rows = Rows(_frame())
+    rows.prefetch([0])
+    got = rows.many([2, 0])
+    assert got[0] == {**got[0], "ref": "c", "_pos": 2} and got[1] is rows[0]
+    assert rows.many([np.int64(2)])[0] is got[0]

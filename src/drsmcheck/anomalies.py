@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -54,14 +55,15 @@ class Anomaly:
 
     @property
     def id(self) -> str:
-        keys = sorted(f"{f['entity']}|{f['period']}|{f['indicator']}|{f['kind']}|{f['table'] or ''}"
-                      for f in self.figures)
+        keys = [f"{e}|{p}|{i}|{k}|{t or ''}" for e, p, i, k, t in map(_ID_COLUMNS, self.figures)]
+        keys.sort()
         raw = "\n".join([self.rule.id, self.dataset, self.entity, self.period,
                          self.subject or "", self.extra_key, *keys])
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
 _QUALIFIER = {"<": "< ", "<=": "≤ ", ">": "> ", ">=": "≥ "}
+_ID_COLUMNS = itemgetter("entity", "period", "indicator", "kind", "table")  # what an id reads
 
 
 def fig_text(row: dict[str, Any], lang: str) -> str:
@@ -71,10 +73,15 @@ def fig_text(row: dict[str, Any], lang: str) -> str:
         return row["text"]
     text = row.get("_text_en")
     if text is None:
-        d = row["decimals"] if row["decimals"] >= 0 else None
-        factor = unit_factor(row["unit_printed"], row["unit"]) or 1.0
-        text = fmt_with_unit(row["value"] / factor, row["unit_printed"], "en", d)
-        text = row["_text_en"] = _QUALIFIER.get(row["qualifier"] or "", "") + text
+        d = row["decimals"]
+        printed, unit = row["unit_printed"], row["unit"]
+        factor = 1.0 if printed is None or printed == unit else (
+            unit_factor(printed, unit) or 1.0)
+        text = fmt_with_unit(row["value"] / factor, printed, "en", d if d >= 0 else None)
+        qualifier = row["qualifier"]
+        if qualifier:
+            text = _QUALIFIER.get(qualifier, "") + text
+        row["_text_en"] = text
     return text
 
 
@@ -168,7 +175,7 @@ def _fill(template: tuple[str, list[Slot]], rows: dict[str, dict[str, Any]],
     texts = []
     for prev, ind in template[1]:
         row = (prev_rows if prev else rows).get(ind)
-        texts.append(fig_text(row, lang) if row else "?")
+        texts.append("?" if row is None else row["text"] if lang == "fr" else fig_text(row, lang))
     return template[0].format(*texts)
 
 
@@ -218,7 +225,7 @@ class Builder:
         for k, (i, values) in enumerate(zip(reported.tolist(), zip(*columns, strict=True),
                                             strict=True)):
             r = dict(zip(names, values, strict=True))
-            r["figures"] = [rows[p] for p in idx[ptr[k]:ptr[k + 1]]]
+            r["figures"] = rows.many(idx[ptr[k]:ptr[k + 1]])
             rule = self.run.rules[r["rule"]]
             anomaly = handlers[rule.kind](rule, i, r)
             if anomaly is not None:
@@ -251,8 +258,10 @@ class Builder:
     def _equation(self, rule: Rule, i: int, r: dict[str, Any]) -> Anomaly:
         rows = r["figures"]
         per = self.store.periods[r["period"]]
-        by_ind = {f["indicator"]: f for f in rows if f["period"] == per}
-        prev_rows = {f["indicator"]: f for f in rows if f["period"] != per}
+        by_ind: dict[str, dict[str, Any]] = {}
+        prev_rows: dict[str, dict[str, Any]] = {}
+        for f in rows:
+            (by_ind if f["period"] == per else prev_rows)[f["indicator"]] = f
         category = CATEGORIES[r["category"]]
         relation: dict[str, str] = {}
         if category == "missing":
@@ -347,9 +356,17 @@ class Builder:
         h = self.hierarchies[r["hierarchy"]]
         parent = self.store.entities[r["entity"]]
         children = self.ref.hierarchies[h][parent]
-        prow = next((f for f in rows if f["entity"] == parent and f["indicator"] == ind), None)
-        crows = [f for f in rows if f["indicator"] == ind and f["entity"] != parent]
-        shown = [f for f in rows if f["indicator"] == ind]
+        # the subject's figures in one pass: the parent's first print, the children's
+        prow = None
+        crows: list[dict[str, Any]] = []
+        shown: list[dict[str, Any]] = []
+        for f in rows:
+            if f["indicator"] == ind:
+                shown.append(f)
+                if f["entity"] != parent:
+                    crows.append(f)
+                elif prow is None:
+                    prow = f
         unit = self.ref.indicators[ind].unit if ind else None
         lhs, rhs = _sides(r)
         relation = {}
@@ -373,7 +390,8 @@ class Builder:
                         else "weighted mean of the children")
                 rtxt = f"{what} = {sums[n]}"
             elif len(crows) <= 8:
-                rtxt = " + ".join([fig_text(f, lang) for f in crows])
+                rtxt = " + ".join([f["text"] for f in crows] if lang == "fr" else
+                                  [fig_text(f, lang) for f in crows])
                 rtxt += " = " + sums[n]
             else:
                 what = "somme des" if lang == "fr" else "sum of the"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -185,22 +186,7 @@ def _num(x: float | None) -> float | int | None:
 def figure_dict(row: dict[str, Any], pack: RulePack,
                 labels: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
     """`labels`: the label dicts already made, by indicator (shared by its figures)."""
-    label = labels.get(row["indicator"]) if labels is not None else None
-    if label is None:
-        ind = pack.reference.indicators[row["indicator"]]
-        label = {"fr": ind.fr, "en": ind.en}
-        if labels is not None:
-            labels[row["indicator"]] = label
-    return {
-        "ref": row["ref"], "entity": row["entity"], "period": row["period"],
-        "indicator": row["indicator"], "label": label,
-        "text": row["text"], "value": _num(row["value"]), "lo": _num(row["lo"]),
-        "hi": _num(row["hi"]), "unit": row["unit"],
-        "source": {"file": row["file"], "line": int(row["line"]), "report": row["report"],
-                   "report_line": None if row["report_line"] is None else int(row["report_line"]),
-                   "kind": row["kind"], "table": row["table"], "row": row["row"],
-                   "column": row["column"], "quote": row["quote"]},
-    }
+    return FigureDicts(pack, labels).make(row)
 
 
 def anomaly_dict(a: Anomaly, pack: RulePack,
@@ -210,47 +196,99 @@ def anomaly_dict(a: Anomaly, pack: RulePack,
     ind = pack.reference.indicators.get(a.subject or "")
     theme = ind.theme if ind else (
         pack.reference.indicators[a.figures[0]["indicator"]].theme if a.figures else None)
+    lhs, rhs, suspect = a.lhs, a.rhs, a.suspect
     return {
         "id": a.id, "rule": a.rule.id, "kind": a.rule.kind, "severity": a.severity,
         "category": a.category, "dataset": a.dataset, "entity": a.entity, "period": a.period,
         "subject": a.subject, "theme": theme, "message": a.message, "relation": a.relation,
-        "lhs": None if a.lhs is None else {"lo": _num(a.lhs.lo), "hi": _num(a.lhs.hi)},
-        "rhs": None if a.rhs is None else {"lo": _num(a.rhs.lo), "hi": _num(a.rhs.hi)},
+        "lhs": None if lhs is None else {"lo": _num(lhs.lo), "hi": _num(lhs.hi)},
+        "rhs": None if rhs is None else {"lo": _num(rhs.lo), "hi": _num(rhs.hi)},
         "difference": _num(a.difference),
-        "figures": [make(r) for r in a.figures],
-        "suspect": None if a.suspect is None else {
-            "ref": a.suspect["ref"], "suggested": _num(a.suspect["suggested"]),
-            "reason": a.suspect["reason"], "cause": a.suspect.get("cause"),
-            "also": list(a.suspect.get("also") or []),
-            "candidates": _candidates(a.suspect.get("candidates"))},
+        "figures": make.many(a.figures),
+        "suspect": None if suspect is None else {
+            "ref": suspect["ref"], "suggested": _num(suspect["suggested"]),
+            "reason": suspect["reason"], "cause": suspect.get("cause"),
+            "also": list(suspect.get("also") or []),
+            "candidates": _candidates(suspect.get("candidates"))},
         # every figure whose repair alone (or with the others listed) would explain the anomaly,
         # cheapest first: what a reviewer reads when no single suspect can be named
         "candidates": _candidates((a.context or {}).get("candidates")),
     }
 
 
+# the columns a figure dict shows, read from its row in one C call
+_FIGURE_COLUMNS = itemgetter("ref", "entity", "period", "indicator", "text", "value", "lo", "hi",
+                             "unit", "file", "line", "report", "report_line", "kind", "table",
+                             "row", "column", "quote")
+
+
 class FigureDicts:
     """The figure dicts of one report: made once per print (by row position), labels once per
     indicator, shared by every anomaly that shows them (less memory; the JSON is the same)."""
 
-    def __init__(self, pack: RulePack):
+    def __init__(self, pack: RulePack, labels: dict[str, dict[str, str]] | None = None):
         self.pack = pack
         self.by_pos: dict[int, dict[str, Any]] = {}
-        self.labels: dict[str, dict[str, str]] = {}
+        self.labels: dict[str, dict[str, str]] = {} if labels is None else labels
 
     def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
         pos = row.get("_pos")
         if pos is None:
-            return figure_dict(row, self.pack, self.labels)
+            return self.make(row)
         fig = self.by_pos.get(pos)
         if fig is None:
-            fig = self.by_pos[pos] = figure_dict(row, self.pack, self.labels)
+            fig = self.by_pos[pos] = self.make(row)
         return fig
+
+    def many(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The figure dicts of an anomaly's rows (a call per anomaly, not per figure)."""
+        by_pos = self.by_pos
+        out = []
+        for row in rows:
+            pos = row.get("_pos")
+            fig = None if pos is None else by_pos.get(pos)
+            if fig is None:
+                fig = self.make(row)
+                if pos is not None:
+                    by_pos[pos] = fig
+            out.append(fig)
+        return out
+
+    def make(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A print's figure dict. Its columns are read at once (`_FIGURE_COLUMNS`) and
+        `_num` is inlined for floats: key by key and a call per number were a quarter of it
+        (national 10⁶: 2.7 → 2.1 µs a figure, 120 000 figures)."""
+        (ref, entity, period, indicator, text, value, lo, hi, unit, file, line, report,
+         report_line, kind, table, row_name, column, quote) = _FIGURE_COLUMNS(row)
+        label = self.labels.get(indicator)
+        if label is None:
+            ind = self.pack.reference.indicators[indicator]
+            label = self.labels[indicator] = {"fr": ind.fr, "en": ind.en}
+        exact = _EXACT
+        return {
+            "ref": ref, "entity": entity, "period": period, "indicator": indicator,
+            "label": label, "text": text,
+            "value": ((int(value) if value.is_integer() and -exact < value < exact
+                       else round(value, 10)) if type(value) is float else _num(value)),
+            "lo": ((int(lo) if lo.is_integer() and -exact < lo < exact else round(lo, 10))
+                   if type(lo) is float else _num(lo)),
+            "hi": ((int(hi) if hi.is_integer() and -exact < hi < exact else round(hi, 10))
+                   if type(hi) is float else _num(hi)),
+            "unit": unit,
+            "source": {"file": file, "line": line if type(line) is int else int(line),
+                       "report": report,
+                       "report_line": (report_line if report_line is None
+                                       or type(report_line) is int else int(report_line)),
+                       "kind": kind, "table": table, "row": row_name, "column": column,
+                       "quote": quote},
+        }
 
 
 def _candidates(cands: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    if not cands:
+        return []
     return [{"ref": c["ref"], "suggested": _num(c["suggested"]), "cause": c.get("cause"),
-             "cost": c.get("cost"), "also": list(c.get("also") or [])} for c in cands or []]
+             "cost": c.get("cost"), "also": list(c.get("also") or [])} for c in cands]
 
 
 def _rule_summary(r: RuleSummary) -> dict[str, Any]:

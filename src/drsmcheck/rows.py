@@ -50,12 +50,23 @@ class Rows:
         columns = [_column_values(self.frame[c], pos) for c in self.frame.columns]
         names = [*self._columns, "_pos"]
         rows = self._rows
+        # each row a copy of one dict of the keys, its values then set: the copy takes the
+        # key table whole, where building the dict key by key grew it three times (~10 %)
+        copy = dict.fromkeys(names).copy
         with paused_gc():  # 10⁵ dicts, no cycles (gcpause)
             for values in zip(*columns, pos.tolist(), strict=True):
-                rows[values[-1]] = dict(zip(names, values, strict=True))
+                row = copy()
+                row.update(zip(names, values, strict=True))
+                rows[values[-1]] = row
 
     def many(self, positions: Any) -> list[dict[str, Any]]:
-        return [self[p] for p in positions]
+        """The rows at `positions` (Python ints): read straight from the rows made when they
+        were all prefetched (one dict lookup each), else made as `self[p]` does."""
+        rows = self._rows
+        try:
+            return [rows[p] for p in positions]
+        except (KeyError, TypeError):
+            return [self[p] for p in positions]
 
 
 def _column_values(col: pd.Series, pos: np.ndarray) -> list[Any]:

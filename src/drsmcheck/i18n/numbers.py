@@ -13,6 +13,7 @@ that a number is never broken across lines and reads the same in every terminal 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -175,7 +176,9 @@ def fmt_diffs(value: Any, langs: tuple[str, ...]) -> list[str]:
     its difference in every language: at 10⁶ figures, 50 000 numbers)."""
     decimals = None if value is None else _diff_decimals(value)
     digits = None if decimals is None else _digits(value, decimals)
-    return ["?" if digits is None else symbols(lang).localize(digits) for lang in langs]
+    if digits is None:
+        return ["?" for _ in langs]
+    return [digits if local is None else local(digits) for local, _ in _writers(langs, None)]
 
 
 def fmt_intervals(lo: float, hi: float, langs: tuple[str, ...], unit: str | None = None
@@ -184,7 +187,22 @@ def fmt_intervals(lo: float, hi: float, langs: tuple[str, ...], unit: str | None
     digits = _digits(lo, None) if lo == hi else _digits((lo + hi) / 2, 2)
     if digits is None:
         return ["?" for _ in langs]
-    return [symbols(lang).localize(digits) + unit_suffix(unit, lang) for lang in langs]
+    return [(digits if local is None else local(digits)) + suffix
+            for local, suffix in _writers(langs, unit)]
+
+
+@cache
+def _writers(langs: tuple[str, ...], unit: str | None
+             ) -> tuple[tuple[Callable[[str], str] | None, str], ...]:
+    """Per language, how Python's digits are localized (None: they are written as they are,
+    as in English) and the unit's suffix: looked up once, not per anomaly (each anomaly writes
+    2 or 3 numbers in every language)."""
+    out = []
+    for lang in langs:
+        sym = symbols(lang)
+        same = sym.group == "," and sym.decimal == "." and sym.minus == "-"
+        out.append((None if same else sym.localize, unit_suffix(unit, lang)))
+    return tuple(out)
 
 
 def unit_suffix(unit: str | None, lang: str) -> str:
@@ -199,9 +217,12 @@ _CURRENCY = {"eur": "\u00a0€", "keur": "\u00a0k€", "meur": "\u00a0M€"}
 
 def fmt_with_unit(value: Any, unit: str | None, lang: str = "fr",
                   decimals: int | None = None) -> str:
-    """The number and its unit, never separated by a breakable space."""
-    text = fmt_number(value, lang, decimals)
-    return text if text == "?" else text + unit_suffix(unit, lang)
+    """The number and its unit, never separated by a breakable space (`fmt_number` inlined:
+    every figure an English anomaly text shows is written by this, ~2 a national anomaly)."""
+    text = None if value is None else _digits(value, decimals)
+    if text is None:
+        return "?"
+    return symbols(lang).localize(text) + unit_suffix(unit, lang)
 
 
 def fmt_interval(lo: float, hi: float, lang: str = "fr", unit: str | None = None) -> str:

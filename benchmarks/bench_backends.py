@@ -148,6 +148,7 @@ def child(backend: str, data: Path, rules: Path, out: Path, chunk: int | None = 
     found = {a["id"] for a in rep["anomalies"]}
     suspects = sorted({(a["dataset"], a["suspect"]["ref"].split("@")[0]) for a in rep["anomalies"]
                        if a["suspect"]})
+    ph.lap("collect")   # the benchmark's own reading back of the ids (not the CLI's work)
     out.write_text(json.dumps({"phases": ph.t, "workers": ph.workers, "figures": rep["summary"]["figures"],
                                "anomalies": len(found), "ids": sorted(found),
                                "suspects": suspects, "chunk": chunk}), encoding="utf-8")
@@ -288,7 +289,9 @@ def markdown(res: dict[str, Any]) -> str:
              "`python benchmarks/bench_backends.py` on the national dataset (`national.py`, "
              "Parquet). Wall and CPU per phase are the child's whole process tree (JVM and "
              "Spark's Python workers included); peak memory is the sum of the tree's resident "
-             "sets, sampled every 0.2 s. Machine: "
+             "sets, sampled every 0.2 s. The wall time is the child's: after `render` "
+             "(report.json written, what `drsmcheck validate -f json -o` does) it reads every "
+             "anomaly back to compare the backends (`collect`). Machine: "
              f"{res['machine']['cpus']} CPUs, load average "
              f"{', '.join(f'{x:.1f}' for x in res['machine']['load_avg'])} at the end "
              "(shared: wall times are noisy, CPU times less so).", ""]
@@ -309,7 +312,7 @@ def markdown(res: dict[str, Any]) -> str:
             r.get("phases", {}).get("engine", r.get("workers", {}).get("engine", {})).get(
                 "laps", "–")))
         phases = [p for p in ("import", "load", "schema", "spark_start", "engine", "anomalies",
-                              "budget", "diagnosis", "groups", "render")
+                              "budget", "diagnosis", "groups", "render", "collect")
                   if any(p in per[b].get("phases", {}) for b in backends)]
         for p in phases:
             row(f"{p}: wall / CPU (s), tree memory after (GB), peak in it", lambda r, p=p: (

@@ -300,16 +300,25 @@ def _tol(rule: Any, magnitude: float) -> float:
 # ----------------------------------------------------------------------------- equations
 
 
-def _affine(node: object, env: dict[str, dict[str, Any]], prev_env: dict[str, dict[str, Any]]
-            ) -> Affine:
+def _affine(node: object, env: dict[str, dict[str, Any]] | None,
+            prev_env: dict[str, dict[str, Any]] | None) -> dict[Any, float]:
+    """The affine form of `node` over a record's prints (refs; "" the constant). With `env`
+    None, over slots instead — ("c", indicator), ("p", indicator) of prev() — the same
+    operations in the same order, so a record's form is the slot form with each slot renamed
+    to its print's ref (`_template`); a glob or a product of figures depends on the record
+    there: _NotLinear."""
     if isinstance(node, E.Num):
         return {"": float(node.value)}
     if isinstance(node, E.Ind):
+        if env is None:
+            return {("c", node.id): 1.0}
         row = env.get(node.id)
         if row is None:
             raise KeyError(node.id)
         return {row["ref"]: 1.0}
     if isinstance(node, E.Glob):
+        if env is None:
+            raise _NotLinear("glob")
         out: Affine = {}
         for ind in sorted(env):
             if E.expand_glob(node.pattern, [ind]):
@@ -321,6 +330,8 @@ def _affine(node: object, env: dict[str, dict[str, Any]], prev_env: dict[str, di
         return {k: -v for k, v in _affine(node.operand, env, prev_env).items()}
     if isinstance(node, E.Call):
         if node.name == "prev":
+            if prev_env is None:
+                return {("p", node.args[0].id): 1.0}
             row = prev_env.get(node.args[0].id)
             if row is None:
                 raise KeyError(node.args[0].id)
@@ -345,6 +356,8 @@ def _affine(node: object, env: dict[str, dict[str, Any]], prev_env: dict[str, di
                 return {k: v * a.get("", 0.0) for k, v in b.items()}
             if set(b) <= {""}:
                 return {k: v * b.get("", 0.0) for k, v in a.items()}
+            if env is None or prev_env is None:
+                raise _NotLinear("product")
             return _product(a, b, env, prev_env)
         if node.op == "/" and set(b) <= {""} and b.get("", 0.0) != 0.0:
             return {k: v / b[""] for k, v in a.items()}
@@ -481,46 +494,6 @@ Template = tuple[tuple[tuple[Slot, float], ...], float, str,
                  tuple[tuple[Slot, float], ...], float, tuple[tuple[Slot, float], ...], float]
 
 
-def _symbolic(node: object) -> dict[Any, float]:
-    """`_affine` of a node over slots instead of one record's prints ("" the constant): the
-    same operations in the same order, so a record's form is this one with each slot renamed
-    to its print's ref (slots name distinct prints). Globs and products of figures depend on
-    the record: _NotLinear, and the record-by-record path is taken."""
-    if isinstance(node, E.Num):
-        return {"": float(node.value)}
-    if isinstance(node, E.Ind):
-        return {("c", node.id): 1.0}
-    if isinstance(node, E.Neg):
-        return {k: -v for k, v in _symbolic(node.operand).items()}
-    if isinstance(node, E.Call):
-        if node.name == "prev":
-            return {("p", node.args[0].id): 1.0}
-        if node.name == "sum":
-            out: dict[Any, float] = {}
-            for a in node.args:
-                for k, v in _symbolic(a).items():
-                    out[k] = out.get(k, 0.0) + v
-            return out
-        raise _NotLinear(node.name)
-    if isinstance(node, E.Bin):
-        a, b = _symbolic(node.left), _symbolic(node.right)
-        if node.op in "+-":
-            s = 1.0 if node.op == "+" else -1.0
-            out = dict(a)
-            for k, v in b.items():
-                out[k] = out.get(k, 0.0) + s * v
-            return out
-        if node.op == "*":
-            if set(a) <= {""}:
-                return {k: v * a.get("", 0.0) for k, v in b.items()}
-            if set(b) <= {""}:
-                return {k: v * b.get("", 0.0) for k, v in a.items()}
-        if node.op == "/" and set(b) <= {""} and b.get("", 0.0) != 0.0:
-            return {k: v / b[""] for k, v in a.items()}
-        raise _NotLinear(node.op)
-    raise _NotLinear(type(node).__name__)
-
-
 def _split(aff: dict[Any, float]) -> tuple[tuple[tuple[Slot, float], ...], float]:
     return tuple((k, v) for k, v in aff.items() if k != ""), aff.get("", 0.0)
 
@@ -532,7 +505,7 @@ def _template(cmp: E.Cmp) -> Template | None:
     if op is None:
         return None
     try:
-        left, right = _symbolic(cmp.left), _symbolic(cmp.right)
+        left, right = _affine(cmp.left, None, None), _affine(cmp.right, None, None)
     except _NotLinear:
         return None
     coefs = dict(left)

@@ -97,3 +97,11 @@ def test_the_coded_index_reads_as_the_print_by_print_one(sample, monkeypatch):
         assert coded.table.get((a["dataset"], a["period"], a["table"])) == looped.table.get(
             (b["dataset"], b["period"], b["table"]))
     assert no_table > 0
+
+
+def test_an_index_of_no_numeric_print_is_empty(sample):
+    _, figures = sample
+    none = figures[figures["value"].isna()].iloc[:0]
+    index = Prints(none, ordered=True)
+    assert index.first == {} and index.record_pos == {} and index.indicator_pos == {}
+    assert index.table == {} and index.best.get(("x", "y", "z", "w")) is None

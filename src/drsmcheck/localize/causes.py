@@ -190,10 +190,11 @@ def _coded(frame: Any, table: list[Any], tables: dict[tuple[str, str, str], set[
 
     def grouped(code: np.ndarray, parts: tuple[int, ...]) -> dict[tuple[str, ...], list[int]]:
         g = code[firsts]
+        if not len(g):
+            return {}
         order = np.argsort(g, kind="stable")   # positions stay ascending inside a group
         sorted_g, sorted_pos = g[order], firsts[order]
-        starts = np.flatnonzero(np.r_[True, sorted_g[1:] != sorted_g[:-1]]) if len(g) else \
-            np.zeros(0, dtype=np.int64)
+        starts = np.flatnonzero(np.r_[True, sorted_g[1:] != sorted_g[:-1]])
         ends = np.r_[starts[1:], len(g)].astype(np.int64)
         heads = order[starts].tolist()   # a group's first print, in firsts' order
         labels = zip(*([names[j][h] for h in heads] for j in parts), strict=True)

@@ -555,8 +555,10 @@ def run_child(tool: str, mode: str, root: Path, work: Path) -> dict[str, Any]:
     out = work / f"{tool}-{mode}-{time.monotonic_ns()}.json"
     prof = out.with_suffix(".prof.txt")
     err = work / f"{tool}-{mode}.stderr"
-    env = {**os.environ, **CHILD_ENV}
-    from bench_backends import tree  # the process-tree accounting of the backends benchmark
+    # the process-tree accounting of the backends benchmark, and its installed-package env
+    from bench_backends import installed_env, tree
+
+    env = installed_env(CHILD_ENV)
 
     t0 = time.perf_counter()
     with open(err, "w", encoding="utf-8") as ferr:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
 import os
 import subprocess
 import sys
@@ -144,6 +145,22 @@ def test_spool_reads_back_what_it_was_given() -> None:
     assert spool[0] == items[0] and spool[-1] == items[-1] and spool[5:8] == items[5:8]
     with pytest.raises(IndexError):
         spool[700]
+    spool.close()
+
+
+def test_spool_reads_integers_beyond_64_bits_and_floats_as_json_does() -> None:
+    # orjson.loads reads 2**64 as a float; the spool's decoder must give json.loads' values
+    items = [{"id": "a", "n": 2**64, "m": -(2**70), "v": 0.1, "e": 1e-5, "s": "1" * 25},
+             {"id": "b", "n": 2**63 - 1, "v": 1.0000000000000002, "t": "é\u202f%"},
+             {"id": "c", "nested": [{"k": 10**30}, None, True]}]
+    spool = chunks.Spool()
+    spool.extend(items)
+    back = list(spool)
+    assert back == items
+    assert [type(b["n"]) for b in back[:2]] == [int, int]
+    assert back[2]["nested"][0]["k"] == 10**30 and spool[0]["m"] == -(2**70)
+    for raw in spool.encoded():
+        assert chunks.decode(raw) == json.loads(raw)
     spool.close()
 
 
